@@ -1,0 +1,30 @@
+using System.CommandLine;
+using ThreatResponse.Cli.Commands;
+
+namespace ThreatResponse.Cli;
+
+/// <summary>Builds the <c>threat-response</c> command tree. JSON goes to stdout; messages and errors to stderr.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("ThreatResponse: contain compromised EC2 instances named in GuardDuty and Security Hub findings.")
+        {
+            ParseCommand.Create(stdout, stderr),
+        };
+
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await stderr.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await stderr.WriteLineAsync("Run 'threat-response --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+}

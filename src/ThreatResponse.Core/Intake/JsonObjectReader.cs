@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ThreatResponse.Core.Intake;
+
+/// <summary>
+/// Reads fields of one JSON object, tolerating what real findings do (numbers as strings, nulls for absent values)
+/// and failing with the JSON path of the offending field.
+/// </summary>
+internal readonly struct JsonObjectReader
+{
+    private readonly JsonElement _element;
+
+    public JsonObjectReader(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new IntakeException(path, $"expected an object, found {Describe(element.ValueKind)}");
+        }
+
+        _element = element;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    public IntakeException Error(string name, string message) => new(JsonPath.Property(Path, name), message);
+
+    public string RequiredString(string name, int maxLength = IntakeLimits.MaxFieldLength) =>
+        OptionalString(name, maxLength) ?? throw Error(name, "is required");
+
+    /// <summary>The string, or null when the field is absent or null. Empty or blank strings are refused.</summary>
+    public string? OptionalString(string name, int maxLength = IntakeLimits.MaxFieldLength)
+    {
+        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw Error(name, $"expected a string, found {Describe(value.ValueKind)}");
+        }
+
+        var text = value.GetString()!;
+        if (text.Length > maxLength)
+        {
+            throw Error(name, $"is {text.Length} characters long; at most {maxLength} are accepted");
+        }
+
+        return string.IsNullOrWhiteSpace(text) ? throw Error(name, "must not be empty") : text;
+    }
+
+    /// <summary>A number, also when sent as a numeric string ("8.0"). Null when absent or null.</summary>
+    public double? OptionalNumber(string name)
+    {
+        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        double number;
+        if (value.ValueKind == JsonValueKind.Number)
+        {
+            number = value.GetDouble();
+        }
+        else if (value.ValueKind == JsonValueKind.String)
+        {
+            var text = value.GetString()!;
+            if (text.Length > 32 || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
+            {
+                throw Error(name, $"expected a number, found the string {JsonPath.Quote(text)}");
+            }
+        }
+        else
+        {
+            throw Error(name, $"expected a number, found {Describe(value.ValueKind)}");
+        }
+
+        return double.IsFinite(number) ? number : throw Error(name, "expected a finite number");
+    }
+
+    public double RequiredNumber(string name) => OptionalNumber(name) ?? throw Error(name, "is required");
+
+    /// <summary>A boolean, also when sent as "true"/"false". Null when absent or null.</summary>
+    public bool? OptionalBoolean(string name)
+    {
+        if (!_element.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String when string.Equals(value.GetString(), "true", StringComparison.OrdinalIgnoreCase) => true,
+            JsonValueKind.String when string.Equals(value.GetString(), "false", StringComparison.OrdinalIgnoreCase) => false,
+            _ => throw Error(name, $"expected true or false, found {Describe(value.ValueKind)}"),
+        };
+    }
+
+    public JsonObjectReader? OptionalObject(string name)
+    {
+        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return new JsonObjectReader(value, JsonPath.Property(Path, name));
+    }
+
+    public JsonObjectReader RequiredObject(string name) => OptionalObject(name) ?? throw Error(name, "is required");
+
+    /// <summary>The array's elements; refuses a missing array, one with fewer than <paramref name="minItems"/> or more than <paramref name="maxItems"/>.</summary>
+    public JsonArrayReader RequiredArray(string name, int minItems, int maxItems)
+    {
+        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            throw Error(name, "is required");
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw Error(name, $"expected an array, found {Describe(value.ValueKind)}");
+        }
+
+        var count = value.GetArrayLength();
+        if (count < minItems)
+        {
+            throw Error(name, $"has {count} entries; at least {minItems} expected");
+        }
+
+        if (count > maxItems)
+        {
+            throw Error(name, $"has {count} entries; at most {maxItems} are accepted");
+        }
+
+        return new JsonArrayReader(value, JsonPath.Property(Path, name));
+    }
+
+    internal static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+}

@@ -1,0 +1,63 @@
+using System.Text;
+
+namespace ThreatResponse.Core.Intake;
+
+/// <summary>Builds JSON paths for error messages, and quotes untrusted text safely into them.</summary>
+internal static class JsonPath
+{
+    public const string Root = "$";
+
+    public static string Property(string parent, string name) =>
+        IsPlainName(name) ? $"{parent}.{name}" : $"{parent}['{name}']";
+
+    public static string Index(string parent, int index) => $"{parent}[{index}]";
+
+    /// <summary>
+    /// Untrusted text as it may appear in an error: at most 64 characters, control and invisible format characters
+    /// escaped, so an event cannot forge log lines or hide what it contains.
+    /// </summary>
+    public static string Quote(string text)
+    {
+        const int max = 64;
+        var builder = new StringBuilder(Math.Min(text.Length, max) + 8).Append('\'');
+        var shown = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (shown++ == max)
+            {
+                builder.Append("…(").Append(text.Length).Append(" chars)");
+                break;
+            }
+
+            var category = Rune.GetUnicodeCategory(rune);
+            if (Rune.IsControl(rune) || category is System.Globalization.UnicodeCategory.Format)
+            {
+                builder.Append($"\\u{rune.Value:X4}");
+            }
+            else
+            {
+                builder.Append(rune.ToString());
+            }
+        }
+
+        return builder.Append('\'').ToString();
+    }
+
+    private static bool IsPlainName(string name)
+    {
+        if (name.Length == 0 || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
