@@ -26,7 +26,7 @@ internal static class ParseCommand
             }
 
             var document = new FindingsDocument(result.Event!.Findings);
-            await stdout.WriteLineAsync(JsonSerializer.Serialize(document, ThreatResponseJsonContext.Default.FindingsDocument));
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(document, ThreatResponseJsonContext.Readable.FindingsDocument));
             return ExitCodes.Success;
         });
         return command;

@@ -1,3 +1,4 @@
+using System.Text;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Intake;
@@ -6,6 +7,15 @@ namespace ThreatResponse.Core.Intake;
 internal static class AsffFindingReader
 {
     private const string GuardDutyProductResource = "product/aws/guardduty";
+
+    private static readonly (string Name, SeverityLabel Label)[] LabelNames =
+    [
+        ("INFORMATIONAL", SeverityLabel.Informational),
+        ("LOW", SeverityLabel.Low),
+        ("MEDIUM", SeverityLabel.Medium),
+        ("HIGH", SeverityLabel.High),
+        ("CRITICAL", SeverityLabel.Critical),
+    ];
 
     public static Finding Read(JsonObjectReader finding, string envelopeRegion)
     {
@@ -75,7 +85,7 @@ internal static class AsffFindingReader
         var normalized = normalizedValue is { } n ? (int)Math.Floor(n) : (int?)null;
         if (severity.OptionalString("Label") is { } labelText)
         {
-            if (!Enum.TryParse<SeverityLabel>(labelText, ignoreCase: true, out var label) || !Enum.IsDefined(label) || char.IsAsciiDigit(labelText[0]))
+            if (LabelNamed(labelText) is not { } label)
             {
                 throw severity.Error("Label", $"{JsonPath.Quote(labelText)} is not one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL");
             }
@@ -86,6 +96,23 @@ internal static class AsffFindingReader
         return normalized is { } score
             ? new Severity(Severity.LabelOf(score), score)
             : throw new IntakeException(severity.Path, "has neither Label nor Normalized");
+    }
+
+    /// <summary>
+    /// The label spelled <paramref name="text"/>, in any ASCII letter case. Not <c>Enum.TryParse</c>, which also takes
+    /// numbers ("+3", " 3") and comma-separated lists, ORing them: "LOW,MEDIUM" would be LOW|MEDIUM, that is HIGH.
+    /// </summary>
+    private static SeverityLabel? LabelNamed(string text)
+    {
+        foreach (var (name, label) in LabelNames)
+        {
+            if (Ascii.EqualsIgnoreCase(text, name))
+            {
+                return label;
+            }
+        }
+
+        return null;
     }
 
     private static ResourceRole? ReadRole(JsonObjectReader? productFields)

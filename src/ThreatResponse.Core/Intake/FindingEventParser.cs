@@ -118,9 +118,19 @@ public static class FindingEventParser
 
     private static IntakeResult Fail(string path, string message) => IntakeResult.Failure(new IntakeError(path, message));
 
+    /// <summary>
+    /// The reader's message without its trailing location (" Path: ... | LineNumber: 0 | BytePositionInLine: 0." from the
+    /// serializer, " LineNumber: 0 | BytePositionInLine: 0." from <see cref="JsonDocument"/>), which is zero-based and
+    /// already given, one-based, in front of it.
+    /// </summary>
     private static string FirstSentence(string message)
     {
         var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            end = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+
         return end > 0 ? message[..end] : message;
     }
 }

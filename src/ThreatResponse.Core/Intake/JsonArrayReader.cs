@@ -18,7 +18,7 @@ internal readonly struct JsonArrayReader(JsonElement array, string path)
             throw new IntakeException(itemPath, $"expected a string, found {JsonObjectReader.Describe(item.ValueKind)}");
         }
 
-        var text = item.GetString()!;
+        var text = JsonObjectReader.TextOf(item, itemPath);
         return text.Length <= maxLength
             ? text
             : throw new IntakeException(itemPath, $"is {text.Length} characters long; at most {maxLength} are accepted");

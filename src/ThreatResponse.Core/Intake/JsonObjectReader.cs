@@ -42,7 +42,7 @@ internal readonly struct JsonObjectReader
             throw Error(name, $"expected a string, found {Describe(value.ValueKind)}");
         }
 
-        var text = value.GetString()!;
+        var text = TextOf(value, JsonPath.Property(Path, name));
         if (text.Length > maxLength)
         {
             throw Error(name, $"is {text.Length} characters long; at most {maxLength} are accepted");
@@ -66,7 +66,7 @@ internal readonly struct JsonObjectReader
         }
         else if (value.ValueKind == JsonValueKind.String)
         {
-            var text = value.GetString()!;
+            var text = TextOf(value, JsonPath.Property(Path, name));
             if (text.Length > 32 || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
             {
                 throw Error(name, $"expected a number, found the string {JsonPath.Quote(text)}");
@@ -95,8 +95,8 @@ internal readonly struct JsonObjectReader
             JsonValueKind.Null => null,
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.String when string.Equals(value.GetString(), "true", StringComparison.OrdinalIgnoreCase) => true,
-            JsonValueKind.String when string.Equals(value.GetString(), "false", StringComparison.OrdinalIgnoreCase) => false,
+            JsonValueKind.String when string.Equals(TextOf(value, JsonPath.Property(Path, name)), "true", StringComparison.OrdinalIgnoreCase) => true,
+            JsonValueKind.String when string.Equals(TextOf(value, JsonPath.Property(Path, name)), "false", StringComparison.OrdinalIgnoreCase) => false,
             _ => throw Error(name, $"expected true or false, found {Describe(value.ValueKind)}"),
         };
     }
@@ -138,6 +138,22 @@ internal readonly struct JsonObjectReader
         }
 
         return new JsonArrayReader(value, JsonPath.Property(Path, name));
+    }
+
+    /// <summary>
+    /// A string element's text. <see cref="JsonElement.GetString"/> throws <see cref="InvalidOperationException"/> for
+    /// invalid UTF-8 or an unpaired surrogate escape (<c>"\uD800"</c>), which the JSON reader lets through: refused here instead.
+    /// </summary>
+    internal static string TextOf(JsonElement value, string path)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new IntakeException(path, "is not valid Unicode text (invalid UTF-8 or an unpaired surrogate)");
+        }
     }
 
     internal static string Describe(JsonValueKind kind) => kind switch

@@ -14,7 +14,8 @@ internal static class JsonPath
 
     /// <summary>
     /// Untrusted text as it may appear in an error: at most 64 characters, control and invisible format characters
-    /// escaped, so an event cannot forge log lines or hide what it contains.
+    /// and the Unicode line and paragraph separators (U+2028, U+2029) escaped, so an event cannot forge log lines or
+    /// hide what it contains.
     /// </summary>
     public static string Quote(string text)
     {
@@ -30,7 +31,8 @@ internal static class JsonPath
             }
 
             var category = Rune.GetUnicodeCategory(rune);
-            if (Rune.IsControl(rune) || category is System.Globalization.UnicodeCategory.Format)
+            if (Rune.IsControl(rune) || category is System.Globalization.UnicodeCategory.Format
+                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
             {
                 builder.Append($"\\u{rune.Value:X4}");
             }

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ThreatResponse.Core.Serialization;
@@ -7,4 +9,16 @@ namespace ThreatResponse.Core.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true)]
 [JsonSerializable(typeof(FindingsDocument))]
-public sealed partial class ThreatResponseJsonContext : JsonSerializerContext;
+public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// For output read by people and tools, never embedded in HTML: finding types such as <c>C&amp;CActivity</c> stay
+    /// readable instead of becoming <c>\u0026</c>.
+    /// </summary>
+    public static ThreatResponseJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

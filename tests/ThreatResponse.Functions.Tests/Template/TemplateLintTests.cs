@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests.Template;
+
+public sealed class TemplateLintTests
+{
+    [Fact]
+    public async Task CfnLint_Template_ReportsNothing()
+    {
+        var startInfo = new ProcessStartInfo("cfn-lint")
+        {
+            ArgumentList = { "--", "template.yaml" },
+            WorkingDirectory = RepositoryRoot.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        using var process = Process.Start(startInfo)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"cfn-lint exited {process.ExitCode}:\n{output}\n{errors}");
+    }
+
+    [Fact]
+    public void Template_E3006Suppression_OnlyOnActionTargets()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "template.yaml"));
+
+        // Each suppression sits under an AWS::SecurityHub::ActionTarget, never in a global cfn-lint config.
+        var suppressions = lines.Select((line, index) => (line, index)).Where(x => x.line.TrimStart().StartsWith("ignore_checks:", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(suppressions);
+        foreach (var (line, index) in suppressions)
+        {
+            Assert.Equal("ignore_checks: [E3006]", line.Trim());
+            Assert.Contains("Type: AWS::SecurityHub::ActionTarget", lines[index - 4], StringComparison.Ordinal);
+        }
+    }
+}
