@@ -14,7 +14,13 @@ public static class FindingEventParser
     private const string CustomActionType = "Security Hub Findings - Custom Action";
     private const string ImportedType = "Security Hub Findings - Imported";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = IntakeLimits.MaxDepth };
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = IntakeLimits.MaxDepth,
+
+        // Two values for one key (two instanceIds, two severities) would let an event say one thing and mean another.
+        AllowDuplicateProperties = false,
+    };
 
     /// <summary>Parses UTF-8 JSON (a leading byte-order mark is allowed).</summary>
     public static IntakeResult Parse(ReadOnlyMemory<byte> utf8Json)
@@ -40,7 +46,13 @@ public static class FindingEventParser
         }
         catch (JsonException e)
         {
-            return Fail(e.Path ?? JsonPath.Root, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+            // The reader's message quotes the offending input verbatim (an invalid literal can be the whole event): escaped and cut.
+            return Fail(e.Path ?? JsonPath.Root, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {JsonPath.Escape(FirstSentence(e.Message), 160)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check unescapes every property name while parsing; an unpaired surrogate fails there.
+            return Fail(JsonPath.Root, "not valid JSON: has a property name that is not valid Unicode text (an unpaired surrogate)");
         }
     }
 

@@ -19,6 +19,11 @@ internal readonly struct JsonArrayReader(JsonElement array, string path)
         }
 
         var text = JsonObjectReader.TextOf(item, itemPath);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new IntakeException(itemPath, "must not be empty");
+        }
+
         return text.Length <= maxLength
             ? text
             : throw new IntakeException(itemPath, $"is {text.Length} characters long; at most {maxLength} are accepted");

@@ -32,7 +32,7 @@ internal readonly struct JsonObjectReader
     /// <summary>The string, or null when the field is absent or null. Empty or blank strings are refused.</summary>
     public string? OptionalString(string name, int maxLength = IntakeLimits.MaxFieldLength)
     {
-        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -54,7 +54,7 @@ internal readonly struct JsonObjectReader
     /// <summary>A number, also when sent as a numeric string ("8.0"). Null when absent or null.</summary>
     public double? OptionalNumber(string name)
     {
-        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -85,7 +85,7 @@ internal readonly struct JsonObjectReader
     /// <summary>A boolean, also when sent as "true"/"false". Null when absent or null.</summary>
     public bool? OptionalBoolean(string name)
     {
-        if (!_element.TryGetProperty(name, out var value))
+        if (!TryGet(name, out var value))
         {
             return null;
         }
@@ -103,7 +103,7 @@ internal readonly struct JsonObjectReader
 
     public JsonObjectReader? OptionalObject(string name)
     {
-        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -116,7 +116,7 @@ internal readonly struct JsonObjectReader
     /// <summary>The array's elements; refuses a missing array, one with fewer than <paramref name="minItems"/> or more than <paramref name="maxItems"/>.</summary>
     public JsonArrayReader RequiredArray(string name, int minItems, int maxItems)
     {
-        if (!_element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             throw Error(name, "is required");
         }
@@ -138,6 +138,22 @@ internal readonly struct JsonObjectReader
         }
 
         return new JsonArrayReader(value, JsonPath.Property(Path, name));
+    }
+
+    /// <summary>
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>, which throws <see cref="InvalidOperationException"/>
+    /// when it meets a property name holding an unpaired surrogate escape (<c>{"\uD800": 1}</c>): refused here instead.
+    /// </summary>
+    private bool TryGet(string name, out JsonElement value)
+    {
+        try
+        {
+            return _element.TryGetProperty(name, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new IntakeException(Path, "has a property name that is not valid Unicode text (an unpaired surrogate)");
+        }
     }
 
     /// <summary>

@@ -13,14 +13,18 @@ internal static class JsonPath
     public static string Index(string parent, int index) => $"{parent}[{index}]";
 
     /// <summary>
-    /// Untrusted text as it may appear in an error: at most 64 characters, control and invisible format characters
-    /// and the Unicode line and paragraph separators (U+2028, U+2029) escaped, so an event cannot forge log lines or
-    /// hide what it contains.
+    /// Untrusted text as it may appear in an error: at most 64 characters, quoted, escaped by <see cref="Escape"/>.
     /// </summary>
-    public static string Quote(string text)
+    public static string Quote(string text) => $"'{Escape(text, 64)}'";
+
+    /// <summary>
+    /// Untrusted text made safe for an error message: at most <paramref name="max"/> characters, control and invisible
+    /// format characters and the Unicode line and paragraph separators (U+2028, U+2029) escaped, so an event cannot forge
+    /// log lines or hide what it contains.
+    /// </summary>
+    public static string Escape(string text, int max)
     {
-        const int max = 64;
-        var builder = new StringBuilder(Math.Min(text.Length, max) + 8).Append('\'');
+        var builder = new StringBuilder(Math.Min(text.Length, max) + 8);
         var shown = 0;
         foreach (var rune in text.EnumerateRunes())
         {
@@ -42,7 +46,7 @@ internal static class JsonPath
             }
         }
 
-        return builder.Append('\'').ToString();
+        return builder.ToString();
     }
 
     private static bool IsPlainName(string name)

@@ -9,7 +9,8 @@ namespace ThreatResponse.Core.Tests.Intake;
 
 /// <summary>
 /// Malformed and hostile events: each is refused with the JSON path of the offending value and a message saying what is
-/// wrong, and nothing is thrown. Every case is a valid inline event with one thing broken, so the path is the only fault.
+/// wrong, and nothing is thrown. Past the not-even-an-object cases, each is a valid inline event (see
+/// <see cref="Parse_UnmutatedInlineEvent_Succeeds"/>) with one thing broken, so the expected path is the only fault.
 /// </summary>
 public sealed class FindingEventParserMalformedTests
 {
@@ -36,6 +37,9 @@ public sealed class FindingEventParserMalformedTests
         Add("trailing garbage after the object", (GuardDuty().Text() + " {}").Utf8(), "$", "not valid JSON");
         Add("comment inside the object", GuardDuty().Text().Replace("{", "{/* hi */", StringComparison.Ordinal).Utf8(), "$", "not valid JSON");
         Add("single-quoted strings", "{'detail-type': 'GuardDuty Finding'}"u8.ToArray(), "$", "not valid JSON");
+        Add("invalid literal with a bidi override", "tr\u202Eue"u8.ToArray(), "$", @"'tr\u202Eue' is an invalid JSON literal");
+        Add("invalid literal with an escape character", GuardDuty().With(e => e.Detail()["severity"] = RawPlaceholder).WithRaw("t\u001B[2J"), "$", @"'t\u001B[2J");
+        Add("invalid literal 100,000 characters long", ("t" + Long('x', 100_000)).Utf8(), "$", "chars)");
         Add("array at root", ("[" + GuardDuty().Text() + "]").Utf8(), "$", "expected an object, found an array");
         Add("string at root", "\"GuardDuty Finding\""u8.ToArray(), "$", "expected an object, found a string");
         Add("number at root", "42"u8.ToArray(), "$", "expected an object, found a number");
@@ -112,6 +116,11 @@ public sealed class FindingEventParserMalformedTests
         AddGuardDuty("resourceRole unknown", e => e.Detail()["service"]!["resourceRole"] = "BYSTANDER", "$.detail.service.resourceRole", "'BYSTANDER' is neither ACTOR nor TARGET");
         AddGuardDuty("service an array", e => e.Detail()["service"] = new JsonArray(), "$.detail.service", "expected an object, found an array");
         AddGuardDuty("sample flag a word", e => e.Detail()["service"]!["additionalInfo"]!["sample"] = "yes", "$.detail.service.additionalInfo.sample", "expected true or false, found a string");
+        AddGuardDuty(
+            "sample flag in additionalInfo.value a word",
+            e => e.Detail()["service"]!["additionalInfo"] = new JsonObject { ["value"] = "{\"sample\":\"yes\"}" },
+            "$.detail.service.additionalInfo.value.sample",
+            "expected true or false, found a string");
         AddGuardDuty("sample flag a number", e => e.Detail()["service"]!["additionalInfo"]!["sample"] = 1, "$.detail.service.additionalInfo.sample", "expected true or false, found a number");
 
         // Security Hub envelope.
@@ -183,7 +192,7 @@ public sealed class FindingEventParserMalformedTests
             f =>
             {
                 f["AwsAccountId"] = "not-an-account";
-                f["Resources"]![0]!["Id"] = InlineEvents.InstanceId;
+                f["Resources"]![0]!["Id"] = InstanceIdText;
             }, $"{Finding0}.Resources[0].Id", "account 'not-an-account' is not a 12-digit AWS account id");
         AddAsff("ASFF instance Region malformed", f => f["Resources"]![0]!["Region"] = "us_east_1", $"{Finding0}.Resources[0].Region", "'us_east_1' is not an AWS Region code");
 
@@ -198,14 +207,19 @@ public sealed class FindingEventParserMalformedTests
         Add("unpaired surrogate escape in a boolean string", GuardDuty().With(e => e.Detail()["service"]!["additionalInfo"]!["sample"] = RawPlaceholder).WithRaw(LoneSurrogate), "$.detail.service.additionalInfo.sample", NotUnicode);
         Add("unpaired surrogate escape in an ASFF Types entry", CustomAction().With(e => e.Finding()["Types"] = new JsonArray(RawPlaceholder)).WithRaw(LoneSurrogate), $"{Finding0}.Types[0]", NotUnicode);
         Add("unpaired surrogate escape in custom action resources", CustomAction().With(e => e["resources"] = new JsonArray(RawPlaceholder)).WithRaw(LoneSurrogate), "$.resources[0]", NotUnicode);
-        Add("SCRATCH key", GuardDuty().With(e => e.Detail()["zz"] = RawPlaceholder).WithRaw("1, \"\\uD800\": 2"), "$", "x");
-        Add("SCRATCH key2", WithRawBytes(GuardDuty().With(e => e.Detail()["zz"] = RawPlaceholder), [0x31, 0x2C, 0x22, 0xFF, 0x22, 0x3A, 0x31]), "$", "x");
+        Add("unpaired surrogate escape in a property name", GuardDuty().With(e => e.Detail()["extra"] = RawPlaceholder).WithRaw("1, \"\\uD800\": 2"), "$", "has a property name that is not valid Unicode text");
 
         // Size and depth.
         AddGuardDuty("a megabyte-long string", e => e.Detail()["title"] = Long('A', 1024 * 1024), "$", "EventBridge events are at most 262144");
         Add("one byte over 256 KiB", PaddedTo(IntakeLimits.MaxEventBytes + 1), "$", "the event is 262145 bytes");
         Add("1,000 nested arrays in detail", GuardDuty().With(e => e.Detail()["extra"] = RawPlaceholder).WithRaw(Nested("[", "]", 1_000)), "$", "maximum configured depth of 64");
         Add("100 nested objects in detail", GuardDuty().With(e => e.Detail()["extra"] = RawPlaceholder).WithRaw(Nested("{\"a\":", "}", 100, "1")), "$", "maximum configured depth of 64");
+
+
+        // Ambiguous input: one key twice would let an event say one thing and mean another.
+        Add("instanceId given twice", GuardDuty().With(e => e.InstanceDetails()["instanceId"] = RawPlaceholder)
+            .WithRaw("\"i-aaaaaaaa\", \"instanceId\": \"i-bbbbbbbb\""), "$", "Duplicate");
+        AddAsff("ASFF Types entry blank", f => f["Types"] = new JsonArray(""), $"{Finding0}.Types[0]", "must not be empty");
 
         return data;
     }
@@ -247,11 +261,11 @@ public sealed class FindingEventParserMalformedTests
         Add(
             "ASFF instance ARN with a doubled colon",
             Imported().With(e => e.Finding()["Resources"] = new JsonArray(new JsonObject { ["Type"] = "AwsEc2Instance", ["Id"] = "arn:aws::ec2:us-east-1:193043430472:instance/i-0c10c2c7863d1a356" })),
-            f => Assert.Equal(new InstanceReference(Findings.InstanceId.Parse("i-0c10c2c7863d1a356"), "193043430472", "us-east-1"), Assert.Single(f.Instances)));
+            f => Assert.Equal(new InstanceReference(InstanceId.Parse("i-0c10c2c7863d1a356"), "193043430472", "us-east-1"), Assert.Single(f.Instances)));
         Add(
             "ASFF bare instance id",
             Imported().With(e => e.Finding()["Resources"]![0]!["Id"] = "i-0abcdef1"),
-            f => Assert.Equal(new InstanceReference(Findings.InstanceId.Parse("i-0abcdef1"), FindingAccount, "us-east-1"), Assert.Single(f.Instances)));
+            f => Assert.Equal(new InstanceReference(InstanceId.Parse("i-0abcdef1"), FindingAccount, "us-east-1"), Assert.Single(f.Instances)));
         Add(
             "ASFF non-GuardDuty type kept as is",
             Imported().With(e => e.Finding()["ProductArn"] = "arn:aws:securityhub:us-east-1::product/aws/securityhub")
@@ -315,7 +329,7 @@ public sealed class FindingEventParserMalformedTests
         Assert.Equal("UnauthorizedAccess:EC2/SSHBruteForce", finding.Type);
         Assert.Equal(ResourceRole.Target, finding.ResourceRole);
         Assert.False(finding.Sample);
-        Assert.Equal(new InstanceReference(Findings.InstanceId.Parse(InlineEvents.InstanceId), FindingAccount, "us-east-1"), Assert.Single(finding.Instances));
+        Assert.Equal(new InstanceReference(InstanceId.Parse(InstanceIdText), FindingAccount, "us-east-1"), Assert.Single(finding.Instances));
     }
 
     [Fact]

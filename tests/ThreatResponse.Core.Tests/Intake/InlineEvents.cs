@@ -9,7 +9,7 @@ namespace ThreatResponse.Core.Tests.Intake;
 /// </summary>
 internal static class InlineEvents
 {
-    public const string InstanceId = "i-0123456789abcdef0";
+    public const string InstanceIdText = "i-0123456789abcdef0";
     public const string FindingAccount = "123456789012";
     public const string EventAccount = "111122223333";
     public const string CustomActionArn = "arn:aws:securityhub:us-east-1:111122223333:action/custom/contain";
@@ -86,10 +86,10 @@ internal static class InlineEvents
         }
         """;
 
-    /// <summary>A <c>GuardDuty Finding</c> event naming <see cref="InstanceId"/> in <see cref="FindingAccount"/>.</summary>
+    /// <summary>A <c>GuardDuty Finding</c> event naming <see cref="InstanceIdText"/> in <see cref="FindingAccount"/>.</summary>
     public static JsonObject GuardDuty() => JsonNode.Parse(GuardDutyJson)!.AsObject();
 
-    /// <summary>One ASFF finding relayed from GuardDuty, naming <see cref="InstanceId"/> as an <c>AwsEc2Instance</c> resource.</summary>
+    /// <summary>One ASFF finding relayed from GuardDuty, naming <see cref="InstanceIdText"/> as an <c>AwsEc2Instance</c> resource.</summary>
     public static JsonObject AsffFinding() => JsonNode.Parse(AsffFindingJson)!.AsObject();
 
     /// <summary>A <c>Security Hub Findings - Custom Action</c> event carrying one <see cref="AsffFinding"/>.</summary>

@@ -1,0 +1,152 @@
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// Runs isolate, snapshot, stop and release on the instances of a request: several instances at once (bounded by
+/// <see cref="ContainmentOptions.MaxConcurrentInstances"/>), one instance's failure never stopping the others, every
+/// step reported per instance.
+/// </summary>
+public sealed class ContainmentEngine(
+    IInstanceContainment ec2,
+    ContainmentOptions options,
+    TimeProvider time,
+    IIsolationStateStore? stateStore = null)
+{
+    public async Task<ResponseReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var startedAt = time.GetUtcNow();
+        var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
+        var findingKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
+        var groups = new QuarantineGroupResolver(ec2, time, request.DryRun, cancellationToken);
+        var instances = request.Instances.Distinct().ToList();
+        var results = new InstanceResult[instances.Count];
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, instances.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
+            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, findingKey, startedAt, groups, ct));
+
+        return new ResponseReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(results), results);
+    }
+
+    /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
+    private async Task<InstanceResult> RespondGuardedAsync(
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RespondAsync(instance, request, findingKey, now, groups, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = $"unexpected {e.GetType().Name}: {e.Message}";
+            var step = new StepResult(null, "internal-error", null, StepOutcome.Failed, reason, null, 0);
+            return new InstanceResult(instance, null, StepOutcome.Failed, reason, [step]);
+        }
+    }
+
+    private async Task<InstanceResult> RespondAsync(
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, CancellationToken cancellationToken)
+    {
+        var log = new StepLog(time);
+        if (options.AllowedAccounts.Count > 0 && !options.AllowedAccounts.Contains(instance.Account))
+        {
+            return Skipped(instance, null, log, $"account {instance.Account} is not in ALLOWED_ACCOUNTS; nothing was called");
+        }
+
+        if (request.Actions.Contains(ContainmentAction.Isolate))
+        {
+            groups.Prefetch(AwsScope.Of(instance));
+        }
+
+        InstanceSnapshot? snapshot = null;
+        var found = await log.RunAsync(null, "lookup", null, dryRun: false, async () =>
+        {
+            snapshot = await ec2.DescribeInstanceAsync(instance, cancellationToken);
+            return snapshot is null ? null : $"{snapshot.State}, {snapshot.NetworkInterfaces.Count} ENI(s), {snapshot.VolumeIds.Count} volume(s)";
+        });
+
+        if (!found)
+        {
+            return Result(instance, null, log, "the instance could not be looked up");
+        }
+
+        if (snapshot is null)
+        {
+            return Skipped(instance, null, log, "instance not found");
+        }
+
+        if (snapshot.IsGone)
+        {
+            return Skipped(instance, snapshot.Name, log, $"instance is {snapshot.State}");
+        }
+
+        if (snapshot.Tags.TryGetValue(options.ExemptTagKey, out var exempt) && exempt.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return Skipped(instance, snapshot.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
+        }
+
+        var context = new InstanceContext(instance, snapshot, findingKey, request.DryRun, log, now);
+        await RunActionsAsync(context, request.Actions, groups, cancellationToken);
+        return Result(instance, snapshot.Name, log, null);
+    }
+
+    /// <summary>Isolation and snapshot start together (the snapshot's point in time is its request); stop and release follow in request order.</summary>
+    private async Task RunActionsAsync(InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, CancellationToken cancellationToken)
+    {
+        var first = new List<Task>();
+        if (actions.Contains(ContainmentAction.Isolate))
+        {
+            first.Add(new InstanceIsolation(ec2, stateStore, groups).RunAsync(context, cancellationToken));
+        }
+
+        if (actions.Contains(ContainmentAction.Snapshot))
+        {
+            first.Add(new InstanceSnapshotting(ec2).RunAsync(context, cancellationToken));
+        }
+
+        await Task.WhenAll(first);
+
+        foreach (var action in actions.Distinct())
+        {
+            if (action == ContainmentAction.Stop)
+            {
+                await new InstanceStopping(ec2).RunAsync(context, cancellationToken);
+            }
+            else if (action == ContainmentAction.Release)
+            {
+                await new InstanceRelease(ec2, stateStore).RunAsync(context, cancellationToken);
+            }
+        }
+    }
+
+    private static InstanceResult Skipped(InstanceReference instance, string? name, StepLog log, string reason)
+    {
+        log.Skip(null, "skip", null, reason);
+        return new InstanceResult(instance, name, StepOutcome.Skipped, reason, log.Steps);
+    }
+
+    private static InstanceResult Result(InstanceReference instance, string? name, StepLog log, string? reason)
+    {
+        var steps = log.Steps;
+        var outcome = steps.Any(s => s.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
+            : steps.Any(s => s.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
+            : steps.Where(s => s.Action is not null).All(s => s.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
+            : StepOutcome.Succeeded;
+        reason ??= outcome switch
+        {
+            StepOutcome.Failed => string.Join("; ", steps.Where(s => s.Outcome == StepOutcome.Failed).Select(s => $"{s.Step}{(s.Target is null ? "" : " " + s.Target)}: {s.Detail}")),
+            StepOutcome.Skipped => string.Join("; ", steps.Where(s => s.Outcome == StepOutcome.Skipped).Select(s => s.Detail)),
+            _ => null,
+        };
+        return new InstanceResult(instance, name, outcome, reason, steps);
+    }
+
+    private static StepOutcome Overall(InstanceResult[] results) =>
+        results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
+        : results.Length > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
+        : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
+        : StepOutcome.Succeeded;
+}

@@ -1,0 +1,32 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>Safety settings of the containment engine, bound from the function's environment.</summary>
+public sealed record ContainmentOptions
+{
+    /// <summary>Instances with this tag set to <c>true</c> are never touched. <c>EXEMPT_TAG_KEY</c>; default <c>ThreatResponse:Exempt</c>.</summary>
+    public string ExemptTagKey { get; init; } = "ThreatResponse:Exempt";
+
+    /// <summary>Accounts the engine may act in; empty means any. <c>ALLOWED_ACCOUNTS</c>, comma-separated. Checked before any AWS call.</summary>
+    public IReadOnlySet<string> AllowedAccounts { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Instances handled at once. Default 8: an isolation makes up to 3 ModifyNetworkInterfaceAttribute calls per ENI,
+    /// and EC2's bucket for that action holds 100 with 5 refilled per second.
+    /// </summary>
+    public int MaxConcurrentInstances { get; init; } = 8;
+
+    /// <summary>Reads <c>EXEMPT_TAG_KEY</c> and <c>ALLOWED_ACCOUNTS</c> from <paramref name="environment"/>.</summary>
+    public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var options = new ContainmentOptions();
+        if (environment("EXEMPT_TAG_KEY") is { Length: > 0 } exemptTagKey)
+        {
+            options = options with { ExemptTagKey = exemptTagKey.Trim() };
+        }
+
+        var allowed = (environment("ALLOWED_ACCOUNTS") ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return options with { AllowedAccounts = allowed.ToHashSet(StringComparer.Ordinal) };
+    }
+}

@@ -1,0 +1,13 @@
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>What to do to which instances, and for which finding.</summary>
+/// <param name="FindingId">Recorded in tags and used for idempotency; an operator's CLI run without one uses <c>manual</c>.</param>
+/// <param name="Actions">Applied in this order per instance, except that a snapshot is requested alongside isolation, not after it.</param>
+/// <param name="DryRun">Every mutating EC2 call carries DryRun=true; nothing changes.</param>
+public sealed record ContainmentRequest(
+    string? FindingId,
+    IReadOnlyList<InstanceReference> Instances,
+    IReadOnlyList<ContainmentAction> Actions,
+    bool DryRun);

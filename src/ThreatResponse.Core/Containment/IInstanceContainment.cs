@@ -1,0 +1,60 @@
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// The EC2 operations containment is made of, one call each (or one round of parallel calls for a lookup), so that the
+/// engine decides order and concurrency. Mutating calls take <c>dryRun</c>: with it, EC2 checks and does nothing, and
+/// the call returns normally. Failures surface as <see cref="AwsOperationException"/>.
+/// </summary>
+public interface IInstanceContainment
+{
+    /// <summary>The instance, its ENIs, attributes and profile association; null when EC2 does not know it.</summary>
+    Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
+
+    /// <summary>All quarantine groups in the account and Region, found by tag.</summary>
+    Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates the VPC's group for <paramref name="role"/>, tagged so it is found again, and returns its id; returns the
+    /// existing group's id when another response created it first; returns null in a dry run.
+    /// </summary>
+    Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes the group's rules what <paramref name="role"/> requires: all traffic in and out for conversion, no rule for
+    /// isolation. <paramref name="freshlyCreated"/>: the group has only EC2's default egress rule, so no describe is needed.
+    /// </summary>
+    Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken);
+
+    /// <summary>Connection-tracking timeouts of the ENI to EC2's minimum (TCP established 60 s, UDP stream 60 s, UDP 30 s).</summary>
+    Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the ENI's security groups (per ENI, never per instance: that fails with several ENIs).</summary>
+    Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken);
+
+    Task SetTerminationProtectionAsync(InstanceReference instance, bool enabled, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>Instance-initiated shutdown behaviour: <c>stop</c> or <c>terminate</c>.</summary>
+    Task SetShutdownBehaviorAsync(InstanceReference instance, string behavior, bool dryRun, CancellationToken cancellationToken);
+
+    Task SetMetadataOptionsAsync(InstanceReference instance, MetadataOptionsState options, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>EC2 offers no DryRun for this call: callers must not call it in a dry run.</summary>
+    Task DisassociateInstanceProfileAsync(InstanceReference instance, string associationId, CancellationToken cancellationToken);
+
+    /// <summary>EC2 offers no DryRun for this call: callers must not call it in a dry run.</summary>
+    Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken);
+
+    Task SetTagsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken);
+
+    Task RemoveTagsAsync(InstanceReference instance, IReadOnlyCollection<string> keys, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>Snapshots already taken of the instance for the finding (by their tags).</summary>
+    Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken);
+
+    /// <summary><c>CreateSnapshots</c> of every attached volume, volume tags copied plus <paramref name="tags"/>; returns the snapshot ids (empty in a dry run).</summary>
+    Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken);
+
+    Task StopInstanceAsync(InstanceReference instance, bool hibernate, bool dryRun, CancellationToken cancellationToken);
+}

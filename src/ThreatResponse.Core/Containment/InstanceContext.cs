@@ -1,0 +1,26 @@
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>One instance's response in progress: what was looked up once and is shared by its actions.</summary>
+internal sealed class InstanceContext(InstanceReference instance, InstanceSnapshot snapshot, string findingKey, bool dryRun, StepLog log, DateTimeOffset now)
+{
+    public InstanceReference Instance { get; } = instance;
+
+    public InstanceSnapshot Snapshot { get; } = snapshot;
+
+    /// <summary>The finding id as stored in tags (<see cref="FindingKey"/>).</summary>
+    public string FindingKey { get; } = findingKey;
+
+    public bool DryRun { get; } = dryRun;
+
+    public StepLog Log { get; } = log;
+
+    /// <summary>The response's time, written in tags.</summary>
+    public DateTimeOffset Now { get; } = now;
+
+    public string NowText => Now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Set once termination protection is known to be on, so a later stop does not set it again.</summary>
+    public bool TerminationProtectionOn { get; set; } = snapshot.TerminationProtection;
+}

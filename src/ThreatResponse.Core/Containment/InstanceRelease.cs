@@ -1,0 +1,156 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// Undoes an isolation from its saved state: groups per ENI, metadata options, instance profile, termination
+/// protection, shutdown behaviour. The quarantine tags and saved state go only when every restore step succeeded,
+/// so a failed release can be run again.
+/// </summary>
+internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateStore? stateStore)
+{
+    private const ContainmentAction Release = ContainmentAction.Release;
+
+    public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var state = await LoadStateAsync(context, cancellationToken);
+        if (state is null)
+        {
+            return;
+        }
+
+        var snapshot = context.Snapshot;
+        var work = new List<Task<bool>>();
+        foreach (var eni in snapshot.NetworkInterfaces)
+        {
+            if (!state.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var saved))
+            {
+                log.Skip(Release, "restore-groups", eni.NetworkInterfaceId, "attached after isolation: no saved groups, left as it is");
+                continue;
+            }
+
+            work.Add(log.RunAsync(Release, "restore-groups", eni.NetworkInterfaceId, context.DryRun, async () =>
+            {
+                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
+                return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', saved)}";
+            }));
+        }
+
+        foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(snapshot.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
+        {
+            log.Skip(Release, "restore-groups", gone, "no longer attached to the instance");
+        }
+
+        work.Add(log.RunAsync(Release, "restore-metadata", null, context.DryRun, async () =>
+        {
+            await ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
+            return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
+        }));
+        work.Add(RestoreProfileAsync(context, state, cancellationToken));
+        work.Add(state.TerminationProtection == snapshot.TerminationProtection
+            ? Skipped("restore-termination-protection", $"already {(state.TerminationProtection ? "on" : "off")}")
+            : log.RunAsync(Release, "restore-termination-protection", null, context.DryRun, async () =>
+            {
+                await ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
+                return state.TerminationProtection ? "on" : "off";
+            }));
+        work.Add(state.ShutdownBehavior == snapshot.ShutdownBehavior
+            ? Skipped("restore-shutdown-behavior", $"already {state.ShutdownBehavior}")
+            : log.RunAsync(Release, "restore-shutdown-behavior", null, context.DryRun, async () =>
+            {
+                await ec2.SetShutdownBehaviorAsync(context.Instance, state.ShutdownBehavior, context.DryRun, cancellationToken);
+                return state.ShutdownBehavior;
+            }));
+
+        var restored = await Task.WhenAll(work);
+        if (restored.Contains(false))
+        {
+            log.Skip(Release, "remove-tags", null, "kept the quarantine tags and saved state so release can be run again");
+            return;
+        }
+
+        await log.RunAsync(Release, "remove-tags", null, context.DryRun, async () =>
+        {
+            var keys = snapshot.Tags.Keys.Where(IsQuarantineTag).ToList();
+            if (keys.Count > 0)
+            {
+                await ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken);
+            }
+
+            if (stateStore is not null && !context.DryRun)
+            {
+                await stateStore.DeleteAsync(context.Instance, cancellationToken);
+            }
+
+            return $"removed {string.Join(',', keys)}";
+        });
+
+        Task<bool> Skipped(string step, string reason)
+        {
+            log.Skip(Release, step, null, reason);
+            return Task.FromResult(true);
+        }
+    }
+
+    private static bool IsQuarantineTag(string key) =>
+        key is QuarantineTags.Status or QuarantineTags.FindingId or QuarantineTags.IsolatedAt || IsolationStateTags.IsStateKey(key);
+
+    private async Task<PreIsolationState?> LoadStateAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        PreIsolationState? state = null;
+        var loaded = await log.RunAsync(Release, "load-state", null, dryRun: false, async () =>
+        {
+            try
+            {
+                state = stateStore is not null
+                    ? await stateStore.LoadAsync(context.Instance, cancellationToken) ?? IsolationStateTags.Decode(context.Snapshot.Tags)
+                    : IsolationStateTags.Decode(context.Snapshot.Tags);
+            }
+            catch (FormatException e)
+            {
+                throw new AwsOperationException("LoadState", "InvalidSavedState", e.Message, e);
+            }
+
+            return state is null ? null : $"saved {state.SavedAt:u} for finding {state.FindingId}: {InstanceIsolation.Describe(state)}";
+        });
+
+        if (loaded && state is null)
+        {
+            log.Fail(Release, "load-state", null, "no saved pre-isolation state: the instance was not isolated by ThreatResponse or was already released; nothing changed");
+        }
+
+        return state;
+    }
+
+    private Task<bool> RestoreProfileAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var current = context.Snapshot.ProfileAssociation;
+        if (state.ProfileArn is null)
+        {
+            log.Skip(Release, "restore-instance-profile", null, "none was associated before isolation");
+            return Task.FromResult(true);
+        }
+
+        if (current is not null)
+        {
+            log.Skip(Release, "restore-instance-profile", null, current.ProfileArn == state.ProfileArn
+                ? "already associated"
+                : $"{current.ProfileArn} is associated now; not replaced with {state.ProfileArn}");
+            return Task.FromResult(true);
+        }
+
+        if (context.DryRun)
+        {
+            log.Record(new StepResult(Release, "restore-instance-profile", null, StepOutcome.DryRun,
+                $"would associate {state.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
+            return Task.FromResult(true);
+        }
+
+        return log.RunAsync(Release, "restore-instance-profile", null, dryRun: false, async () =>
+        {
+            await ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
+            return $"associated {state.ProfileArn}";
+        });
+    }
+}

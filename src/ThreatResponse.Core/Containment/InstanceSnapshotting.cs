@@ -1,0 +1,50 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// Evidence: <c>CreateSnapshots</c> of every attached volume, tagged with the finding, once per finding and instance.
+/// The snapshots' point in time is the request, so they may run alongside isolation and a later stop.
+/// </summary>
+internal sealed class InstanceSnapshotting(IInstanceContainment ec2)
+{
+    private const ContainmentAction Snapshot = ContainmentAction.Snapshot;
+
+    public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (context.Snapshot.VolumeIds.Count == 0)
+        {
+            log.Skip(Snapshot, "snapshot", null, "no EBS volume attached");
+            return;
+        }
+
+        IReadOnlyList<string> existing = [];
+        if (!await log.RunAsync(Snapshot, "find-snapshots", null, dryRun: false, async () =>
+            {
+                existing = await ec2.FindSnapshotsAsync(context.Instance, context.FindingKey, cancellationToken);
+                return existing.Count == 0 ? "none for this finding yet" : string.Join(',', existing);
+            }))
+        {
+            return;
+        }
+
+        if (existing.Count > 0)
+        {
+            log.Skip(Snapshot, "snapshot", null, $"already snapshotted for this finding: {string.Join(',', existing)}");
+            return;
+        }
+
+        await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Snapshot.VolumeIds), context.DryRun, async () =>
+        {
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [QuarantineTags.FindingId] = context.FindingKey,
+                [QuarantineTags.InstanceId] = context.Instance.InstanceId.Value,
+                [QuarantineTags.SnapshotAt] = context.NowText,
+            };
+            var ids = await ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
+            return context.DryRun
+                ? $"would snapshot {context.Snapshot.VolumeIds.Count} volume(s)"
+                : $"{string.Join(',', ids)} ({ids.Count} volume(s), crash-consistent at {context.NowText})";
+        });
+    }
+}

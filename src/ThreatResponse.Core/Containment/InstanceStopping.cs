@@ -1,0 +1,40 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>Stops the instance, termination protection first; hibernates it when it was launched able to, keeping memory as evidence.</summary>
+internal sealed class InstanceStopping(IInstanceContainment ec2)
+{
+    private const ContainmentAction Stop = ContainmentAction.Stop;
+
+    public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var state = context.Snapshot.State;
+        if (state is "stopped" or "stopping")
+        {
+            log.Skip(Stop, "stop", null, $"already {state}");
+            return;
+        }
+
+        if (context.TerminationProtectionOn)
+        {
+            log.Skip(Stop, "termination-protection", null, "already on");
+        }
+        else if (!await log.RunAsync(Stop, "termination-protection", null, context.DryRun, async () =>
+            {
+                await ec2.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
+                context.TerminationProtectionOn = !context.DryRun;
+                return "on";
+            }))
+        {
+            log.Skip(Stop, "stop", null, "not stopped: termination protection could not be turned on first");
+            return;
+        }
+
+        var hibernate = context.Snapshot.HibernationConfigured;
+        await log.RunAsync(Stop, hibernate ? "hibernate" : "stop", null, context.DryRun, async () =>
+        {
+            await ec2.StopInstanceAsync(context.Instance, hibernate, context.DryRun, cancellationToken);
+            return hibernate ? "hibernating: memory is kept on the root volume" : "stopping";
+        });
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// Keeps <see cref="PreIsolationState"/> in instance tags when there is no ledger. Tag values hold at most 256
+/// characters, and an instance with several ENIs and many groups needs more, so the state is compact JSON split over
+/// <c>ThreatResponse:State:1</c> … <c>:N</c>. EC2 allows 50 tags per resource, which bounds what fits.
+/// </summary>
+public static class IsolationStateTags
+{
+    public const string KeyPrefix = QuarantineTags.Prefix + "State:";
+
+    /// <summary>EC2's limit of tags per resource.</summary>
+    public const int MaxTagsPerResource = 50;
+
+    private const int ChunkLength = FindingKey.MaxTagValueLength;
+
+    public static Dictionary<string, string> Encode(PreIsolationState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var m = state.MetadataOptions;
+        var document = new StateDocument(
+            1,
+            state.FindingId,
+            state.SavedAt,
+            state.GroupsByNetworkInterface.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal),
+            state.ProfileArn,
+            [m.HttpEndpoint, m.HttpTokens, m.HttpPutResponseHopLimit.ToString(CultureInfo.InvariantCulture), m.InstanceMetadataTags, m.HttpProtocolIpv6],
+            state.TerminationProtection,
+            state.ShutdownBehavior);
+
+        // The default encoder escapes every non-ASCII character, so chunks never split a surrogate pair.
+        var json = JsonSerializer.Serialize(document, StateJsonContext.Default.StateDocument);
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int offset = 0, part = 1; offset < json.Length; offset += ChunkLength, part++)
+        {
+            tags[KeyPrefix + part.ToString(CultureInfo.InvariantCulture)] = json.Substring(offset, Math.Min(ChunkLength, json.Length - offset));
+        }
+
+        return tags;
+    }
+
+    public static bool IsStateKey(string key) => key.StartsWith(KeyPrefix, StringComparison.Ordinal);
+
+    /// <summary>The saved state, or null when the tags hold none.</summary>
+    /// <exception cref="FormatException">State tags are present but incomplete or unreadable.</exception>
+    public static PreIsolationState? Decode(IReadOnlyDictionary<string, string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var parts = new SortedDictionary<int, string>();
+        foreach (var (key, value) in tags)
+        {
+            if (!IsStateKey(key))
+            {
+                continue;
+            }
+
+            if (!int.TryParse(key.AsSpan(KeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var part) || part < 1)
+            {
+                throw new FormatException($"tag {key} is not a state part");
+            }
+
+            parts[part] = value;
+        }
+
+        if (parts.Count == 0)
+        {
+            return null;
+        }
+
+        if (parts.Keys.Last() != parts.Count)
+        {
+            throw new FormatException($"state parts {string.Join(',', parts.Keys)} are not 1..{parts.Count}: a tag is missing");
+        }
+
+        StateDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(string.Concat(parts.Values), StateJsonContext.Default.StateDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"state tags are not readable: {e.Message}", e);
+        }
+
+        if (document is not { V: 1, G: not null, M.Length: 5, F: not null, S: not null }
+            || !int.TryParse(document.M[2], NumberStyles.None, CultureInfo.InvariantCulture, out var hopLimit))
+        {
+            throw new FormatException("state tags do not hold a version-1 pre-isolation state");
+        }
+
+        return new PreIsolationState(
+            document.G.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
+            document.P,
+            new MetadataOptionsState(document.M[0], document.M[1], hopLimit, document.M[3], document.M[4]),
+            document.Tp,
+            document.S,
+            document.F,
+            document.T);
+    }
+
+    /// <summary>Short names keep the state small: every 256 characters costs one of the instance's 50 tags.</summary>
+    internal sealed record StateDocument(
+        int V,
+        string F,
+        DateTimeOffset T,
+        Dictionary<string, string[]> G,
+        string? P,
+        string[] M,
+        bool Tp,
+        string S);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(IsolationStateTags.StateDocument))]
+internal sealed partial class StateJsonContext : JsonSerializerContext;

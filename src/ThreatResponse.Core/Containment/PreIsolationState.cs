@@ -1,0 +1,28 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>What isolation changes, saved before it changes it, so release restores it exactly.</summary>
+/// <param name="GroupsByNetworkInterface">Security groups per ENI id.</param>
+/// <param name="ProfileArn">The instance profile that was associated; null when none was.</param>
+/// <param name="FindingId">The finding the isolation was for.</param>
+public sealed record PreIsolationState(
+    IReadOnlyDictionary<string, IReadOnlyList<string>> GroupsByNetworkInterface,
+    string? ProfileArn,
+    MetadataOptionsState MetadataOptions,
+    bool TerminationProtection,
+    string ShutdownBehavior,
+    string FindingId,
+    DateTimeOffset SavedAt)
+{
+    public static PreIsolationState Capture(InstanceSnapshot instance, string findingId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return new PreIsolationState(
+            instance.NetworkInterfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds, StringComparer.Ordinal),
+            instance.ProfileAssociation?.ProfileArn,
+            instance.MetadataOptions,
+            instance.TerminationProtection,
+            instance.ShutdownBehavior,
+            findingId,
+            now);
+    }
+}
