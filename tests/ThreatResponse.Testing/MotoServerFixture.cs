@@ -78,8 +78,16 @@ public sealed class MotoServerFixture : IAsyncLifetime
     }
 
     /// <summary>An EC2 client for <paramref name="region"/>, signed with <paramref name="credentials"/> (default: the dummy ones).</summary>
-    public AmazonEC2Client CreateEc2Client(string region = DefaultRegion, AWSCredentials? credentials = null) =>
-        new(credentials ?? Credentials, Configure(new AmazonEC2Config(), region));
+    public AmazonEC2Client CreateEc2Client(string region = DefaultRegion, AWSCredentials? credentials = null, HttpClientFactory? http = null)
+    {
+        var config = Configure(new AmazonEC2Config(), region);
+        if (http is not null)
+        {
+            config.HttpClientFactory = http;
+        }
+
+        return new(credentials ?? Credentials, config);
+    }
 
     /// <summary>Points any SDK client config at the emulator, like <c>AWS_ENDPOINT_URL</c> would.</summary>
     public TConfig Configure<TConfig>(TConfig config, string region = DefaultRegion)

@@ -17,13 +17,15 @@ internal sealed class InstanceSnapshotting(IInstanceContainment ec2)
             return;
         }
 
-        IReadOnlyList<string> existing = [];
-        if (!await log.RunAsync(Snapshot, "find-snapshots", null, dryRun: false, async () =>
-            {
-                existing = await ec2.FindSnapshotsAsync(context.Instance, context.FindingKey, cancellationToken);
-                return existing.Count == 0 ? "none for this finding yet" : string.Join(',', existing);
-            }))
+        IReadOnlyList<string> existing;
+        try
         {
+            existing = await ec2.FindSnapshotsAsync(context.Instance, context.FindingKey, cancellationToken);
+        }
+        catch (AwsOperationException e)
+        {
+            // Without knowing, a retry could snapshot twice; the evidence of the first attempt is what counts.
+            log.Fail(Snapshot, "snapshot", null, $"could not check for this finding's earlier snapshots: {e.Message}", e.ErrorCode);
             return;
         }
 

@@ -1,0 +1,358 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Aws.Ec2;
+
+/// <summary><see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into <see cref="AwsOperationException"/>.</summary>
+public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanceContainment
+{
+    private const string ManagedByTag = QuarantineTags.Prefix + "ManagedBy";
+
+    public async Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
+    {
+        var ec2 = Client(instance);
+        var id = instance.InstanceId.Value;
+
+        // One round trip: the attribute and association lookups need only the id, so they go out with DescribeInstances.
+        var describe = CallAsync("DescribeInstances", () => ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [id] }, cancellationToken));
+        var protection = CallAsync("DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.DisableApiTermination }, cancellationToken));
+        var shutdown = CallAsync("DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior }, cancellationToken));
+        var association = CallAsync("DescribeIamInstanceProfileAssociations", () => ec2.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest
+        {
+            Filters = [new Filter("instance-id", [id])],
+        }, cancellationToken));
+
+        Instance? found;
+        try
+        {
+            found = (await describe)!.Reservations?.SelectMany(r => r.Instances ?? []).FirstOrDefault(i => i.InstanceId == id);
+        }
+        catch (AwsOperationException e) when (e.ErrorCode is "InvalidInstanceID.NotFound" or "InvalidInstanceID.Malformed")
+        {
+            found = null;
+        }
+
+        if (found is null || found.State?.Name?.Value is "terminated" or "shutting-down")
+        {
+            // The other lookups fail or mean nothing for an instance that is gone; observe them so nothing goes unobserved.
+            await Task.WhenAll(protection, shutdown, association).ContinueWith(_ => { }, TaskScheduler.Default);
+            return found is null ? null : Map(found, false, "terminate", null);
+        }
+
+        var associations = (await association)!.IamInstanceProfileAssociations ?? [];
+        var current = associations.FirstOrDefault(a => a.State?.Value is "associated" or "associating");
+        return Map(
+            found,
+            (await protection)!.InstanceAttribute?.DisableApiTermination ?? false,
+            (await shutdown)!.InstanceAttribute?.InstanceInitiatedShutdownBehavior ?? "stop",
+            current is null ? null : new ProfileAssociation(current.AssociationId, current.IamInstanceProfile?.Arn ?? string.Empty));
+    }
+
+    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope);
+        var groups = new List<QuarantineGroup>();
+        string? next = null;
+        do
+        {
+            var page = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            {
+                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, ["conversion", "isolation"])],
+                NextToken = next,
+            }, cancellationToken)))!;
+            groups.AddRange((page.SecurityGroups ?? []).Select(ToQuarantineGroup).OfType<QuarantineGroup>());
+            next = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        return groups;
+    }
+
+    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope);
+        var name = GroupName(role);
+        try
+        {
+            var created = await Ec2Errors.CallAsync("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+            {
+                GroupName = name,
+                VpcId = vpcId,
+                Description = role == QuarantineGroupRole.Isolation
+                    ? "ThreatResponse isolation: no rules, nothing in or out"
+                    : "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
+                TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
+                DryRun = dryRun,
+            }, cancellationToken));
+            Ec2Errors.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
+            return created?.GroupId;
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
+        {
+            // Another response created it a moment ago (or someone did by hand): use it, and tag it so it is found by tag next time.
+            var existing = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            {
+                Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [name])],
+            }, cancellationToken)))!.SecurityGroups.Single();
+            await CallAsync("CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken));
+            return existing.GroupId;
+        }
+    }
+
+    public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope);
+        if (role == QuarantineGroupRole.Conversion)
+        {
+            // EC2 gives a new group IPv4 egress to 0.0.0.0/0; the rest is added. Already present is fine.
+            await Task.WhenAll(
+                IgnoringAsync("InvalidPermission.Duplicate", () => CallAsync("AuthorizeSecurityGroupIngress", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+                {
+                    GroupId = groupId,
+                    IpPermissions = [AllTraffic(ipv4: true, ipv6: true)],
+                }, cancellationToken))),
+                IgnoringAsync("InvalidPermission.Duplicate", () => CallAsync("AuthorizeSecurityGroupEgress", () => ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest
+                {
+                    GroupId = groupId,
+                    IpPermissions = [AllTraffic(ipv4: !freshlyCreated, ipv6: true)],
+                }, cancellationToken))));
+            return;
+        }
+
+        if (freshlyCreated)
+        {
+            await IgnoringAsync("InvalidPermission.NotFound", () => CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest
+            {
+                GroupId = groupId,
+                IpPermissions = [AllTraffic(ipv4: true, ipv6: false)],
+            }, cancellationToken)));
+            return;
+        }
+
+        // Repair: revoke whatever rules the group has gained.
+        var group = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken)))!.SecurityGroups.Single();
+        var revokes = new List<Task>();
+        if (group.IpPermissions is { Count: > 0 } ingress)
+        {
+            revokes.Add(CallAsync("RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = ingress }, cancellationToken)));
+        }
+
+        if (group.IpPermissionsEgress is { Count: > 0 } egress)
+        {
+            revokes.Add(CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = egress }, cancellationToken)));
+        }
+
+        await Task.WhenAll(revokes);
+    }
+
+    public Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "ModifyNetworkInterfaceAttribute", dryRun, (ec2, ct) => ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest
+        {
+            NetworkInterfaceId = networkInterfaceId,
+            ConnectionTrackingSpecification = new ConnectionTrackingSpecificationRequest { TcpEstablishedTimeout = 60, UdpStreamTimeout = 60, UdpTimeout = 30 },
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "ModifyNetworkInterfaceAttribute", dryRun, (ec2, ct) => ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest
+        {
+            NetworkInterfaceId = networkInterfaceId,
+            Groups = [.. groupIds],
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public Task SetTerminationProtectionAsync(InstanceReference instance, bool enabled, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "ModifyInstanceAttribute", dryRun, (ec2, ct) => ec2.ModifyInstanceAttributeAsync(new ModifyInstanceAttributeRequest
+        {
+            InstanceId = instance.InstanceId.Value,
+            DisableApiTermination = enabled,
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public Task SetShutdownBehaviorAsync(InstanceReference instance, string behavior, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "ModifyInstanceAttribute", dryRun, (ec2, ct) => ec2.ModifyInstanceAttributeAsync(new ModifyInstanceAttributeRequest
+        {
+            InstanceId = instance.InstanceId.Value,
+            InstanceInitiatedShutdownBehavior = behavior,
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public Task SetMetadataOptionsAsync(InstanceReference instance, MetadataOptionsState options, bool dryRun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var disabling = options.IsEndpointDisabled;
+        return MutateAsync(instance, "ModifyInstanceMetadataOptions", dryRun, (ec2, ct) => ec2.ModifyInstanceMetadataOptionsAsync(new ModifyInstanceMetadataOptionsRequest
+        {
+            InstanceId = instance.InstanceId.Value,
+            HttpEndpoint = options.HttpEndpoint,
+
+            // Disabling touches nothing else; restoring sets every option back.
+            HttpTokens = disabling ? null : options.HttpTokens,
+            HttpPutResponseHopLimit = disabling ? null : options.HttpPutResponseHopLimit,
+            InstanceMetadataTags = disabling ? null : options.InstanceMetadataTags,
+            HttpProtocolIpv6 = disabling ? null : options.HttpProtocolIpv6,
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+    }
+
+    public Task DisassociateInstanceProfileAsync(InstanceReference instance, string associationId, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "DisassociateIamInstanceProfile", dryRun: false, (ec2, ct) => ec2.DisassociateIamInstanceProfileAsync(new DisassociateIamInstanceProfileRequest
+        {
+            AssociationId = associationId,
+        }, ct), cancellationToken);
+
+    public Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "AssociateIamInstanceProfile", dryRun: false, (ec2, ct) => ec2.AssociateIamInstanceProfileAsync(new AssociateIamInstanceProfileRequest
+        {
+            InstanceId = instance.InstanceId.Value,
+            IamInstanceProfile = new IamInstanceProfileSpecification { Arn = profileArn },
+        }, ct), cancellationToken);
+
+    public Task SetTagsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "CreateTags", dryRun, (ec2, ct) => ec2.CreateTagsAsync(new CreateTagsRequest
+        {
+            Resources = [instance.InstanceId.Value],
+            Tags = [.. tags.Select(t => new Tag(t.Key, t.Value))],
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public Task RemoveTagsAsync(InstanceReference instance, IReadOnlyCollection<string> keys, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "DeleteTags", dryRun, (ec2, ct) => ec2.DeleteTagsAsync(new DeleteTagsRequest
+        {
+            Resources = [instance.InstanceId.Value],
+            Tags = [.. keys.Select(k => new Tag { Key = k })],
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    public async Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken)
+    {
+        var ec2 = Client(instance);
+        var response = await CallAsync("DescribeSnapshots", () => ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest
+        {
+            OwnerIds = ["self"],
+            Filters =
+            [
+                new Filter("tag:" + QuarantineTags.FindingId, [findingKey]),
+                new Filter("tag:" + QuarantineTags.InstanceId, [instance.InstanceId.Value]),
+            ],
+        }, cancellationToken));
+        return [.. (response!.Snapshots ?? []).Select(s => s.SnapshotId)];
+    }
+
+    public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var ec2 = Client(instance);
+        var response = await Ec2Errors.CallAsync("CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
+        {
+            InstanceSpecification = new InstanceSpecification { InstanceId = instance.InstanceId.Value, ExcludeBootVolume = false },
+            CopyTagsFromSource = CopyTagsFromSource.Volume,
+            Description = $"ThreatResponse evidence of {instance.InstanceId}",
+            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = [.. tags.Select(t => new Tag(t.Key, t.Value))] }],
+            DryRun = dryRun,
+        }, cancellationToken));
+        Ec2Errors.EnsureDryRunDidNotAct("CreateSnapshots", dryRun, response);
+        return [.. (response?.Snapshots ?? []).Select(s => s.SnapshotId)];
+    }
+
+    public Task StopInstanceAsync(InstanceReference instance, bool hibernate, bool dryRun, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "StopInstances", dryRun, (ec2, ct) => ec2.StopInstancesAsync(new StopInstancesRequest
+        {
+            InstanceIds = [instance.InstanceId.Value],
+            Hibernate = hibernate,
+            DryRun = dryRun,
+        }, ct), cancellationToken);
+
+    private static InstanceSnapshot Map(Instance instance, bool protection, string shutdown, ProfileAssociation? association)
+    {
+        var metadata = instance.MetadataOptions;
+        return new InstanceSnapshot(
+            instance.InstanceId,
+            instance.State?.Name?.Value ?? "unknown",
+            (instance.Tags ?? []).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal),
+            [.. (instance.NetworkInterfaces ?? [])
+                .OrderBy(n => n.Attachment?.DeviceIndex ?? 0)
+                .Select(n => new NetworkInterfaceState(n.NetworkInterfaceId, n.VpcId ?? instance.VpcId, [.. (n.Groups ?? []).Select(g => g.GroupId)]))],
+            new MetadataOptionsState(
+                metadata?.HttpEndpoint?.Value ?? "enabled",
+                metadata?.HttpTokens?.Value ?? "optional",
+                metadata?.HttpPutResponseHopLimit ?? 1,
+                metadata?.InstanceMetadataTags?.Value ?? "disabled",
+                metadata?.HttpProtocolIpv6?.Value ?? "disabled"),
+            association,
+            protection,
+            shutdown,
+            instance.HibernationOptions?.Configured ?? false,
+            [.. (instance.BlockDeviceMappings ?? []).Where(b => b.Ebs?.VolumeId is not null).Select(b => b.Ebs.VolumeId)]);
+    }
+
+    private static QuarantineGroup? ToQuarantineGroup(SecurityGroup group)
+    {
+        var roleTag = group.Tags?.FirstOrDefault(t => t.Key == QuarantineTags.GroupRole)?.Value;
+        QuarantineGroupRole? role = roleTag switch
+        {
+            "conversion" => QuarantineGroupRole.Conversion,
+            "isolation" => QuarantineGroupRole.Isolation,
+            _ => null,
+        };
+        if (role is not { } r)
+        {
+            return null;
+        }
+
+        var ingress = group.IpPermissions ?? [];
+        var egress = group.IpPermissionsEgress ?? [];
+        var asRequired = r == QuarantineGroupRole.Isolation
+            ? ingress.Count == 0 && egress.Count == 0
+            : IsAllOpen(ingress) && IsAllOpen(egress);
+        return new QuarantineGroup(group.GroupId, group.VpcId, r, asRequired);
+    }
+
+    /// <summary>All protocols to and from 0.0.0.0/0 and ::/0: what makes flows untracked.</summary>
+    private static bool IsAllOpen(List<IpPermission> permissions) =>
+        permissions.Any(p => p.IpProtocol == "-1" && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0"))
+        && permissions.Any(p => p.IpProtocol == "-1" && (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
+
+    private static IpPermission AllTraffic(bool ipv4, bool ipv6) => new()
+    {
+        IpProtocol = "-1",
+        Ipv4Ranges = ipv4 ? [new IpRange { CidrIp = "0.0.0.0/0" }] : null,
+        Ipv6Ranges = ipv6 ? [new Ipv6Range { CidrIpv6 = "::/0" }] : null,
+    };
+
+    private static string GroupName(QuarantineGroupRole role) => role == QuarantineGroupRole.Isolation ? "threat-response-isolation" : "threat-response-conversion";
+
+    private static List<Tag> GroupTags(QuarantineGroupRole role) =>
+    [
+        new(QuarantineTags.GroupRole, role == QuarantineGroupRole.Isolation ? "isolation" : "conversion"),
+        new(ManagedByTag, "ThreatResponse"),
+        new("Name", GroupName(role)),
+    ];
+
+    private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance));
+
+    private async Task MutateAsync<T>(InstanceReference instance, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        where T : class
+    {
+        var ec2 = Client(instance);
+        var response = await Ec2Errors.CallAsync(operation, dryRun, () => call(ec2, cancellationToken));
+        Ec2Errors.EnsureDryRunDidNotAct(operation, dryRun, response);
+    }
+
+    private static Task<T?> CallAsync<T>(string operation, Func<Task<T>> call)
+        where T : class => Ec2Errors.CallAsync(operation, dryRun: false, call);
+
+    private static async Task IgnoringAsync(string errorCode, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == errorCode)
+        {
+            // Already as wanted.
+        }
+    }
+}
