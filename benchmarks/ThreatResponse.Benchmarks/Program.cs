@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using ThreatResponse.Benchmarks;
+
+if (args is ["roundtrips", ..])
+{
+    return await RoundTripBenchmark.RunAsync(runs: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

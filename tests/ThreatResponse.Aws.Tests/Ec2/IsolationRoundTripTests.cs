@@ -1,0 +1,33 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Aws.Tests.Ec2;
+
+/// <summary>
+/// The critical path of isolation, counted in sequential EC2 round trips up to the isolation group on the last ENI.
+/// Each request is held 150 ms on its way, so requests sent together visibly overlap; this counts requests, it does not
+/// time them. BENCHMARKS.md has the numbers (benchmarks/ThreatResponse.Benchmarks -- roundtrips).
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class IsolationRoundTripTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(150);
+
+    [Fact]
+    public async Task Isolate_GroupsMustBeCreated_AtMostFiveSequentialRoundTrips()
+    {
+        var measured = await IsolationMeasurement.RunAsync(Moto, groupsExist: false, Latency);
+
+        Assert.Equal(StepOutcome.Succeeded, measured.Report.Outcome);
+        Assert.InRange(measured.SequentialRoundTrips, 1, 5);
+    }
+
+    [Fact]
+    public async Task Isolate_GroupsExist_AtMostThreeSequentialRoundTrips()
+    {
+        var measured = await IsolationMeasurement.RunAsync(Moto, groupsExist: true, Latency);
+
+        Assert.Equal(StepOutcome.Succeeded, measured.Report.Outcome);
+        Assert.InRange(measured.SequentialRoundTrips, 1, 3);
+    }
+}
