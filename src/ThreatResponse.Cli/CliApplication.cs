@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ThreatResponse.Aws;
 using ThreatResponse.Cli.Commands;
 
 namespace ThreatResponse.Cli;
@@ -6,11 +7,14 @@ namespace ThreatResponse.Cli;
 /// <summary>Builds the <c>threat-response</c> command tree. JSON goes to stdout; messages and errors to stderr.</summary>
 internal static class CliApplication
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, AwsEnvironment? environment = null)
     {
+        var cli = new CliContext(stdout, stderr, environment ?? AwsEnvironment.Process);
         var root = new RootCommand("ThreatResponse: contain compromised EC2 instances named in GuardDuty and Security Hub findings.")
         {
-            ParseCommand.Create(stdout, stderr),
+            ParseCommand.Create(cli),
+            ContainmentCommands.Contain(cli),
+            ContainmentCommands.Release(cli),
         };
 
         var parseResult = root.Parse(args);

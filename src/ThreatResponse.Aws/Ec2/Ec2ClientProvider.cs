@@ -7,16 +7,33 @@ namespace ThreatResponse.Aws.Ec2;
 
 /// <summary>
 /// One EC2 client per account and Region, created on first use and kept for the execution environment. The default
-/// factory uses the SDK's credential chain and endpoint resolution, which honours <c>AWS_ENDPOINT_URL</c> and
-/// <c>AWS_ENDPOINT_URL_EC2</c>.
+/// factory uses the SDK's credential chain.
 /// </summary>
 public sealed class Ec2ClientProvider(Func<AwsScope, IAmazonEC2> create) : IDisposable
 {
     private readonly ConcurrentDictionary<AwsScope, Lazy<IAmazonEC2>> _clients = new();
 
-    public Ec2ClientProvider()
-        : this(scope => new AmazonEC2Client(new AmazonEC2Config { RegionEndpoint = RegionEndpoint.GetBySystemName(scope.Region) }))
+    /// <summary>Clients with the SDK's default credentials, pointed at <c>AWS_ENDPOINT_URL(_EC2)</c> when set.</summary>
+    public Ec2ClientProvider(AwsEnvironment environment)
+        : this(scope => new AmazonEC2Client(Config(environment, scope.Region)))
     {
+    }
+
+    private static AmazonEC2Config Config(AwsEnvironment environment, string region)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var config = new AmazonEC2Config();
+        if (environment.EndpointFor("EC2") is { } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.AuthenticationRegion = region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        return config;
     }
 
     public IAmazonEC2 For(AwsScope scope) => _clients.GetOrAdd(scope, s => new Lazy<IAmazonEC2>(() => create(s))).Value;

@@ -7,7 +7,7 @@ namespace ThreatResponse.Cli.Commands;
 /// <summary><c>parse --event FILE</c>: prints the normalized findings of an EventBridge event.</summary>
 internal static class ParseCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext cli)
     {
         var eventOption = new Option<FileInfo>("--event")
         {
@@ -21,12 +21,11 @@ internal static class ParseCommand
             var (result, error) = await EventFile.ReadAsync(parseResult.GetValue(eventOption)!, cancellationToken);
             if (result is null)
             {
-                await stderr.WriteLineAsync($"error: {error}");
-                return ExitCodes.BadInput;
+                return await cli.BadInputAsync(error!);
             }
 
             var document = new FindingsDocument(result.Event!.Findings);
-            await stdout.WriteLineAsync(JsonSerializer.Serialize(document, ThreatResponseJsonContext.Readable.FindingsDocument));
+            await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(document, ThreatResponseJsonContext.Readable.FindingsDocument));
             return ExitCodes.Success;
         });
         return command;

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace ThreatResponse.Core.Containment;
 
@@ -21,19 +19,9 @@ public static class IsolationStateTags
     public static Dictionary<string, string> Encode(PreIsolationState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var m = state.MetadataOptions;
-        var document = new StateDocument(
-            1,
-            state.FindingId,
-            state.SavedAt,
-            state.GroupsByNetworkInterface.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal),
-            state.ProfileArn,
-            [m.HttpEndpoint, m.HttpTokens, m.HttpPutResponseHopLimit.ToString(CultureInfo.InvariantCulture), m.InstanceMetadataTags, m.HttpProtocolIpv6],
-            state.TerminationProtection,
-            state.ShutdownBehavior);
 
         // The default encoder escapes every non-ASCII character, so chunks never split a surrogate pair.
-        var json = JsonSerializer.Serialize(document, StateJsonContext.Default.StateDocument);
+        var json = IsolationStateJson.Serialize(state);
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int offset = 0, part = 1; offset < json.Length; offset += ChunkLength, part++)
         {
@@ -76,44 +64,6 @@ public static class IsolationStateTags
             throw new FormatException($"state parts {string.Join(',', parts.Keys)} are not 1..{parts.Count}: a tag is missing");
         }
 
-        StateDocument? document;
-        try
-        {
-            document = JsonSerializer.Deserialize(string.Concat(parts.Values), StateJsonContext.Default.StateDocument);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"state tags are not readable: {e.Message}", e);
-        }
-
-        if (document is not { V: 1, G: not null, M.Length: 5, F: not null, S: not null }
-            || !int.TryParse(document.M[2], NumberStyles.None, CultureInfo.InvariantCulture, out var hopLimit))
-        {
-            throw new FormatException("state tags do not hold a version-1 pre-isolation state");
-        }
-
-        return new PreIsolationState(
-            document.G.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
-            document.P,
-            new MetadataOptionsState(document.M[0], document.M[1], hopLimit, document.M[3], document.M[4]),
-            document.Tp,
-            document.S,
-            document.F,
-            document.T);
+        return IsolationStateJson.Deserialize(string.Concat(parts.Values));
     }
-
-    /// <summary>Short names keep the state small: every 256 characters costs one of the instance's 50 tags.</summary>
-    internal sealed record StateDocument(
-        int V,
-        string F,
-        DateTimeOffset T,
-        Dictionary<string, string[]> G,
-        string? P,
-        string[] M,
-        bool Tp,
-        string S);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(IsolationStateTags.StateDocument))]
-internal sealed partial class StateJsonContext : JsonSerializerContext;

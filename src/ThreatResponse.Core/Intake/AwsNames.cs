@@ -1,7 +1,7 @@
 namespace ThreatResponse.Core.Intake;
 
 /// <summary>Shape checks for the AWS names a containment target is built from.</summary>
-internal static class AwsNames
+public static class AwsNames
 {
     /// <summary>Twelve ASCII digits.</summary>
     public static bool IsAccountId(string? text)

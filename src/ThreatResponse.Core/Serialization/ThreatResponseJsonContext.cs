@@ -9,6 +9,7 @@ namespace ThreatResponse.Core.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true)]
 [JsonSerializable(typeof(FindingsDocument))]
+[JsonSerializable(typeof(ThreatResponse.Core.Containment.ResponseReport))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -1,0 +1,79 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Aws.Ledger;
+using ThreatResponse.Core.Containment;
+
+namespace ThreatResponse.Aws;
+
+/// <summary>
+/// Wires the containment engine to AWS from the environment: <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>,
+/// <c>LEDGER_TABLE_NAME</c>, and the SDK's endpoint and credential settings. Created once per execution environment.
+/// </summary>
+public sealed class AwsContainment : IDisposable
+{
+    private readonly Ec2ClientProvider _ec2;
+    private readonly AmazonDynamoDBClient? _dynamoDb;
+
+    public AwsContainment(AwsEnvironment environment, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        Environment = environment;
+        _ec2 = new Ec2ClientProvider(environment);
+        IIsolationStateStore? store = null;
+        if (environment["LEDGER_TABLE_NAME"] is { } table)
+        {
+            _dynamoDb = new AmazonDynamoDBClient(Config(new AmazonDynamoDBConfig(), "DYNAMODB"));
+            store = new DynamoDbIsolationStateStore(_dynamoDb, table);
+        }
+
+        Engine = new ContainmentEngine(new Ec2InstanceContainment(_ec2), ContainmentOptions.FromEnvironment(n => environment[n]), time, store);
+    }
+
+    public AwsEnvironment Environment { get; }
+
+    public ContainmentEngine Engine { get; }
+
+    /// <summary>The account of the credentials in use (STS <c>GetCallerIdentity</c>), for an operator who did not name one.</summary>
+    public async Task<string> CallerAccountAsync(CancellationToken cancellationToken)
+    {
+        using var sts = new AmazonSecurityTokenServiceClient(Config(new AmazonSecurityTokenServiceConfig(), "STS"));
+        try
+        {
+            return (await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken)).Account;
+        }
+        catch (Amazon.Runtime.AmazonServiceException e)
+        {
+            throw new AwsOperationException("GetCallerIdentity", e.ErrorCode ?? e.StatusCode.ToString(), e.Message, e);
+        }
+        catch (Amazon.Runtime.AmazonClientException e)
+        {
+            throw new AwsOperationException("GetCallerIdentity", "ClientError", e.Message, e);
+        }
+    }
+
+    public void Dispose()
+    {
+        _ec2.Dispose();
+        _dynamoDb?.Dispose();
+    }
+
+    private TConfig Config<TConfig>(TConfig config, string serviceId)
+        where TConfig : Amazon.Runtime.ClientConfig
+    {
+        var region = Environment.Region;
+        if (Environment.EndpointFor(serviceId) is { } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.AuthenticationRegion = region ?? "us-east-1";
+        }
+        else if (region is not null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        return config;
+    }
+}

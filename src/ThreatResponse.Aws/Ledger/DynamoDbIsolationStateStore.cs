@@ -1,0 +1,89 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Aws.Ledger;
+
+/// <summary>
+/// Pre-isolation state in the DynamoDB ledger (<c>LEDGER_TABLE_NAME</c>): one item per instance, keyed
+/// <c>pk = instance#ACCOUNT#REGION#ID</c>, <c>sk = isolation-state</c>. No size limit that matters (400 KB per item),
+/// unlike tags. The write is conditional, so a retried isolation never replaces the state saved before the first attempt.
+/// </summary>
+public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string tableName) : IIsolationStateStore
+{
+    public const string PartitionKey = "pk";
+    public const string SortKey = "sk";
+    private const string StateSortKey = "isolation-state";
+
+    public async Task<bool> SaveIfAbsentAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        try
+        {
+            await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    [PartitionKey] = new(KeyOf(instance)),
+                    [SortKey] = new(StateSortKey),
+                    ["findingId"] = new(state.FindingId),
+                    ["savedAt"] = new(state.SavedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+                    ["state"] = new(IsolationStateJson.Serialize(state)),
+                },
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = PartitionKey },
+            }, cancellationToken));
+            return true;
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "ConditionalCheckFailedException")
+        {
+            return false;
+        }
+    }
+
+    public async Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken)
+    {
+        var response = await CallAsync("GetItem", () => dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = Key(instance),
+            ConsistentRead = true,
+        }, cancellationToken));
+        return response.Item is { Count: > 0 } item && item.TryGetValue("state", out var state)
+            ? IsolationStateJson.Deserialize(state.S)
+            : null;
+    }
+
+    public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken) =>
+        CallAsync("DeleteItem", () => dynamoDb.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = Key(instance) }, cancellationToken));
+
+    private static string KeyOf(InstanceReference instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return $"instance#{instance.Account}#{instance.Region}#{instance.InstanceId}";
+    }
+
+    private static Dictionary<string, AttributeValue> Key(InstanceReference instance) => new()
+    {
+        [PartitionKey] = new(KeyOf(instance)),
+        [SortKey] = new(StateSortKey),
+    };
+
+    private static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Amazon.Runtime.AmazonServiceException e)
+        {
+            throw new AwsOperationException(operation, e.ErrorCode ?? e.StatusCode.ToString(), e.Message, e);
+        }
+        catch (Amazon.Runtime.AmazonClientException e)
+        {
+            throw new AwsOperationException(operation, "ClientError", e.Message, e);
+        }
+    }
+}

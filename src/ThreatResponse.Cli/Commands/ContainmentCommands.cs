@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Text.Json;
+using ThreatResponse.Aws;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Intake;
+using ThreatResponse.Core.Serialization;
+
+namespace ThreatResponse.Cli.Commands;
+
+/// <summary>
+/// <c>contain</c> and <c>release</c>: the operator's tools during an incident. They run the same engine as the
+/// functions, with the same safety settings from the environment, and print the response report.
+/// </summary>
+internal static class ContainmentCommands
+{
+    public static Command Contain(CliContext cli)
+    {
+        var instances = InstanceOption();
+        var actions = new Option<string>("--actions")
+        {
+            Description = "Comma-separated: isolate, snapshot, stop.",
+            Required = true,
+        };
+        var findingId = new Option<string?>("--finding-id") { Description = "The finding this is for: recorded in tags, and makes the run idempotent per finding." };
+        var (account, region) = ScopeOptions();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every EC2 call with DryRun; change nothing." };
+        var command = new Command("contain", "Isolate, snapshot and/or stop EC2 instances now.") { instances, actions, findingId, account, region, dryRun };
+        command.SetAction((parse, ct) =>
+        {
+            if (!TryParseActions(parse.GetValue(actions)!, out var parsed, out var error))
+            {
+                return cli.BadInputAsync(error);
+            }
+
+            return RunAsync(cli, parse.GetValue(instances)!, parse.GetValue(account), parse.GetValue(region), parsed, parse.GetValue(findingId), parse.GetValue(dryRun), ct);
+        });
+        return command;
+    }
+
+    public static Command Release(CliContext cli)
+    {
+        var instances = InstanceOption();
+        var (account, region) = ScopeOptions();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every EC2 call with DryRun; change nothing." };
+        var command = new Command("release", "Undo an isolation: restore the groups, metadata, profile and attributes saved before it.") { instances, account, region, dryRun };
+        command.SetAction((parse, ct) => RunAsync(cli, parse.GetValue(instances)!, parse.GetValue(account), parse.GetValue(region), [ContainmentAction.Release], null, parse.GetValue(dryRun), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        CliContext cli, string[] instanceTexts, string? account, string? region, IReadOnlyList<ContainmentAction> actions, string? findingId, bool dryRun, CancellationToken cancellationToken)
+    {
+        var ids = new List<InstanceId>();
+        foreach (var text in instanceTexts)
+        {
+            if (!InstanceId.TryParse(text, out var id))
+            {
+                return await cli.BadInputAsync($"--instance: '{text}' is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits)");
+            }
+
+            ids.Add(id.Value);
+        }
+
+        region ??= cli.Environment.Region;
+        if (region is null || !AwsNames.IsRegion(region))
+        {
+            return await cli.BadInputAsync(region is null ? "no Region: pass --region or set AWS_REGION" : $"--region: '{region}' is not an AWS Region code");
+        }
+
+        if (account is not null && !AwsNames.IsAccountId(account))
+        {
+            return await cli.BadInputAsync($"--account: '{account}' is not a 12-digit AWS account id");
+        }
+
+        using var aws = new AwsContainment(cli.Environment, TimeProvider.System);
+        try
+        {
+            account ??= await aws.CallerAccountAsync(cancellationToken);
+        }
+        catch (AwsOperationException e)
+        {
+            await cli.Stderr.WriteLineAsync($"error: could not tell the account of the current credentials (pass --account): {e.Message}");
+            return ExitCodes.OperationFailed;
+        }
+
+        var request = new ContainmentRequest(findingId, [.. ids.Select(id => new InstanceReference(id, account, region))], actions, dryRun);
+        var report = await aws.Engine.RunAsync(request, cancellationToken);
+        await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ResponseReport));
+        foreach (var instance in report.Instances)
+        {
+            await cli.Stderr.WriteLineAsync($"{instance.Instance.InstanceId} ({instance.Name ?? "no Name tag"}): {instance.Outcome.ToString().ToLowerInvariant()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
+        }
+
+        return report.Outcome == StepOutcome.Failed ? ExitCodes.OperationFailed : ExitCodes.Success;
+    }
+
+    private static bool TryParseActions(string text, out List<ContainmentAction> actions, out string error)
+    {
+        actions = [];
+        error = string.Empty;
+        foreach (var word in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            ContainmentAction? action = word switch
+            {
+                "isolate" => ContainmentAction.Isolate,
+                "snapshot" => ContainmentAction.Snapshot,
+                "stop" => ContainmentAction.Stop,
+                _ => null,
+            };
+            if (action is null)
+            {
+                error = $"--actions: '{word}' is not one of isolate, snapshot, stop";
+                return false;
+            }
+
+            actions.Add(action.Value);
+        }
+
+        if (actions.Count == 0)
+        {
+            error = "--actions: name at least one of isolate, snapshot, stop";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static Option<string[]> InstanceOption() => new("--instance")
+    {
+        Description = "The instance id (repeat for several).",
+        Required = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static (Option<string?> Account, Option<string?> Region) ScopeOptions() =>
+        (new Option<string?>("--account") { Description = "The instance's account (default: the account of the current credentials)." },
+         new Option<string?>("--region") { Description = "The instance's Region (default: AWS_REGION, then AWS_DEFAULT_REGION)." });
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>
+/// <see cref="PreIsolationState"/> as compact, versioned JSON: the form kept in instance tags and in the ledger. Short
+/// names keep it small, since every 256 characters costs one of an instance's 50 tags. Non-ASCII is escaped.
+/// </summary>
+public static class IsolationStateJson
+{
+    public static string Serialize(PreIsolationState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var m = state.MetadataOptions;
+        var document = new StateDocument(
+            1,
+            state.FindingId,
+            state.SavedAt,
+            state.GroupsByNetworkInterface.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal),
+            state.ProfileArn,
+            [m.HttpEndpoint, m.HttpTokens, m.HttpPutResponseHopLimit.ToString(CultureInfo.InvariantCulture), m.InstanceMetadataTags, m.HttpProtocolIpv6],
+            state.TerminationProtection,
+            state.ShutdownBehavior);
+        return JsonSerializer.Serialize(document, StateJsonContext.Default.StateDocument);
+    }
+
+    /// <exception cref="FormatException">The text is not a version-1 pre-isolation state.</exception>
+    public static PreIsolationState Deserialize(string json)
+    {
+        StateDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(json, StateJsonContext.Default.StateDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"saved state is not readable: {e.Message}", e);
+        }
+
+        if (document is not { V: 1, G: not null, M.Length: 5, F: not null, S: not null }
+            || !int.TryParse(document.M[2], NumberStyles.None, CultureInfo.InvariantCulture, out var hopLimit))
+        {
+            throw new FormatException("saved state is not a version-1 pre-isolation state");
+        }
+
+        return new PreIsolationState(
+            document.G.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
+            document.P,
+            new MetadataOptionsState(document.M[0], document.M[1], hopLimit, document.M[3], document.M[4]),
+            document.Tp,
+            document.S,
+            document.F,
+            document.T);
+    }
+
+    internal sealed record StateDocument(
+        int V,
+        string F,
+        DateTimeOffset T,
+        Dictionary<string, string[]> G,
+        string? P,
+        string[] M,
+        bool Tp,
+        string S);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(IsolationStateJson.StateDocument))]
+internal sealed partial class StateJsonContext : JsonSerializerContext;

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Amazon.EC2.Model;
+using ThreatResponse.Aws;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Cli.Tests.Commands;
+
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    [Fact]
+    public async Task ContainThenRelease_Instance_PrintsReportsAndRestoresGroups()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+
+        var (exit, stdout, stderr) = await RunAsync("contain", "--instance", scene.InstanceId, "--actions", "isolate,snapshot", "--finding-id", "incident-42");
+
+        Assert.True(exit == 0, stderr);
+        using (var report = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal("succeeded", report.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal("incident-42", report.RootElement.GetProperty("findingId").GetString());
+            var instance = Assert.Single(report.RootElement.GetProperty("instances").EnumerateArray().ToList());
+            Assert.Equal("123456789012", instance.GetProperty("instance").GetProperty("account").GetString());
+            Assert.Contains(instance.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetString() == "isolation-group" && s.GetProperty("outcome").GetString() == "succeeded");
+        }
+
+        Assert.Contains($"{scene.InstanceId} (web-1): succeeded", stderr, StringComparison.Ordinal);
+        var isolated = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups;
+        Assert.DoesNotContain(isolated, g => scene.PrimaryGroups.Contains(g.GroupId));
+
+        var (releaseExit, releaseOut, releaseErr) = await RunAsync("release", "--instance", scene.InstanceId);
+
+        Assert.True(releaseExit == 0, releaseErr);
+        Assert.Contains("\"release\"", releaseOut, StringComparison.Ordinal);
+        var restored = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups;
+        Assert.Equal(scene.PrimaryGroups, restored.Select(g => g.GroupId));
+    }
+
+    [Fact]
+    public async Task Release_NeverIsolated_ExitsOneAndSaysWhy()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+
+        var (exit, stdout, stderr) = await RunAsync("release", "--instance", scene.InstanceId, "--account", MotoServerFixture.DefaultAccount);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("\"failed\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("no saved pre-isolation state", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--instance", "i-XYZ", "--actions", "isolate", "is not an EC2 instance id")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate,explode", "'explode' is not one of isolate, snapshot, stop")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", ",", "name at least one")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate", "--account", "12345", "is not a 12-digit AWS account id")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate", "--region", "mars-1", "is not an AWS Region code")]
+    public async Task Contain_BadInput_ExitsTwoWithoutTouchingAws(params string[] argsAndMessage)
+    {
+        var args = argsAndMessage[..^1];
+
+        var (exit, stdout, stderr) = await RunAsync(["contain", .. args]);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Contains(argsAndMessage[^1], stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Contain_NoRegionAnywhere_ExitsTwo()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exit = await CliApplication.RunAsync(["contain", "--instance", "i-0123456789abcdef0", "--actions", "isolate"], stdout, stderr, new AwsEnvironment(_ => null));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no Region", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var environment = new AwsEnvironment(name => name switch
+        {
+            "AWS_ENDPOINT_URL" => Moto.Endpoint.ToString(),
+            "AWS_REGION" => MotoServerFixture.DefaultRegion,
+            _ => null,
+        });
+        var exit = await CliApplication.RunAsync(args, stdout, stderr, environment);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+}
