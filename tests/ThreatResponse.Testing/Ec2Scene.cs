@@ -37,10 +37,12 @@ public sealed record Ec2Scene(
             InstanceType = InstanceType.T3Medium,
             MinCount = 1,
             MaxCount = 1,
-            SubnetId = subnetId,
-            SecurityGroupIds = [web],
+            // Groups on the primary ENI, not the instance: moto reports an attached ENI's groups as its own plus the
+            // instance's launch groups, which would hide what containment did to the ENI. (EC2 keeps them as one.)
+            NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnetId, Groups = [web] }],
             IamInstanceProfile = new IamInstanceProfileSpecification { Arn = profileArn },
             HibernationOptions = new HibernationOptionsRequest { Configured = true },
+            InstanceInitiatedShutdownBehavior = ShutdownBehavior.Terminate,
             BlockDeviceMappings =
             [
                 new BlockDeviceMapping { DeviceName = "/dev/sdb", Ebs = new EbsBlockDevice { VolumeSize = 20 } },
@@ -51,7 +53,6 @@ public sealed record Ec2Scene(
 
         var secondary = (await ec2.CreateNetworkInterfaceAsync(new CreateNetworkInterfaceRequest { SubnetId = subnetId, Groups = admin })).NetworkInterface.NetworkInterfaceId;
         await ec2.AttachNetworkInterfaceAsync(new AttachNetworkInterfaceRequest { InstanceId = instance.InstanceId, NetworkInterfaceId = secondary, DeviceIndex = 1 });
-        await ec2.ModifyInstanceAttributeAsync(new ModifyInstanceAttributeRequest { InstanceId = instance.InstanceId, InstanceInitiatedShutdownBehavior = "terminate" });
 
         return new Ec2Scene(vpcId, subnetId, instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId, secondary, [web], admin, profileArn);
     }

@@ -175,7 +175,10 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanc
         MutateAsync(instance, "ModifyInstanceAttribute", dryRun, (ec2, ct) => ec2.ModifyInstanceAttributeAsync(new ModifyInstanceAttributeRequest
         {
             InstanceId = instance.InstanceId.Value,
-            InstanceInitiatedShutdownBehavior = behavior,
+
+            // The Attribute/Value form: equivalent in EC2, and the one moto_server also applies.
+            Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior,
+            Value = behavior,
             DryRun = dryRun,
         }, ct), cancellationToken);
 

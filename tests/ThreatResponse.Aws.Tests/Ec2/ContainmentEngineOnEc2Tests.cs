@@ -91,7 +91,7 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         Assert.Equal(2, volumes.Count);
         Assert.Equal(volumes, snapshots.Select(s => s.VolumeId).Order());
         Assert.All(snapshots, s => Assert.Contains(s.Tags, t => t.Key == QuarantineTags.FindingId && t.Value == FindingId));
-        Assert.True(Assert.Single(second.Instances).Outcome == StepOutcome.Skipped, string.Join("\n", second.Instances[0].Steps));
+        Assert.Equal(StepOutcome.Skipped, Assert.Single(second.Instances).Outcome);
         Assert.Contains("already snapshotted for this finding", Assert.Single(second.Instances).Reason, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,78 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Aws.Ledger;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+using ThreatResponse.Testing;
+using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
+
+namespace ThreatResponse.Aws.Tests.Ledger;
+
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    private const string Table = "threat-response-ledger";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        using var dynamoDb = DynamoDb();
+        await dynamoDb.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = Table,
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new(DynamoDbIsolationStateStore.PartitionKey, ScalarAttributeType.S), new(DynamoDbIsolationStateStore.SortKey, ScalarAttributeType.S)],
+            KeySchema = [new(DynamoDbIsolationStateStore.PartitionKey, KeyType.HASH), new(DynamoDbIsolationStateStore.SortKey, KeyType.RANGE)],
+        });
+    }
+
+    [Fact]
+    public async Task IsolateThenRelease_WithLedger_StateLivesInDynamoDbNotInTags()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = DynamoDb();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var original = await FingerprintAsync(ec2, scene);
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
+        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+
+        var isolated = await engine.RunAsync(new ContainmentRequest("finding-1", [instance], [ContainmentAction.Isolate], false), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, isolated.Outcome);
+        Assert.DoesNotContain((await TagsAsync(ec2, scene.InstanceId)).Keys, IsolationStateTags.IsStateKey);
+        var saved = await store.LoadAsync(instance, CancellationToken.None);
+        Assert.NotNull(saved);
+        Assert.Equal(scene.SecondaryGroups, saved.GroupsByNetworkInterface[scene.SecondaryEniId]);
+        Assert.Equal(scene.ProfileArn, saved.ProfileArn);
+        Assert.Equal("terminate", saved.ShutdownBehavior);
+
+        var released = await engine.RunAsync(new ContainmentRequest(null, [instance], [ContainmentAction.Release], false), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(original, await FingerprintAsync(ec2, scene));
+        Assert.Null(await store.LoadAsync(instance, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SaveIfAbsent_SecondSave_KeepsFirstState()
+    {
+        using var dynamoDb = DynamoDb();
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        var instance = new InstanceReference(InstanceId.Parse("i-0123456789abcdef0"), "111122223333", "eu-west-1");
+        var metadata = new MetadataOptionsState("enabled", "required", 2, "disabled", "disabled");
+        var first = new PreIsolationState(new Dictionary<string, IReadOnlyList<string>> { ["eni-1"] = ["sg-original"] }, null, metadata, false, "stop", "f1", DateTimeOffset.UnixEpoch);
+        var second = first with { GroupsByNetworkInterface = new Dictionary<string, IReadOnlyList<string>> { ["eni-1"] = ["sg-isolation"] }, FindingId = "f2" };
+
+        Assert.True(await store.SaveIfAbsentAsync(instance, first, CancellationToken.None));
+        Assert.False(await store.SaveIfAbsentAsync(instance, second, CancellationToken.None));
+
+        var loaded = await store.LoadAsync(instance, CancellationToken.None);
+        Assert.Equal(["sg-original"], loaded!.GroupsByNetworkInterface["eni-1"]);
+        Assert.Equal("f1", loaded.FindingId);
+        Assert.Equal(metadata, loaded.MetadataOptions);
+    }
+
+    private AmazonDynamoDBClient DynamoDb() => new(MotoServerFixture.Credentials, Moto.Configure(new AmazonDynamoDBConfig()));
+}
