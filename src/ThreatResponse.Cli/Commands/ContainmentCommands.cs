@@ -89,7 +89,7 @@ internal static class ContainmentCommands
         await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ResponseReport));
         foreach (var instance in report.Instances)
         {
-            await cli.Stderr.WriteLineAsync($"{instance.Instance.InstanceId} ({instance.Name ?? "no Name tag"}): {instance.Outcome.ToString().ToLowerInvariant()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
+            await cli.Stderr.WriteLineAsync($"{instance.Instance.InstanceId} ({instance.Name ?? "no Name tag"}): {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
         }
 
         return report.Outcome == StepOutcome.Failed ? ExitCodes.OperationFailed : ExitCodes.Success;

@@ -20,9 +20,9 @@ public sealed record ContainmentOptions
     {
         ArgumentNullException.ThrowIfNull(environment);
         var options = new ContainmentOptions();
-        if (environment("EXEMPT_TAG_KEY") is { Length: > 0 } exemptTagKey)
+        if (environment("EXEMPT_TAG_KEY")?.Trim() is { Length: > 0 } exemptTagKey)
         {
-            options = options with { ExemptTagKey = exemptTagKey.Trim() };
+            options = options with { ExemptTagKey = exemptTagKey };
         }
 
         var allowed = (environment("ALLOWED_ACCOUNTS") ?? string.Empty)

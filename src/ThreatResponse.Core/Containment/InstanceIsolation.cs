@@ -45,6 +45,14 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         work.Add(CutCredentialsAsync(context, cancellationToken));
         await Task.WhenAll(work);
 
+        // Tagged isolated only once contained, else a retry would skip as "already isolated" and leave the failed part
+        // undone; it resumes from "isolating" instead. A state that could not be saved does not hold the tag back.
+        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && s.Step != "save-state"))
+        {
+            log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
+            return;
+        }
+
         await log.RunAsync(Isolate, "tag", null, context.DryRun, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -68,6 +76,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         }
 
         var summary = Describe(state);
+        var failureNote = $"Isolating anyway; state was: {summary}";
         if (stateStore is not null)
         {
             return log.RunAsync(Isolate, "save-state", null, context.DryRun, async () =>
@@ -79,7 +88,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
 
                 var saved = await stateStore.SaveIfAbsentAsync(context.Instance, state, cancellationToken);
                 return saved ? $"ledger: {summary}" : "ledger already holds this instance's state; kept it";
-            });
+            }, failureNote);
         }
 
         var tags = IsolationStateTags.Encode(state);
@@ -98,7 +107,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         {
             await ec2.SetTagsAsync(context.Instance, tags, context.DryRun, cancellationToken);
             return $"{tags.Count - 1} state tag(s): {summary}";
-        });
+        }, failureNote);
     }
 
     private async Task ProtectAsync(InstanceContext context, CancellationToken cancellationToken)
@@ -144,6 +153,13 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         if (vpcGroups.Step.Outcome == StepOutcome.Failed)
         {
             log.Fail(Isolate, "isolation-group", id, "the VPC's quarantine groups are not available; the ENI keeps its groups");
+            return;
+        }
+
+        if (vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
+        {
+            // Resuming an interrupted isolation: this ENI is already cut off, and must not pass through the all-open group again.
+            log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
             return;
         }
 

@@ -34,9 +34,9 @@ internal sealed class StepLog(TimeProvider time)
     /// <summary>
     /// Runs <paramref name="body"/> as a step. It returns the detail to record; the step is <see cref="StepOutcome.DryRun"/>
     /// when <paramref name="dryRun"/>. An <see cref="AwsOperationException"/> makes it failed with the AWS error code.
-    /// Returns whether the step succeeded (or passed its dry run).
+    /// Returns whether the step succeeded (or passed its dry run). <paramref name="failureNote"/> is appended to a failure's detail.
     /// </summary>
-    public async Task<bool> RunAsync(ContainmentAction? action, string step, string? target, bool dryRun, Func<Task<string?>> body)
+    public async Task<bool> RunAsync(ContainmentAction? action, string step, string? target, bool dryRun, Func<Task<string?>> body, string? failureNote = null)
     {
         var order = Interlocked.Increment(ref _next);
         var started = time.GetTimestamp();
@@ -48,7 +48,7 @@ internal sealed class StepLog(TimeProvider time)
         }
         catch (AwsOperationException e)
         {
-            Add(order, new StepResult(action, step, target, StepOutcome.Failed, e.Message, e.ErrorCode, Elapsed(started)));
+            Add(order, new StepResult(action, step, target, StepOutcome.Failed, failureNote is null ? e.Message : $"{e.Message}. {failureNote}", e.ErrorCode, Elapsed(started)));
             return false;
         }
     }

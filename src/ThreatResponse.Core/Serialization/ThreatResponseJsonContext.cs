@@ -10,6 +10,7 @@ namespace ThreatResponse.Core.Serialization;
     WriteIndented = true)]
 [JsonSerializable(typeof(FindingsDocument))]
 [JsonSerializable(typeof(ThreatResponse.Core.Containment.ResponseReport))]
+[JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {
     /// <summary>
@@ -20,6 +21,14 @@ public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>Readable and unindented: for messages that count their bytes (SNS) and log lines.</summary>
+    public static ThreatResponseJsonContext Compact { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }

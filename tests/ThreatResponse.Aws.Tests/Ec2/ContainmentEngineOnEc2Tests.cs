@@ -221,7 +221,7 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         await RunAsync(healthy, [ContainmentAction.Isolate]);
         await RunAsync(healthy, [ContainmentAction.Release]);
         var isolationId = Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).GroupId;
-        Http.Inject(body => body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && body.Contains(isolationId, StringComparison.Ordinal), "InternalError");
+        Http.Inject(body => body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && body.Contains(isolationId, StringComparison.Ordinal), "InternalError", times: 1);
 
         var report = await Engine().RunAsync(new ContainmentRequest(FindingId, [Reference(failing), Reference(healthy)], [ContainmentAction.Isolate], DryRun: false), CancellationToken.None);
 
@@ -237,6 +237,17 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         Assert.Equal(StepOutcome.Succeeded, report.Instances[1].Outcome);
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, healthy.PrimaryEniId));
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, healthy.SecondaryEniId));
+
+        // Not tagged isolated, so running it again finishes the job — without passing the isolated ENI through the all-open group.
+        Assert.Equal("isolating", (await TagsAsync(Ec2, failing.InstanceId))[QuarantineTags.Status]);
+        _requests.Clear();
+        var rerun = await RunAsync(failing, [ContainmentAction.Isolate]);
+
+        Assert.Equal(StepOutcome.Succeeded, rerun.Outcome);
+        Assert.Contains(rerun.Instances[0].Steps, s => s.Step == "isolation-group" && s.Target == failing.PrimaryEniId && s.Outcome == StepOutcome.Skipped);
+        Assert.DoesNotContain(_requests.Requests, r => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(failing.PrimaryEniId, StringComparison.Ordinal));
+        Assert.Equal([isolationId], await GroupsOfAsync(Ec2, failing.SecondaryEniId));
+        Assert.Equal("isolated", (await TagsAsync(Ec2, failing.InstanceId))[QuarantineTags.Status]);
     }
 
     [Fact]

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+
+namespace ThreatResponse.Aws.Http;
+
+/// <summary>
+/// Signed clients per service and Region over one shared <see cref="HttpClient"/> (connections pooled and recycled),
+/// created once per execution environment.
+/// </summary>
+public sealed class SignedClientFactory(AwsEnvironment environment, HttpMessageHandler? handler = null, AwsRetryPolicy? retry = null, TimeProvider? time = null) : IDisposable
+{
+    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private readonly ConcurrentDictionary<(string Service, string Region), AwsSignedHttpClient> _clients = new();
+
+    /// <summary>Credentials for every client; null: AWSSDK.Core's default chain.</summary>
+    public Func<CancellationToken, Task<AWSCredentials>>? Credentials { get; init; }
+
+    public AwsSignedHttpClient Sns(string region) => For("sns", "SNS", region);
+
+    public AwsSignedHttpClient SecurityHub(string region) => For("securityhub", "SECURITYHUB", region);
+
+    public void Dispose() => _http.Dispose();
+
+    private AwsSignedHttpClient For(string service, string environmentId, string region) =>
+        _clients.GetOrAdd((service, region), key => new AwsSignedHttpClient(
+            _http,
+            AwsServiceEndpoint.Resolve(environment, key.Service, environmentId, key.Region),
+            key.Service,
+            key.Region,
+            Credentials,
+            retry,
+            time));
+}

@@ -1,0 +1,19 @@
+namespace ThreatResponse.Core.Notifications;
+
+/// <summary>What to write on one finding in Security Hub.</summary>
+/// <param name="Region">The Security Hub Region to call (where the event came from: the finding is visible there).</param>
+/// <param name="WorkflowStatus">NEW, NOTIFIED, RESOLVED or SUPPRESSED; null leaves it as it is.</param>
+/// <param name="Note">At most 512 characters.</param>
+public sealed record FindingUpdate(
+    string Id,
+    string ProductArn,
+    string Region,
+    string Note,
+    string? WorkflowStatus,
+    IReadOnlyDictionary<string, string> UserDefinedFields);
+
+/// <summary>A finding Security Hub did not update, with its reason.</summary>
+public sealed record UnprocessedFinding(string Id, string ProductArn, string ErrorCode, string ErrorMessage);
+
+/// <summary>The result of updating findings: how many were updated, and which were not (after retries) and why.</summary>
+public sealed record FindingUpdateResult(int Processed, IReadOnlyList<UnprocessedFinding> Unprocessed);

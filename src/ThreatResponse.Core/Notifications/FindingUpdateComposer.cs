@@ -1,0 +1,55 @@
+using System.Globalization;
+using ThreatResponse.Core.Containment;
+
+namespace ThreatResponse.Core.Notifications;
+
+/// <summary>
+/// What to write on each finding of a response: a note (at most 512 characters) saying what was done, with the report
+/// id; machine-readable <c>UserDefinedFields</c>; and, once its instances are contained, the workflow status.
+/// </summary>
+public static class FindingUpdateComposer
+{
+    public const int MaxNoteLength = 512;
+    public const string UpdatedBy = "ThreatResponse";
+
+    /// <summary>Security Hub's limit on a user-defined field's value.</summary>
+    private const int MaxFieldValue = 1024;
+
+    /// <param name="region">The Security Hub Region to call: the event's.</param>
+    public static IReadOnlyList<FindingUpdate> Compose(ResponseSummary response, string region, FindingUpdateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(options);
+        var report = response.Report;
+        return [.. response.Findings.Select(outcome =>
+        {
+            var contained = outcome.Outcome == StepOutcome.Succeeded && !report.DryRun && report.Actions.Any(a => a != ContainmentAction.Release);
+            var note = $"ThreatResponse {report.ReportId}{(report.DryRun ? " (dry run)" : "")}: {Actions(report)} {outcome.Outcome.Text()}. {outcome.Summary}";
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["ThreatResponseReportId"] = report.ReportId,
+                ["ThreatResponseOutcome"] = outcome.Outcome.Text(),
+                ["ThreatResponseActions"] = Actions(report),
+                ["ThreatResponseAt"] = report.CompletedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            };
+            if (outcome.Instances.Count > 0)
+            {
+                fields["ThreatResponseInstances"] = Fit(string.Join(",", outcome.Instances.Select(i => $"{i.Instance.InstanceId}:{i.Outcome.Text()}")), MaxFieldValue);
+            }
+
+            return new FindingUpdate(
+                outcome.Finding.Id,
+                outcome.Finding.ProductArn,
+                region,
+                Fit(note, MaxNoteLength),
+                contained ? options.WorkflowStatusAfterContainment : null,
+                fields);
+        })];
+    }
+
+    private static string Actions(ResponseReport report) =>
+        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
+
+
+    private static string Fit(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Serialization;
+
+namespace ThreatResponse.Core.Notifications;
+
+/// <summary>
+/// Writes the one notification of a response: a subject that says what happened to which instance, a plain-text body
+/// for e-mail (what, where, why, each step), the JSON document for machines, and attributes for filter policies.
+/// Kept under SNS's 256 KiB by dropping detail step by step — never by failing.
+/// </summary>
+public static class NotificationComposer
+{
+    /// <summary>SNS's limit for a message, subject and attributes together, with room for the JSON envelope's escaping.</summary>
+    public const int MaxBytes = 256 * 1024 - 4 * 1024;
+
+    private const int MaxSubject = 100;
+
+    /// <param name="findingUpdates">The result of writing the response onto its findings, when that was attempted.</param>
+    public static Notification Compose(ResponseSummary response, FindingUpdateResult? findingUpdates = null)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var subject = Subject(response);
+        var attributes = Attributes(response);
+        var attributeBytes = attributes.Sum(a => a.Key.Length + a.Value.Sum(v => Encoding.UTF8.GetByteCount(v) + 3));
+        foreach (var detail in Enum.GetValues<Detail>())
+        {
+            var text = Text(response, findingUpdates, detail);
+            var json = Json(response, findingUpdates, detail);
+
+            // The text goes out twice (default, email) and the JSON four times (sqs, lambda, http, https), each escaped
+            // once more inside SNS's JSON message structure.
+            var size = ((2 * Encoding.UTF8.GetByteCount(text)) + (4 * Encoding.UTF8.GetByteCount(json))) * 11 / 10 + subject.Length + attributeBytes;
+            if (size <= MaxBytes || detail == Detail.Counts)
+            {
+                return new Notification(subject, text, json, attributes, detail != Detail.Full);
+            }
+        }
+
+        throw new InvalidOperationException("unreachable: the smallest detail level is always returned");
+    }
+
+    /// <summary>How much to say, from everything to only counts; each level is tried until the message fits.</summary>
+    private enum Detail
+    {
+        Full,
+        FailedStepsOnly,
+        NoSteps,
+        Counts,
+    }
+
+    public static string Subject(ResponseSummary response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var report = response.Report;
+        var instances = report.Instances;
+        var verb = Verb(report.Actions);
+        var prefix = report.DryRun ? "[ThreatResponse] DRY RUN " : "[ThreatResponse] ";
+        var finding = response.Findings.Count == 1 ? response.Findings[0].Finding : null;
+        var why = finding is null ? $"{response.Findings.Count} findings" : $"{finding.Type} {finding.Severity.Label.ToString().ToUpperInvariant()}";
+
+        string what;
+        if (instances.Count == 0)
+        {
+            var reason = response.Findings.Count == 1 ? response.Findings[0].Summary : "no instance to contain";
+            what = $"No action: {reason}";
+        }
+        else if (instances.Count == 1)
+        {
+            var result = instances[0];
+            what = result.Outcome switch
+            {
+                StepOutcome.Failed => $"FAILED to {verb.Infinitive} {ResponseSummary.Describe(result)}",
+                StepOutcome.Skipped => $"Skipped {ResponseSummary.Describe(result)}: {result.Reason}",
+                StepOutcome.DryRun => $"would {verb.Infinitive} {ResponseSummary.Describe(result)}",
+                _ => $"{verb.Past} {ResponseSummary.Describe(result)}",
+            };
+        }
+        else
+        {
+            var failed = instances.Count(i => i.Outcome == StepOutcome.Failed);
+            var done = instances.Count(i => i.Outcome is StepOutcome.Succeeded or StepOutcome.DryRun);
+            what = $"{(report.DryRun ? "would " + verb.Infinitive : verb.Past)} {done} of {instances.Count} instances{(failed > 0 ? $", {failed} FAILED" : "")}";
+        }
+
+        return Fit($"{prefix}{what} - {why}", MaxSubject);
+    }
+
+    private static (string Past, string Infinitive) Verb(IReadOnlyList<ContainmentAction> actions)
+    {
+        var words = actions.Select(a => a switch
+        {
+            ContainmentAction.Isolate => ("Isolated", "isolate"),
+            ContainmentAction.Snapshot => ("snapshotted", "snapshot"),
+            ContainmentAction.Stop => ("stopped", "stop"),
+            _ => ("Released", "release"),
+        }).ToList();
+        if (words.Count == 0)
+        {
+            return ("Notified", "notify");
+        }
+
+        var past = string.Join("+", words.Select(w => w.Item1.ToLowerInvariant()));
+        return (char.ToUpperInvariant(past[0]) + past[1..], string.Join("+", words.Select(w => w.Item2)));
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> Attributes(ResponseSummary response)
+    {
+        var severity = response.Findings.Select(f => f.Finding.Severity).DefaultIfEmpty().MaxBy(s => s.Normalized);
+        return new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["severity"] = [severity.Label.ToString().ToUpperInvariant()],
+            ["outcome"] = [response.Outcome.Text()],
+            ["actions"] = response.Report.Actions.Count == 0 ? ["notify"] : [.. response.Report.Actions.Select(a => a.ToString().ToLowerInvariant())],
+            ["account"] = [.. response.Findings.Select(f => f.Finding.Account).Distinct(StringComparer.Ordinal).DefaultIfEmpty("none")],
+            ["trigger"] = [response.Trigger],
+            ["dryRun"] = [response.Report.DryRun ? "true" : "false"],
+        };
+    }
+
+    private static string Text(ResponseSummary response, FindingUpdateResult? updates, Detail detail)
+    {
+        var report = response.Report;
+        var text = new StringBuilder();
+        var line = (string s) => text.Append(s).Append('\n');
+        line(Subject(response).Replace("[ThreatResponse] ", "ThreatResponse: ", StringComparison.Ordinal));
+        line(string.Empty);
+        line("WHAT");
+        line($"  Outcome:   {response.Outcome.Text()}{(report.DryRun ? " (dry run: nothing was changed)" : "")}");
+        line($"  Actions:   {(report.Actions.Count == 0 ? "notify only" : string.Join(", ", report.Actions.Select(a => a.ToString().ToLowerInvariant())))}");
+        line($"  Triggered: {response.Trigger}");
+        line($"  Report:    {report.ReportId}, {report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, {(report.CompletedAt - report.StartedAt).TotalMilliseconds:0} ms");
+
+        foreach (var finding in response.Findings)
+        {
+            var f = finding.Finding;
+            line(string.Empty);
+            line($"FINDING {f.Type}");
+            line($"  Why:       severity {f.Severity.Label.ToString().ToUpperInvariant()} ({f.Severity.Normalized}){(f.ResourceRole is { } role ? $", the instance is the {role.ToString().ToUpperInvariant()}" : "")}{(f.Sample ? ", SAMPLE finding" : "")}");
+            line($"  Where:     account {f.Account}, Region {f.Region}");
+            line($"  Link:      {FindingLinks.ConsoleUrl(f)}");
+            line($"  Result:    {finding.Outcome.Text()} - {finding.Summary}");
+            if (detail == Detail.Counts)
+            {
+                continue;
+            }
+
+            foreach (var instance in finding.Instances)
+            {
+                line($"  Instance {ResponseSummary.Describe(instance)}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
+                var steps = detail switch
+                {
+                    Detail.Full => instance.Steps,
+                    Detail.FailedStepsOnly => [.. instance.Steps.Where(s => s.Outcome == StepOutcome.Failed)],
+                    _ => [],
+                };
+                foreach (var step in steps)
+                {
+                    var mark = step.Outcome switch
+                    {
+                        StepOutcome.Succeeded => "ok  ",
+                        StepOutcome.Skipped => "skip",
+                        StepOutcome.Failed => "FAIL",
+                        _ => "dry ",
+                    };
+                    line($"    [{mark}] {step.Step}{(step.Target is null ? "" : " " + step.Target)}: {(step.ErrorCode is null ? "" : step.ErrorCode + " ")}{step.Detail}");
+                }
+            }
+        }
+
+        if (updates is { Unprocessed.Count: > 0 })
+        {
+            line(string.Empty);
+            line("FINDING UPDATES THAT FAILED");
+            foreach (var u in updates.Unprocessed)
+            {
+                line($"  {u.Id}: {u.ErrorCode} {u.ErrorMessage}");
+            }
+        }
+
+        if (detail != Detail.Full)
+        {
+            line(string.Empty);
+            line("(Detail was shortened to fit the notification; the full report is in the function's log.)");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Json(ResponseSummary response, FindingUpdateResult? updates, Detail detail)
+    {
+        var report = response.Report;
+        var trimmedReport = detail switch
+        {
+            Detail.Full => report,
+            Detail.FailedStepsOnly => report with { Instances = [.. report.Instances.Select(i => i with { Steps = [.. i.Steps.Where(s => s.Outcome == StepOutcome.Failed)] })] },
+            _ => report with { Instances = [.. report.Instances.Select(i => i with { Steps = [] })] },
+        };
+        var document = new NotificationDocument(
+            response.Trigger,
+            report.ReportId,
+            response.Outcome,
+            report.DryRun,
+            detail != Detail.Full,
+            [.. response.Findings.Select(f => new NotificationFinding(
+                f.Finding.Id, f.Finding.ProductArn, f.Finding.Type, f.Finding.Severity, f.Finding.Account, f.Finding.Region,
+                f.Outcome, detail == Detail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
+            updates?.Unprocessed ?? [],
+            detail == Detail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(50)] } : trimmedReport);
+        return JsonSerializer.Serialize(document, ThreatResponseJsonContext.Compact.NotificationDocument);
+    }
+
+
+    /// <summary>ASCII only and at most <paramref name="max"/> characters: SNS refuses other subjects.</summary>
+    private static string Fit(string text, int max)
+    {
+        var ascii = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            ascii.Append(c is >= ' ' and <= '~' ? c : '?');
+        }
+
+        return ascii.Length <= max ? ascii.ToString() : ascii.ToString(0, max - 3) + "...";
+    }
+}

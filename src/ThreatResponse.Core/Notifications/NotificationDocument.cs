@@ -1,0 +1,27 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Notifications;
+
+/// <summary>The machine-readable notification: every finding with its outcome and link, and the full report.</summary>
+/// <param name="Trimmed">True when step detail was dropped to fit SNS's message size.</param>
+public sealed record NotificationDocument(
+    string Trigger,
+    string ReportId,
+    StepOutcome Outcome,
+    bool DryRun,
+    bool Trimmed,
+    IReadOnlyList<NotificationFinding> Findings,
+    IReadOnlyList<UnprocessedFinding> FindingUpdatesFailed,
+    ResponseReport Report);
+
+public sealed record NotificationFinding(
+    string Id,
+    string ProductArn,
+    string Type,
+    Severity Severity,
+    string Account,
+    string Region,
+    StepOutcome Outcome,
+    string Summary,
+    string ConsoleUrl);

@@ -1,0 +1,61 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Notifications;
+
+/// <summary>
+/// A whole response, as it is told: who triggered it, the findings with what happened to each, and the containment
+/// report. The notification and the finding updates are written from it.
+/// </summary>
+/// <param name="Trigger">What started the response: <c>GuardDutyResponder</c>, a custom action's name, <c>threat-response contain</c>.</param>
+public sealed record ResponseSummary(string Trigger, ResponseReport Report, IReadOnlyList<FindingOutcome> Findings)
+{
+    /// <summary>
+    /// Pairs each finding with the report's results for its instances. A finding naming no instance, or for which
+    /// <paramref name="notActedOn"/> gives a reason (sample finding, notify-only rule), is reported as skipped with that reason.
+    /// </summary>
+    public static ResponseSummary Create(string trigger, IReadOnlyList<Finding> findings, ResponseReport report, Func<Finding, string?>? notActedOn = null)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(report);
+        var outcomes = new List<FindingOutcome>(findings.Count);
+        foreach (var finding in findings)
+        {
+            if (finding.Instances.Count == 0)
+            {
+                outcomes.Add(new FindingOutcome(finding, StepOutcome.Skipped, "the finding names no EC2 instance; nothing to contain", []));
+                continue;
+            }
+
+            if (notActedOn?.Invoke(finding) is { } reason)
+            {
+                outcomes.Add(new FindingOutcome(finding, StepOutcome.Skipped, reason, []));
+                continue;
+            }
+
+            var results = report.Instances.Where(r => finding.Instances.Contains(r.Instance)).ToList();
+            var outcome = results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
+                : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
+                : results.Count > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
+                : StepOutcome.Succeeded;
+            var summary = string.Join("; ", results.Select(r => $"{Describe(r)}: {(r.Outcome == StepOutcome.Failed ? "FAILED" : r.Outcome.Text())}{(r.Reason is null ? "" : $" ({r.Reason})")}"));
+            outcomes.Add(new FindingOutcome(finding, outcome, summary, results));
+        }
+
+        return new ResponseSummary(trigger, report, outcomes);
+    }
+
+    /// <summary>The worst outcome over all findings: failed, then dry-run, then succeeded; skipped only when everything was.</summary>
+    public StepOutcome Outcome =>
+        Findings.Any(f => f.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
+        : Findings.Any(f => f.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
+        : Findings.Any(f => f.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
+        : StepOutcome.Skipped;
+
+    public static string Describe(InstanceResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Name is null ? result.Instance.InstanceId.Value : $"{result.Instance.InstanceId} ({result.Name})";
+    }
+
+}

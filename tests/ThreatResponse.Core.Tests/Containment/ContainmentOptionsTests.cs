@@ -1,0 +1,54 @@
+using ThreatResponse.Core.Containment;
+
+namespace ThreatResponse.Core.Tests.Containment;
+
+public sealed class ContainmentOptionsTests
+{
+    [Fact]
+    public void FromEnvironment_NothingSet_DefaultExemptTagAndAnyAccount()
+    {
+        var options = ContainmentOptions.FromEnvironment(_ => null);
+
+        Assert.Equal("ThreatResponse:Exempt", options.ExemptTagKey);
+        Assert.Empty(options.AllowedAccounts);
+    }
+
+    [Fact]
+    public void FromEnvironment_ExemptTagKeySet_OverridesDefault()
+    {
+        var options = ContainmentOptions.FromEnvironment(Environment(("EXEMPT_TAG_KEY", " SecurityExempt ")));
+
+        Assert.Equal("SecurityExempt", options.ExemptTagKey);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void FromEnvironment_ExemptTagKeyBlank_KeepsDefault(string value)
+    {
+        var options = ContainmentOptions.FromEnvironment(Environment(("EXEMPT_TAG_KEY", value)));
+
+        Assert.Equal("ThreatResponse:Exempt", options.ExemptTagKey);
+    }
+
+    [Fact]
+    public void FromEnvironment_AllowedAccountsEmpty_EmptySet()
+    {
+        var options = ContainmentOptions.FromEnvironment(Environment(("ALLOWED_ACCOUNTS", "")));
+
+        Assert.Empty(options.AllowedAccounts);
+    }
+
+    [Fact]
+    public void FromEnvironment_AllowedAccountsWithSpacesAndTrailingComma_TwoTrimmedEntries()
+    {
+        var options = ContainmentOptions.FromEnvironment(Environment(("ALLOWED_ACCOUNTS", " 111122223333, 444455556666 ,")));
+
+        Assert.Equal(["111122223333", "444455556666"], options.AllowedAccounts.Order(StringComparer.Ordinal));
+        Assert.Contains("111122223333", options.AllowedAccounts);
+        Assert.DoesNotContain(" 111122223333", options.AllowedAccounts);
+    }
+
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
+        name => variables.Where(v => v.Name == name).Select(v => v.Value).FirstOrDefault();
+}

@@ -1,0 +1,310 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Tests.Containment;
+
+/// <summary>One call the fake received: the interface method without <c>Async</c>, what it targeted, and a short detail.</summary>
+/// <param name="target">Instance id, ENI id, VPC id or group id.</param>
+/// <param name="detail">Group ids (comma-separated) for group changes, tag keys (sorted, comma-separated) for tag changes, else empty.</param>
+/// <param name="started">When the call was made, on the fake's clock (one tick per call made or returned).</param>
+internal sealed class FakeCall(string operation, string target, string detail, bool dryRun, int started)
+{
+    public string Operation { get; } = operation;
+
+    public string Target { get; } = target;
+
+    public string Detail { get; } = detail;
+
+    public bool DryRun { get; } = dryRun;
+
+    public int Started { get; } = started;
+
+    /// <summary>When the call returned or threw, on the same clock; null while in flight.</summary>
+    public int? Ended { get; set; }
+
+    public override string ToString() => $"{Operation} {Target} {Detail} [{Started}..{Ended}]";
+}
+
+internal sealed class FakeNetworkInterface(string id, string vpcId, IEnumerable<string> groupIds)
+{
+    public string Id { get; } = id;
+
+    public string VpcId { get; } = vpcId;
+
+    public List<string> GroupIds { get; set; } = [.. groupIds];
+
+    public bool MinimumConnectionTracking { get; set; }
+}
+
+internal sealed class FakeInstance(string id)
+{
+    public string Id { get; } = id;
+
+    public string State { get; set; } = "running";
+
+    public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+
+    public List<FakeNetworkInterface> NetworkInterfaces { get; } = [];
+
+    public MetadataOptionsState Metadata { get; set; } = new("enabled", "optional", 1, "disabled", "disabled");
+
+    public string? ProfileArn { get; set; } = "arn:aws:iam::123456789012:instance-profile/web";
+
+    public bool TerminationProtection { get; set; }
+
+    public string ShutdownBehavior { get; set; } = "terminate";
+
+    public bool HibernationConfigured { get; set; }
+
+    public List<string> VolumeIds { get; } = [];
+
+    public FakeNetworkInterface Eni(string id) => NetworkInterfaces.Single(n => n.Id == id);
+}
+
+/// <summary>
+/// An in-memory EC2 for the containment engine: applies the calls to its model (skipping those made with
+/// <c>dryRun</c>), records every call in order, and throws where told to.
+/// </summary>
+internal sealed class FakeInstanceContainment : IInstanceContainment
+{
+    private readonly Lock _lock = new();
+    private readonly List<FakeCall> _calls = [];
+    private readonly List<(Func<FakeCall, bool> When, Func<Exception> Exception)> _failures = [];
+    private readonly List<(string Id, Dictionary<string, string> Tags)> _snapshots = [];
+    private int _nextId;
+    private int _clock;
+
+    public Dictionary<string, FakeInstance> Instances { get; } = new(StringComparer.Ordinal);
+
+    public List<QuarantineGroup> Groups { get; } = [];
+
+    /// <summary>Awaited inside every call, after it is recorded and before it ends: a test's gate.</summary>
+    public Func<FakeCall, Task>? OnCall { get; set; }
+
+    public IReadOnlyList<FakeCall> Calls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public FakeInstance AddInstance(string instanceId, params (string Id, string VpcId, string[] Groups)[] networkInterfaces)
+    {
+        var instance = new FakeInstance(instanceId);
+        instance.NetworkInterfaces.AddRange(networkInterfaces.Select(n => new FakeNetworkInterface(n.Id, n.VpcId, n.Groups)));
+        instance.VolumeIds.Add("vol-" + instanceId[2..]);
+        Instances.Add(instanceId, instance);
+        return instance;
+    }
+
+    /// <summary>Calls of <paramref name="operation"/> (on <paramref name="target"/>, whose detail contains <paramref name="detailContains"/>) throw an <see cref="AwsOperationException"/>.</summary>
+    public void Fail(string operation, string? target = null, string? detailContains = null, string errorCode = "InternalError") =>
+        Throw(operation, target, detailContains, () => new AwsOperationException(operation, errorCode, "injected failure"));
+
+    public void Throw(string operation, string? target, string? detailContains, Func<Exception> exception)
+    {
+        lock (_lock)
+        {
+            _failures.Add((c => c.Operation == operation
+                && (target is null || c.Target == target)
+                && (detailContains is null || c.Detail.Contains(detailContains, StringComparison.Ordinal)), exception));
+        }
+    }
+
+    public void ClearFailures()
+    {
+        lock (_lock)
+        {
+            _failures.Clear();
+        }
+    }
+
+    public IReadOnlyList<FakeCall> CallsOf(string operation, string? target = null) =>
+        [.. Calls.Where(c => c.Operation == operation && (target is null || c.Target == target))];
+
+    public async Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var id = instance.InstanceId.Value;
+        await CallAsync("DescribeInstance", id);
+        lock (_lock)
+        {
+            if (!Instances.TryGetValue(id, out var i))
+            {
+                return null;
+            }
+
+            return new InstanceSnapshot(
+                id,
+                i.State,
+                new Dictionary<string, string>(i.Tags, StringComparer.Ordinal),
+                [.. i.NetworkInterfaces.Select(n => new NetworkInterfaceState(n.Id, n.VpcId, [.. n.GroupIds]))],
+                i.Metadata,
+                i.ProfileArn is null ? null : new ProfileAssociation("iip-assoc-" + id[2..], i.ProfileArn),
+                i.TerminationProtection,
+                i.ShutdownBehavior,
+                i.HibernationConfigured,
+                [.. i.VolumeIds]);
+        }
+    }
+
+    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    {
+        await CallAsync("FindQuarantineGroups", scope.Account);
+        lock (_lock)
+        {
+            return [.. Groups];
+        }
+    }
+
+    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    {
+        await CallAsync("CreateQuarantineGroup", vpcId, role.ToString(), dryRun);
+        if (dryRun)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            if (Groups.Find(g => g.VpcId == vpcId && g.Role == role) is { } existing)
+            {
+                return existing.GroupId;
+            }
+
+            var id = $"sg-q{role.ToString().ToLowerInvariant()}{++_nextId}";
+            Groups.Add(new QuarantineGroup(id, vpcId, role, RulesAsRequired: false));
+            return id;
+        }
+    }
+
+    public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
+    {
+        await CallAsync("SetQuarantineGroupRules", groupId, role.ToString());
+        lock (_lock)
+        {
+            var index = Groups.FindIndex(g => g.GroupId == groupId);
+            Groups[index] = Groups[index] with { RulesAsRequired = true };
+        }
+    }
+
+    public Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetMinimumConnectionTracking", networkInterfaceId, "", dryRun, () => Eni(instance, networkInterfaceId).MinimumConnectionTracking = true);
+
+    public Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetNetworkInterfaceGroups", networkInterfaceId, string.Join(',', groupIds), dryRun, () => Eni(instance, networkInterfaceId).GroupIds = [.. groupIds]);
+
+    public Task SetTerminationProtectionAsync(InstanceReference instance, bool enabled, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetTerminationProtection", Id(instance), enabled ? "on" : "off", dryRun, () => Get(instance).TerminationProtection = enabled);
+
+    public Task SetShutdownBehaviorAsync(InstanceReference instance, string behavior, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetShutdownBehavior", Id(instance), behavior, dryRun, () => Get(instance).ShutdownBehavior = behavior);
+
+    public Task SetMetadataOptionsAsync(InstanceReference instance, MetadataOptionsState options, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetMetadataOptions", Id(instance), options.HttpEndpoint, dryRun, () => Get(instance).Metadata = options);
+
+    public Task DisassociateInstanceProfileAsync(InstanceReference instance, string associationId, CancellationToken cancellationToken) =>
+        ApplyAsync("DisassociateInstanceProfile", Id(instance), associationId, dryRun: false, () => Get(instance).ProfileArn = null);
+
+    public Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken) =>
+        ApplyAsync("AssociateInstanceProfile", Id(instance), profileArn, dryRun: false, () => Get(instance).ProfileArn = profileArn);
+
+    public Task SetTagsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetTags", Id(instance), Keys(tags.Keys), dryRun, () =>
+        {
+            foreach (var (key, value) in tags)
+            {
+                Get(instance).Tags[key] = value;
+            }
+        });
+
+    public Task RemoveTagsAsync(InstanceReference instance, IReadOnlyCollection<string> keys, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("RemoveTags", Id(instance), Keys(keys), dryRun, () =>
+        {
+            foreach (var key in keys)
+            {
+                Get(instance).Tags.Remove(key);
+            }
+        });
+
+    public async Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken)
+    {
+        await CallAsync("FindSnapshots", Id(instance));
+        lock (_lock)
+        {
+            return [.. _snapshots.Where(s => s.Tags.GetValueOrDefault(QuarantineTags.InstanceId) == Id(instance) && s.Tags.GetValueOrDefault(QuarantineTags.FindingId) == findingKey).Select(s => s.Id)];
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
+    {
+        await CallAsync("CreateSnapshots", Id(instance), Keys(tags.Keys), dryRun);
+        if (dryRun)
+        {
+            return [];
+        }
+
+        lock (_lock)
+        {
+            var ids = Get(instance).VolumeIds.Select(_ => $"snap-{++_nextId}").ToList();
+            _snapshots.AddRange(ids.Select(id => (id, new Dictionary<string, string>(tags, StringComparer.Ordinal))));
+            return ids;
+        }
+    }
+
+    public Task StopInstanceAsync(InstanceReference instance, bool hibernate, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("StopInstance", Id(instance), hibernate ? "hibernate" : "stop", dryRun, () => Get(instance).State = "stopping");
+
+    private static string Id(InstanceReference instance) => instance.InstanceId.Value;
+
+    private static string Keys(IEnumerable<string> keys) => string.Join(',', keys.Order(StringComparer.Ordinal));
+
+    private FakeInstance Get(InstanceReference instance) => Instances[Id(instance)];
+
+    private FakeNetworkInterface Eni(InstanceReference instance, string networkInterfaceId) => Get(instance).Eni(networkInterfaceId);
+
+    private async Task ApplyAsync(string operation, string target, string detail, bool dryRun, Action apply)
+    {
+        await CallAsync(operation, target, detail, dryRun);
+        if (!dryRun)
+        {
+            lock (_lock)
+            {
+                apply();
+            }
+        }
+    }
+
+    /// <summary>Records the call, lets other work run (as a round trip would), records its end, and throws when told to.</summary>
+    private async Task CallAsync(string operation, string target, string detail = "", bool dryRun = false)
+    {
+        FakeCall call;
+        Func<Exception>? failure;
+        lock (_lock)
+        {
+            call = new FakeCall(operation, target, detail, dryRun, ++_clock);
+            _calls.Add(call);
+            failure = _failures.Find(f => f.When(call)).Exception;
+        }
+
+        await Task.Yield();
+        if (OnCall is { } gate)
+        {
+            await gate(call);
+        }
+
+        lock (_lock)
+        {
+            call.Ended = ++_clock;
+        }
+
+        if (failure is not null)
+        {
+            throw failure();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Tests.Containment;
+
+/// <summary>An in-memory ledger: one state per instance, with the calls it received.</summary>
+internal sealed class FakeIsolationStateStore : IIsolationStateStore
+{
+    public ConcurrentDictionary<InstanceReference, PreIsolationState> States { get; } = new();
+
+    public ConcurrentQueue<(string Operation, InstanceReference Instance)> Calls { get; } = new();
+
+    public Task<bool> SaveIfAbsentAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("SaveIfAbsent", instance));
+        return Task.FromResult(States.TryAdd(instance, state));
+    }
+
+    public Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("Load", instance));
+        return Task.FromResult(States.GetValueOrDefault(instance));
+    }
+
+    public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("Delete", instance));
+        States.TryRemove(instance, out _);
+        return Task.CompletedTask;
+    }
+}

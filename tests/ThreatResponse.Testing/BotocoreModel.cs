@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ThreatResponse.Testing;
+
+/// <summary>
+/// An official AWS API model, as botocore ships it (<c>botocore/data/SERVICE/VERSION/service-2.json.gz</c>), and a
+/// validator of request bodies against an operation's input shape: required members, types, enums, ranges, lengths,
+/// patterns, and members the model does not know.
+/// </summary>
+public sealed class BotocoreModel
+{
+    private readonly JsonElement _shapes;
+    private readonly JsonElement _operations;
+
+    private BotocoreModel(JsonDocument document)
+    {
+        _shapes = document.RootElement.GetProperty("shapes");
+        _operations = document.RootElement.GetProperty("operations");
+        Metadata = document.RootElement.GetProperty("metadata");
+    }
+
+    public JsonElement Metadata { get; }
+
+    /// <summary>Loads the newest model of <paramref name="service"/> from the installed botocore.</summary>
+    public static BotocoreModel Load(string service)
+    {
+        var data = Path.Combine(BotocoreDataDirectory.Value, service);
+        var version = Directory.GetDirectories(data).Order(StringComparer.Ordinal).Last();
+        using var file = File.OpenRead(Path.Combine(version, "service-2.json.gz"));
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        return new BotocoreModel(JsonDocument.Parse(gzip));
+    }
+
+    /// <summary>The operation's HTTP method and request path.</summary>
+    public (string Method, string RequestUri) HttpOf(string operation)
+    {
+        var http = _operations.GetProperty(operation).GetProperty("http");
+        return (http.GetProperty("method").GetString()!, http.GetProperty("requestUri").GetString()!);
+    }
+
+    /// <summary>Every way <paramref name="body"/> breaks the operation's input shape; empty when it conforms.</summary>
+    public List<string> Validate(string operation, JsonElement body)
+    {
+        var errors = new List<string>();
+        var input = _operations.GetProperty(operation).GetProperty("input").GetProperty("shape").GetString()!;
+        Check(input, body, "$", errors);
+        return errors;
+    }
+
+    private void Check(string shapeName, JsonElement value, string path, List<string> errors)
+    {
+        var shape = _shapes.GetProperty(shapeName);
+        var type = shape.GetProperty("type").GetString();
+        switch (type)
+        {
+            case "structure":
+                if (value.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"{path}: expected an object ({shapeName})");
+                    return;
+                }
+
+                var members = shape.GetProperty("members");
+                foreach (var required in shape.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!) : [])
+                {
+                    if (!value.TryGetProperty(required, out _))
+                    {
+                        errors.Add($"{path}.{required}: required by {shapeName}");
+                    }
+                }
+
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!members.TryGetProperty(property.Name, out var member))
+                    {
+                        errors.Add($"{path}.{property.Name}: not a member of {shapeName}");
+                        continue;
+                    }
+
+                    Check(member.GetProperty("shape").GetString()!, property.Value, $"{path}.{property.Name}", errors);
+                }
+
+                break;
+            case "list":
+                if (value.ValueKind != JsonValueKind.Array)
+                {
+                    errors.Add($"{path}: expected an array ({shapeName})");
+                    return;
+                }
+
+                CheckLength(shape, value.GetArrayLength(), path, errors);
+                var item = shape.GetProperty("member").GetProperty("shape").GetString()!;
+                var index = 0;
+                foreach (var element in value.EnumerateArray())
+                {
+                    Check(item, element, $"{path}[{index++}]", errors);
+                }
+
+                break;
+            case "map":
+                if (value.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"{path}: expected a map ({shapeName})");
+                    return;
+                }
+
+                CheckLength(shape, value.EnumerateObject().Count(), path, errors);
+                var keyShape = shape.GetProperty("key").GetProperty("shape").GetString()!;
+                var valueShape = shape.GetProperty("value").GetProperty("shape").GetString()!;
+                foreach (var property in value.EnumerateObject())
+                {
+                    using var key = JsonDocument.Parse(JsonSerializer.Serialize(property.Name));
+                    Check(keyShape, key.RootElement, $"{path}(key {property.Name})", errors);
+                    Check(valueShape, property.Value, $"{path}.{property.Name}", errors);
+                }
+
+                break;
+            case "string":
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    errors.Add($"{path}: expected a string ({shapeName})");
+                    return;
+                }
+
+                var text = value.GetString()!;
+                CheckLength(shape, text.Length, path, errors);
+                if (shape.TryGetProperty("enum", out var values) && !values.EnumerateArray().Any(v => v.GetString() == text))
+                {
+                    errors.Add($"{path}: '{text}' is not one of {string.Join(", ", values.EnumerateArray().Select(v => v.GetString()))}");
+                }
+
+                if (shape.TryGetProperty("pattern", out var pattern) && !Regex.IsMatch(text, $"^(?:{pattern.GetString()})$", RegexOptions.Singleline))
+                {
+                    errors.Add($"{path}: does not match /{pattern.GetString()}/");
+                }
+
+                break;
+            case "integer" or "long" or "double" or "float":
+                if (value.ValueKind != JsonValueKind.Number)
+                {
+                    errors.Add($"{path}: expected a number ({shapeName})");
+                    return;
+                }
+
+                var number = value.GetDouble();
+                if (shape.TryGetProperty("min", out var min) && number < min.GetDouble())
+                {
+                    errors.Add($"{path}: {number} is below {min}");
+                }
+
+                if (shape.TryGetProperty("max", out var max) && number > max.GetDouble())
+                {
+                    errors.Add($"{path}: {number} is above {max}");
+                }
+
+                break;
+            case "boolean":
+                if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    errors.Add($"{path}: expected a boolean");
+                }
+
+                break;
+            case "timestamp":
+                if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+                {
+                    errors.Add($"{path}: expected a timestamp");
+                }
+
+                break;
+            default:
+                errors.Add($"{path}: shape type {type} is not checked by this validator");
+                break;
+        }
+    }
+
+    private static void CheckLength(JsonElement shape, int length, string path, List<string> errors)
+    {
+        if (shape.TryGetProperty("min", out var min) && length < min.GetInt32())
+        {
+            errors.Add($"{path}: length {length} is below {min}");
+        }
+
+        if (shape.TryGetProperty("max", out var max) && length > max.GetInt32())
+        {
+            errors.Add($"{path}: length {length} is above {max}");
+        }
+    }
+
+    private static readonly Lazy<string> BotocoreDataDirectory = new(() =>
+    {
+        var start = new ProcessStartInfo("python3") { ArgumentList = { "-c", "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))" }, RedirectStandardOutput = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
+        var path = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return Directory.Exists(path) ? path : throw new DirectoryNotFoundException("botocore is not installed (pip install botocore): its API models check requests moto cannot receive.");
+    });
+}
