@@ -18,15 +18,17 @@ public sealed class ContainmentEngine(
         ArgumentNullException.ThrowIfNull(request);
         var startedAt = time.GetUtcNow();
         var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
-        var findingKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
+        var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
         var groups = new QuarantineGroupResolver(ec2, time, request.DryRun, cancellationToken);
         var instances = request.Instances.Distinct().ToList();
         var results = new InstanceResult[instances.Count];
+        string KeyFor(InstanceReference instance) =>
+            request.FindingIdByInstance?.TryGetValue(instance, out var id) == true ? FindingKey.Of(id) : defaultKey;
 
         await Parallel.ForEachAsync(
             Enumerable.Range(0, instances.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
-            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, findingKey, startedAt, groups, ct));
+            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, ct));
 
         return new ResponseReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(results), results);
     }

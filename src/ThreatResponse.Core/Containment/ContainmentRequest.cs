@@ -10,4 +10,11 @@ public sealed record ContainmentRequest(
     string? FindingId,
     IReadOnlyList<InstanceReference> Instances,
     IReadOnlyList<ContainmentAction> Actions,
-    bool DryRun);
+    bool DryRun)
+{
+    /// <summary>
+    /// The finding each instance is contained for, when one request serves several findings (a custom action on a
+    /// selection); instances not listed use <see cref="FindingId"/>.
+    /// </summary>
+    public IReadOnlyDictionary<InstanceReference, string>? FindingIdByInstance { get; init; }
+}

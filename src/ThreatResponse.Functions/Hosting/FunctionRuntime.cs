@@ -1,0 +1,71 @@
+using Amazon.Runtime;
+using ThreatResponse.Aws;
+using ThreatResponse.Aws.Http;
+using ThreatResponse.Aws.Notifications;
+using ThreatResponse.Core.Intake;
+using ThreatResponse.Core.Notifications;
+using ThreatResponse.Core.Responses;
+
+namespace ThreatResponse.Functions.Hosting;
+
+/// <summary>
+/// What a function needs, built once per execution environment from its environment variables: the AWS clients, the
+/// containment engine, the notifier and finding updater, and the log. Statics hold this, never finding data.
+/// </summary>
+public sealed class FunctionRuntime : IDisposable
+{
+    private readonly AwsContainment _containment;
+    private readonly SignedClientFactory _signed;
+
+    /// <param name="signedCredentials">Credentials for the SNS and Security Hub clients; null: AWSSDK.Core's default chain.</param>
+    public FunctionRuntime(AwsEnvironment environment, TextWriter output, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? signedCredentials = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        Environment = environment;
+        Output = output;
+        Time = time;
+        var topicArn = Required("NOTIFICATION_TOPIC_ARN");
+        var topicRegion = topicArn.Split(':') is { Length: >= 6 } parts && AwsNames.IsRegion(parts[3])
+            ? parts[3]
+            : throw new InvalidOperationException($"NOTIFICATION_TOPIC_ARN='{topicArn}' is not an SNS topic ARN");
+
+        _containment = new AwsContainment(environment, time);
+        _signed = new SignedClientFactory(environment, time: time) { Credentials = signedCredentials };
+        Responder = new FindingResponder(
+            _containment.Engine,
+            new SecurityHubFindingUpdater(_signed.SecurityHub, time),
+            new SnsNotifier(_signed.Sns(topicRegion), topicArn),
+            FindingUpdateOptions.FromEnvironment(n => environment[n]));
+    }
+
+    public AwsEnvironment Environment { get; }
+
+    public TextWriter Output { get; }
+
+    public TimeProvider Time { get; }
+
+    public FindingResponder Responder { get; }
+
+    /// <summary>The value of a setting the function cannot run without.</summary>
+    /// <exception cref="InvalidOperationException">It is not set: a deployment error, reported at the first invocation.</exception>
+    public string Required(string name) =>
+        Environment[name] ?? throw new InvalidOperationException($"{name} is not set; the template sets it for every function that needs it");
+
+    public bool Flag(string name) => Environment[name]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" => false,
+        "true" => true,
+        var other => throw new InvalidOperationException($"{name}='{other}' is neither true nor false"),
+    };
+
+    public void Dispose()
+    {
+        _containment.Dispose();
+        _signed.Dispose();
+    }
+
+    /// <summary>The runtime of this execution environment, from the process's environment, created on first use.</summary>
+    public static FunctionRuntime Shared => SharedRuntime.Value;
+
+    private static readonly Lazy<FunctionRuntime> SharedRuntime = new(() => new FunctionRuntime(AwsEnvironment.Process, Console.Out, TimeProvider.System));
+}
