@@ -51,5 +51,15 @@ public static class FindingUpdateComposer
         report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
 
 
-    private static string Fit(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
+    /// <summary>Cuts to <paramref name="max"/> characters with an ellipsis, never between the halves of a surrogate pair (emoji in Name tags).</summary>
+    private static string Fit(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        var cut = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
 }

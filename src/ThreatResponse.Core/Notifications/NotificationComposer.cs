@@ -18,6 +18,9 @@ public static class NotificationComposer
 
     private const int MaxSubject = 100;
 
+    /// <summary>At the smallest detail level, how many findings and instances are listed one by one (the rest are counted), tried in turn until the message fits.</summary>
+    private static readonly int[] ListedAtCounts = [25, 10, 3, 1];
+
     /// <param name="findingUpdates">The result of writing the response onto its findings, when that was attempted.</param>
     public static Notification Compose(ResponseSummary response, FindingUpdateResult? findingUpdates = null)
     {
@@ -25,15 +28,18 @@ public static class NotificationComposer
         var subject = Subject(response);
         var attributes = Attributes(response);
         var attributeBytes = attributes.Sum(a => a.Key.Length + a.Value.Sum(v => Encoding.UTF8.GetByteCount(v) + 3));
-        foreach (var detail in Enum.GetValues<Detail>())
+        var levels = Enum.GetValues<Detail>().Where(d => d != Detail.Counts).Select(d => (Detail: d, Listed: int.MaxValue))
+            .Concat(ListedAtCounts.Select(n => (Detail: Detail.Counts, Listed: n)))
+            .ToList();
+        foreach (var (detail, listedCount) in levels)
         {
-            var text = Text(response, findingUpdates, detail);
-            var json = Json(response, findingUpdates, detail);
+            var text = Text(response, findingUpdates, detail, listedCount);
+            var json = Json(response, findingUpdates, detail, listedCount);
 
             // The text goes out twice (default, email) and the JSON four times (sqs, lambda, http, https), each escaped
             // once more inside SNS's JSON message structure.
             var size = ((2 * Encoding.UTF8.GetByteCount(text)) + (4 * Encoding.UTF8.GetByteCount(json))) * 11 / 10 + subject.Length + attributeBytes;
-            if (size <= MaxBytes || detail == Detail.Counts)
+            if (size <= MaxBytes || (detail, listedCount) == levels[^1])
             {
                 return new Notification(subject, text, json, attributes, detail != Detail.Full);
             }
@@ -120,7 +126,7 @@ public static class NotificationComposer
         };
     }
 
-    private static string Text(ResponseSummary response, FindingUpdateResult? updates, Detail detail)
+    private static string Text(ResponseSummary response, FindingUpdateResult? updates, Detail detail, int listedCount)
     {
         var report = response.Report;
         var text = new StringBuilder();
@@ -133,7 +139,8 @@ public static class NotificationComposer
         line($"  Triggered: {response.Trigger}");
         line($"  Report:    {report.ReportId}, {report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, {(report.CompletedAt - report.StartedAt).TotalMilliseconds:0} ms");
 
-        foreach (var finding in response.Findings)
+        var listed = response.Findings.Take(listedCount).ToList();
+        foreach (var finding in listed)
         {
             var f = finding.Finding;
             line(string.Empty);
@@ -141,7 +148,7 @@ public static class NotificationComposer
             line($"  Why:       severity {f.Severity.Label.ToString().ToUpperInvariant()} ({f.Severity.Normalized}){(f.ResourceRole is { } role ? $", the instance is the {role.ToString().ToUpperInvariant()}" : "")}{(f.Sample ? ", SAMPLE finding" : "")}");
             line($"  Where:     account {f.Account}, Region {f.Region}");
             line($"  Link:      {FindingLinks.ConsoleUrl(f)}");
-            line($"  Result:    {finding.Outcome.Text()} - {finding.Summary}");
+            line($"  Result:    {finding.Outcome.Text()} - {(detail == Detail.Counts ? Fit(finding.Summary, 1024) : finding.Summary)}");
             if (detail == Detail.Counts)
             {
                 continue;
@@ -170,6 +177,13 @@ public static class NotificationComposer
             }
         }
 
+        if (listed.Count < response.Findings.Count)
+        {
+            line(string.Empty);
+            var omitted = response.Findings.Skip(listed.Count).ToList();
+            line($"... and {omitted.Count} more findings: {string.Join(", ", omitted.GroupBy(f => f.Outcome).Select(g => $"{g.Count()} {g.Key.Text()}"))}");
+        }
+
         if (updates is { Unprocessed.Count: > 0 })
         {
             line(string.Empty);
@@ -189,7 +203,7 @@ public static class NotificationComposer
         return text.ToString();
     }
 
-    private static string Json(ResponseSummary response, FindingUpdateResult? updates, Detail detail)
+    private static string Json(ResponseSummary response, FindingUpdateResult? updates, Detail detail, int listedCount)
     {
         var report = response.Report;
         var trimmedReport = detail switch
@@ -204,11 +218,12 @@ public static class NotificationComposer
             response.Outcome,
             report.DryRun,
             detail != Detail.Full,
-            [.. response.Findings.Select(f => new NotificationFinding(
+            Math.Max(0, response.Findings.Count - listedCount),
+            [.. response.Findings.Take(listedCount).Select(f => new NotificationFinding(
                 f.Finding.Id, f.Finding.ProductArn, f.Finding.Type, f.Finding.Severity, f.Finding.Account, f.Finding.Region,
                 f.Outcome, detail == Detail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
-            updates?.Unprocessed ?? [],
-            detail == Detail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(50)] } : trimmedReport);
+            [.. (updates?.Unprocessed ?? []).Take(listedCount)],
+            detail == Detail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport);
         return JsonSerializer.Serialize(document, ThreatResponseJsonContext.Compact.NotificationDocument);
     }
 

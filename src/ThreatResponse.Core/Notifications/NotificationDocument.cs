@@ -5,12 +5,14 @@ namespace ThreatResponse.Core.Notifications;
 
 /// <summary>The machine-readable notification: every finding with its outcome and link, and the full report.</summary>
 /// <param name="Trimmed">True when step detail was dropped to fit SNS's message size.</param>
+/// <param name="FindingsOmitted">Findings not listed in <paramref name="Findings"/> because the message had to shrink (the log has them all).</param>
 public sealed record NotificationDocument(
     string Trigger,
     string ReportId,
     StepOutcome Outcome,
     bool DryRun,
     bool Trimmed,
+    int FindingsOmitted,
     IReadOnlyList<NotificationFinding> Findings,
     IReadOnlyList<UnprocessedFinding> FindingUpdatesFailed,
     ResponseReport Report);

@@ -34,6 +34,12 @@ public sealed record ResponseSummary(string Trigger, ResponseReport Report, IRea
             }
 
             var results = report.Instances.Where(r => finding.Instances.Contains(r.Instance)).ToList();
+            if (results.Count == 0)
+            {
+                outcomes.Add(new FindingOutcome(finding, StepOutcome.Skipped, "its instances were not part of this response", []));
+                continue;
+            }
+
             var outcome = results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
                 : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
                 : results.Count > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped

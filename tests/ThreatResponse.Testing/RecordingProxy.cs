@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ThreatResponse.Testing;
+
+/// <summary>An AWS call as seen on the wire: the SigV4 service name and the operation.</summary>
+public sealed record ObservedCall(string Service, string Operation);
+
+/// <summary>
+/// A loopback HTTP proxy in front of an endpoint (moto_server, the Security Hub stand-in) that records which AWS
+/// operations pass through it. Code under test is pointed at it with <c>AWS_ENDPOINT_URL</c>, exactly as at an
+/// emulator, so what its clients really sent can be compared with, say, the IAM actions a role allows.
+/// </summary>
+public sealed partial class RecordingProxy : IDisposable
+{
+    private static readonly HttpClient Forwarder = new(new SocketsHttpHandler { AllowAutoRedirect = false });
+    private readonly HttpListener _listener = new();
+    private readonly Uri _target;
+    private readonly ConcurrentQueue<ObservedCall> _calls = new();
+    private readonly Task _loop;
+
+    public RecordingProxy(Uri target)
+    {
+        _target = target;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
+        }
+
+        _listener.Prefixes.Add(Endpoint.ToString());
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public Uri Endpoint { get; }
+
+    public IReadOnlyList<ObservedCall> Calls => [.. _calls];
+
+    public void Clear() => _calls.Clear();
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Stopped under the loop.
+        }
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ForwardAsync(context));
+        }
+    }
+
+    private async Task ForwardAsync(HttpListenerContext context)
+    {
+        try
+        {
+            var request = context.Request;
+            using var buffer = new MemoryStream();
+            await request.InputStream.CopyToAsync(buffer);
+            var body = buffer.ToArray();
+            _calls.Enqueue(Observe(request, body));
+
+            using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(_target, request.RawUrl)) { Content = new ByteArrayContent(body) };
+            foreach (var name in request.Headers.AllKeys.OfType<string>())
+            {
+                if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+                {
+                    forward.Content.Headers.TryAddWithoutValidation(name, request.Headers[name]);
+                }
+                else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                {
+                    forward.Headers.TryAddWithoutValidation(name, request.Headers[name]);
+                }
+            }
+
+            using var response = await Forwarder.SendAsync(forward);
+            var answer = await response.Content.ReadAsByteArrayAsync();
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var header in response.Headers.Concat(response.Content.Headers))
+            {
+                if (!header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers[header.Key] = string.Join(",", header.Value);
+                }
+            }
+
+            context.Response.ContentLength64 = answer.Length;
+            await context.Response.OutputStream.WriteAsync(answer);
+            context.Response.Close();
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or HttpListenerException)
+        {
+            context.Response.Abort();
+        }
+    }
+
+    private static ObservedCall Observe(HttpListenerRequest request, byte[] body)
+    {
+        var service = ServiceOf().Match(request.Headers["Authorization"] ?? string.Empty) is { Success: true } m ? m.Groups[1].Value : "?";
+        string operation;
+        if (request.Headers["X-Amz-Target"] is { } target)
+        {
+            operation = target[(target.LastIndexOf('.') + 1)..];
+        }
+        else if (Encoding.UTF8.GetString(body).Split('&').FirstOrDefault(p => p.StartsWith("Action=", StringComparison.Ordinal)) is { } action)
+        {
+            operation = Uri.UnescapeDataString(action["Action=".Length..]);
+        }
+        else
+        {
+            operation = $"{request.HttpMethod} {request.Url?.AbsolutePath}";
+        }
+
+        return new ObservedCall(service, operation);
+    }
+
+    [GeneratedRegex(@"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")]
+    private static partial Regex ServiceOf();
+}
