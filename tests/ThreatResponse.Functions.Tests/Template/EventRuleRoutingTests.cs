@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using ThreatResponse.Aws.Http;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests.Template;
+
+/// <summary>
+/// The translated template's EventBridge rules, loaded into moto_server's EventBridge with an SQS queue as each one's
+/// target, receive exactly the events they should: high-severity GuardDuty EC2 findings to GuardDutyResponder only,
+/// custom-action events only to the function of their action, and nothing else.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    private const string Account = MotoServerFixture.DefaultAccount;
+
+    [Fact]
+    public async Task Rules_AllSharedAndProjectEvents_RouteOnlyWhereTheyShould()
+    {
+        var template = await SamTemplate.TranslatedAsync();
+        using var sqs = new AmazonSQSClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSQSConfig()));
+        var events = new AwsSignedHttpClient(new HttpClient(), Moto.Endpoint, "events", MotoServerFixture.DefaultRegion, _ => Task.FromResult(MotoServerFixture.Credentials));
+        var queues = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (ruleId, rule) in await SamTemplate.ResourcesAsync("AWS::Events::Rule"))
+        {
+            var function = rule["Properties"]!["Targets"]![0]!["Arn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+            var pattern = Resolve(rule["Properties"]!["EventPattern"]!.DeepClone(), template);
+            var queueUrl = (await sqs.CreateQueueAsync(function)).QueueUrl;
+            var queueArn = (await sqs.GetQueueAttributesAsync(queueUrl, ["QueueArn"])).QueueARN;
+            await CallAsync(events, "PutRule", new JsonObject { ["Name"] = ruleId, ["EventPattern"] = pattern.ToJsonString() });
+            await CallAsync(events, "PutTargets", new JsonObject { ["Rule"] = ruleId, ["Targets"] = new JsonArray(new JsonObject { ["Id"] = "queue", ["Arn"] = queueArn }) });
+            queues[function] = queueUrl;
+        }
+
+        var expected = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            // The only shared EC2 finding at severity 7 or more; the function, not the rule, declines sample findings.
+            ["guardduty/guardduty-ec2-backdoor-denialofservice-tcp-sample.json"] = "GuardDutyResponder",
+            ["events/guardduty-backdoor-c2-web-instance.json"] = "GuardDutyResponder",
+            ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
+            ["events/securityhub-custom-action-release-web-instance.json"] = "ReleaseInstanceAction",
+        };
+        var cases = SharedEvents.All().Select(f => (Name: f, Path: SharedEvents.PathOf(f)))
+            .Concat(Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "events"), "*.json").Select(p => (Name: "events/" + Path.GetFileName(p), Path: p)));
+
+        var routed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, path) in cases)
+        {
+            var @event = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+            var entry = new JsonObject
+            {
+                ["Source"] = @event["source"]!.GetValue<string>(),
+                ["DetailType"] = @event["detail-type"]!.GetValue<string>(),
+                ["Detail"] = @event["detail"]!.ToJsonString(),
+                ["Resources"] = @event["resources"]!.DeepClone(),
+            };
+            var result = await CallAsync(events, "PutEvents", new JsonObject { ["Entries"] = new JsonArray(entry) });
+            Assert.Equal(0, result.RootElement.GetProperty("FailedEntryCount").GetInt32());
+
+            var receivers = new List<string>();
+            foreach (var (function, queueUrl) in queues)
+            {
+                var messages = (await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = queueUrl, MaxNumberOfMessages = 10 })).Messages ?? [];
+                foreach (var message in messages)
+                {
+                    await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle);
+                }
+
+                receivers.AddRange(messages.Select(_ => function));
+            }
+
+            Assert.True(receivers.Count <= 1, $"{name} reached {string.Join(", ", receivers)}");
+            routed[name] = receivers.SingleOrDefault();
+        }
+
+        foreach (var (name, function) in routed)
+        {
+            Assert.True(expected.GetValueOrDefault(name) == function, $"{name}: expected {expected.GetValueOrDefault(name) ?? "no function"}, reached {function ?? "no function"}");
+        }
+    }
+
+    /// <summary>The template's intrinsics as deployed: the threshold's default, and each action target's ARN in the test account.</summary>
+    private static JsonNode Resolve(JsonNode node, JsonObject template)
+    {
+        switch (node)
+        {
+            case JsonObject o when o["Ref"] is JsonValue reference:
+                var parameter = template["Parameters"]![reference.GetValue<string>()]!;
+                return JsonValue.Create(parameter["Default"]!.GetValue<double>())!;
+            case JsonObject o when o["Fn::GetAtt"] is JsonArray getAtt && getAtt[1]!.GetValue<string>() == "ActionTargetArn":
+                var id = template["Resources"]![getAtt[0]!.GetValue<string>()]!["Properties"]!["Id"]!.GetValue<string>();
+                return JsonValue.Create($"arn:aws:securityhub:{MotoServerFixture.DefaultRegion}:{Account}:action/custom/{id}")!;
+            case JsonObject o:
+                foreach (var key in o.Select(p => p.Key).ToList())
+                {
+                    o[key] = Resolve(o[key]!.DeepClone(), template);
+                }
+
+                return o;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    a[i] = Resolve(a[i]!.DeepClone(), template);
+                }
+
+                return a;
+            default:
+                return node;
+        }
+    }
+
+    private static async Task<JsonDocument> CallAsync(AwsSignedHttpClient events, string operation, JsonObject body)
+    {
+        var response = await events.SendAsync(
+            new AwsHttpRequest(operation, HttpMethod.Post, "/", Encoding.UTF8.GetBytes(body.ToJsonString()), "application/x-amz-json-1.1",
+                new Dictionary<string, string> { ["X-Amz-Target"] = $"AWSEvents.{operation}" }),
+            CancellationToken.None);
+        return JsonDocument.Parse(response.Body);
+    }
+}

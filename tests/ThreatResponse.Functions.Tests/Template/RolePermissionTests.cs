@@ -1,0 +1,81 @@
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests.Template;
+
+/// <summary>
+/// Each function's role (as SAM translates it) allows every AWS call its handler makes — observed on the wire by a
+/// recording proxy while the handler runs its scenarios against moto_server — and nothing broader, except actions
+/// listed here with the reason they cannot be observed.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    /// <summary>Allowed but not seen in the scenarios, and why.</summary>
+    private static readonly Dictionary<string, string> Unobservable = new(StringComparer.Ordinal)
+    {
+        ["kms:GenerateDataKey"] = "SNS calls KMS for the encrypted topic on the publisher's behalf",
+        ["kms:Decrypt"] = "SNS calls KMS for the encrypted topic on the publisher's behalf",
+        ["ec2:RevokeSecurityGroupIngress"] = "only when a quarantine group was changed by someone and is repaired (covered by the EC2 adapter tests)",
+        ["iam:PassRole"] = "EC2 checks it when AssociateIamInstanceProfile gives the instance its role back",
+        ["sqs:SendMessage"] = "Lambda sends an event whose response failed to the on-failure queue with the function's role (added by SAM)",
+        ["ec2:CreateTags"] = "CreateSnapshots' TagSpecifications need it; the snapshot function may use it only on snapshots it creates",
+    };
+
+    public static TheoryData<string> Functions() =>
+        ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction"];
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public async Task Role_Function_AllowsExactlyTheCallsItsHandlerMakes(string function)
+    {
+        await using var world = await FunctionWorld.CreateAsync(Moto);
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+
+        if (function == "ReleaseInstanceAction")
+        {
+            using var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+            await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+            world.AwsProxy.Clear();
+            world.SecurityHubProxy.Clear();
+        }
+
+        using (var runtime = world.Set("ACTION_TARGET_ARN", ActionOf(function)).Runtime())
+        {
+            Func<Stream, Task<Stream>> handler = function switch
+            {
+                "GuardDutyResponder" => new GuardDutyResponder(runtime).HandleAsync,
+                "IsolateInstanceAction" => new IsolateInstanceAction(runtime).HandleAsync,
+                "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
+                "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
+                _ => new ReleaseInstanceAction(runtime).HandleAsync,
+            };
+            var file = function == "GuardDutyResponder" ? "guardduty-backdoor-c2-web-instance.json"
+                : function == "ReleaseInstanceAction" ? "securityhub-custom-action-release-web-instance.json"
+                : "securityhub-custom-action-isolate-web-instance.json";
+            var @event = FunctionWorld.ProjectEvent(file, scene.InstanceId);
+            if (function != "GuardDutyResponder")
+            {
+                @event["resources"]![0] = ActionOf(function);
+            }
+            using var output = await FunctionWorld.InvokeAsync(handler, @event);
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
+            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : $"{c.Service}:{c.Operation}")
+            .ToHashSet(StringComparer.Ordinal);
+        var allowed = await SamTemplate.AllowedActionsAsync(function);
+
+        Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a)).Order());
+    }
+
+    private static string ActionOf(string function) => function switch
+    {
+        "SnapshotInstanceAction" => FunctionWorld.SnapshotAction,
+        "StopInstanceAction" => FunctionWorld.StopAction,
+        "ReleaseInstanceAction" => FunctionWorld.ReleaseAction,
+        _ => FunctionWorld.IsolateAction,
+    };
+}

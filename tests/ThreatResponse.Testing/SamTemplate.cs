@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace ThreatResponse.Testing;
+
+/// <summary>
+/// template.yaml as CloudFormation will see it: translated by the installed SAM translator (the one cfn-lint uses),
+/// so tests check the roles, rules and handlers that would actually be deployed.
+/// </summary>
+public static class SamTemplate
+{
+    private static readonly Lazy<Task<JsonObject>> Translated = new(TranslateAsync);
+
+    public static Task<JsonObject> TranslatedAsync() => Translated.Value;
+
+    /// <summary>The translated resources of a type, by logical id.</summary>
+    public static async Task<Dictionary<string, JsonObject>> ResourcesAsync(string type) =>
+        (await TranslatedAsync())["Resources"]!.AsObject()
+            .Where(r => r.Value!["Type"]!.GetValue<string>() == type)
+            .ToDictionary(r => r.Key, r => r.Value!.AsObject());
+
+    /// <summary>Every IAM action the role of <paramref name="function"/> allows.</summary>
+    public static async Task<HashSet<string>> AllowedActionsAsync(string function)
+    {
+        var role = (await ResourcesAsync("AWS::IAM::Role"))[$"{function}Role"];
+        var actions = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var policy in role["Properties"]!["Policies"]?.AsArray() ?? [])
+        {
+            foreach (var statement in policy!["PolicyDocument"]!["Statement"]!.AsArray())
+            {
+                if (statement!["Effect"]!.GetValue<string>() != "Allow")
+                {
+                    continue;
+                }
+
+                var action = statement["Action"]!;
+                foreach (var name in action is JsonArray list ? list.Select(a => a!.GetValue<string>()) : [action.GetValue<string>()])
+                {
+                    actions.Add(name);
+                }
+            }
+        }
+
+        return actions;
+    }
+
+    private static async Task<JsonObject> TranslateAsync()
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "scripts", "sam_translate.py");
+        var start = new ProcessStartInfo("python3")
+        {
+            ArgumentList = { script, Path.Combine(RepositoryRoot.Path, "template.yaml") },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? JsonNode.Parse(await output)!.AsObject()
+            : throw new InvalidOperationException($"SAM translation failed (pip install cfn-lint installs the translator): {await errors}");
+    }
+}
