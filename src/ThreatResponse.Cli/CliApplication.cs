@@ -15,6 +15,7 @@ internal static class CliApplication
             ParseCommand.Create(cli),
             ContainmentCommands.Contain(cli),
             ContainmentCommands.Release(cli),
+            InvokeCommand.Create(cli),
         };
 
         var parseResult = root.Parse(args);
