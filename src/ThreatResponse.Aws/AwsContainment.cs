@@ -1,4 +1,3 @@
-using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
@@ -25,7 +24,7 @@ public sealed class AwsContainment : IDisposable
         IIsolationStateStore? store = null;
         if (environment["LEDGER_TABLE_NAME"] is { } table)
         {
-            _dynamoDb = new AmazonDynamoDBClient(Config(new AmazonDynamoDBConfig(), "DYNAMODB"));
+            _dynamoDb = new AmazonDynamoDBClient(AwsSdk.Configure(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null));
             store = new DynamoDbIsolationStateStore(_dynamoDb, table);
         }
 
@@ -39,41 +38,13 @@ public sealed class AwsContainment : IDisposable
     /// <summary>The account of the credentials in use (STS <c>GetCallerIdentity</c>), for an operator who did not name one.</summary>
     public async Task<string> CallerAccountAsync(CancellationToken cancellationToken)
     {
-        using var sts = new AmazonSecurityTokenServiceClient(Config(new AmazonSecurityTokenServiceConfig(), "STS"));
-        try
-        {
-            return (await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken)).Account;
-        }
-        catch (Amazon.Runtime.AmazonServiceException e)
-        {
-            throw new AwsOperationException("GetCallerIdentity", e.ErrorCode ?? e.StatusCode.ToString(), e.Message, e);
-        }
-        catch (Amazon.Runtime.AmazonClientException e)
-        {
-            throw new AwsOperationException("GetCallerIdentity", "ClientError", e.Message, e);
-        }
+        using var sts = new AmazonSecurityTokenServiceClient(AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), Environment, "STS", null));
+        return (await AwsSdk.CallAsync("GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken))).Account;
     }
 
     public void Dispose()
     {
         _ec2.Dispose();
         _dynamoDb?.Dispose();
-    }
-
-    private TConfig Config<TConfig>(TConfig config, string serviceId)
-        where TConfig : Amazon.Runtime.ClientConfig
-    {
-        var region = Environment.Region;
-        if (Environment.EndpointFor(serviceId) is { } endpoint)
-        {
-            config.ServiceURL = endpoint;
-            config.AuthenticationRegion = region ?? "us-east-1";
-        }
-        else if (region is not null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        return config;
     }
 }

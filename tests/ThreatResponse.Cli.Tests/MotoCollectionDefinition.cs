@@ -12,16 +12,6 @@ public sealed class MotoCollectionDefinition : ICollectionFixture<MotoServerFixt
 
 internal static class DummyCredentials
 {
-    /// <summary>
-    /// The CLI resolves credentials like the SDK does, from the process environment: give this test process dummy ones
-    /// so no real profile is ever used against the emulator.
-    /// </summary>
     [ModuleInitializer]
-    internal static void Set()
-    {
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
-        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", null);
-        Environment.SetEnvironmentVariable("AWS_PROFILE", null);
-    }
+    internal static void Set() => MotoServerFixture.UseDummyCredentialsInProcess();
 }

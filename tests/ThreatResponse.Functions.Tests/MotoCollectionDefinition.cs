@@ -12,13 +12,6 @@ public sealed class MotoCollectionDefinition : ICollectionFixture<MotoServerFixt
 
 internal static class DummyCredentials
 {
-    /// <summary>The functions resolve credentials like the SDK, from the process environment: dummy ones here, never a real profile.</summary>
     [ModuleInitializer]
-    internal static void Set()
-    {
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
-        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", null);
-        Environment.SetEnvironmentVariable("AWS_PROFILE", null);
-    }
+    internal static void Set() => MotoServerFixture.UseDummyCredentialsInProcess();
 }

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Amazon.EC2;
 using Amazon.Runtime;
@@ -48,7 +47,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
         // A port found free can be taken before moto binds it; try a few.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = LoopbackHttpServer.FreePort();
             Endpoint = new Uri($"http://127.0.0.1:{port}");
             _process = Start(port);
             if (await WaitUntilReadyAsync(_process, TimeSpan.FromSeconds(30)))
@@ -68,6 +67,18 @@ public sealed class MotoServerFixture : IAsyncLifetime
     {
         Kill();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Gives this test process dummy AWS credentials in its environment, for code that resolves credentials like the SDK
+    /// does (the CLI, the functions), so no real profile is ever used against the emulator. Call from a module initializer.
+    /// </summary>
+    public static void UseDummyCredentialsInProcess()
+    {
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
+        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", null);
+        Environment.SetEnvironmentVariable("AWS_PROFILE", null);
     }
 
     /// <summary>Forgets every resource in the emulator (<c>POST /moto-api/reset</c>).</summary>
@@ -212,12 +223,5 @@ public sealed class MotoServerFixture : IAsyncLifetime
         {
             // Already gone.
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

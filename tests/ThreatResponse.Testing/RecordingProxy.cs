@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -14,108 +13,50 @@ public sealed record ObservedCall(string Service, string Operation);
 /// operations pass through it. Code under test is pointed at it with <c>AWS_ENDPOINT_URL</c>, exactly as at an
 /// emulator, so what its clients really sent can be compared with, say, the IAM actions a role allows.
 /// </summary>
-public sealed partial class RecordingProxy : IDisposable
+public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 {
     private static readonly HttpClient Forwarder = new(new SocketsHttpHandler { AllowAutoRedirect = false });
-    private readonly HttpListener _listener = new();
-    private readonly Uri _target;
     private readonly ConcurrentQueue<ObservedCall> _calls = new();
-    private readonly Task _loop;
-
-    public RecordingProxy(Uri target)
-    {
-        _target = target;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-        }
-
-        _listener.Prefixes.Add(Endpoint.ToString());
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
-    }
-
-    public Uri Endpoint { get; }
 
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
 
     public void Clear() => _calls.Clear();
 
-    public void Dispose()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // Stopped under the loop.
-        }
-    }
+        var request = context.Request;
+        using var buffer = new MemoryStream();
+        await request.InputStream.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        _calls.Enqueue(Observe(request, body));
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
+        using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(target, request.RawUrl)) { Content = new ByteArrayContent(body) };
+        foreach (var name in request.Headers.AllKeys.OfType<string>())
         {
-            HttpListenerContext context;
-            try
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
             {
-                context = await _listener.GetContextAsync();
+                forward.Content.Headers.TryAddWithoutValidation(name, request.Headers[name]);
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase))
             {
-                return;
+                forward.Headers.TryAddWithoutValidation(name, request.Headers[name]);
             }
-
-            _ = Task.Run(() => ForwardAsync(context));
         }
-    }
 
-    private async Task ForwardAsync(HttpListenerContext context)
-    {
-        try
+        using var response = await Forwarder.SendAsync(forward);
+        var answer = await response.Content.ReadAsByteArrayAsync();
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
         {
-            var request = context.Request;
-            using var buffer = new MemoryStream();
-            await request.InputStream.CopyToAsync(buffer);
-            var body = buffer.ToArray();
-            _calls.Enqueue(Observe(request, body));
-
-            using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(_target, request.RawUrl)) { Content = new ByteArrayContent(body) };
-            foreach (var name in request.Headers.AllKeys.OfType<string>())
+            if (!header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-                {
-                    forward.Content.Headers.TryAddWithoutValidation(name, request.Headers[name]);
-                }
-                else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase))
-                {
-                    forward.Headers.TryAddWithoutValidation(name, request.Headers[name]);
-                }
+                context.Response.Headers[header.Key] = string.Join(",", header.Value);
             }
-
-            using var response = await Forwarder.SendAsync(forward);
-            var answer = await response.Content.ReadAsByteArrayAsync();
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (var header in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                {
-                    context.Response.Headers[header.Key] = string.Join(",", header.Value);
-                }
-            }
-
-            context.Response.ContentLength64 = answer.Length;
-            await context.Response.OutputStream.WriteAsync(answer);
-            context.Response.Close();
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or HttpListenerException)
-        {
-            context.Response.Abort();
-        }
+
+        context.Response.ContentLength64 = answer.Length;
+        await context.Response.OutputStream.WriteAsync(answer);
+        context.Response.Close();
     }
 
     private static ObservedCall Observe(HttpListenerRequest request, byte[] body)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,40 +12,14 @@ namespace ThreatResponse.Testing;
 /// payload hash, required members, types, enums, lengths — and answered like the service: applied findings listed as
 /// processed, chosen ones as unprocessed, or an AWS error. What was applied is kept per finding for assertions.
 /// </summary>
-public sealed class SecurityHubModelEndpoint : IDisposable
+public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
 {
     private static readonly Lazy<BotocoreModel> Model = new(() => BotocoreModel.Load("securityhub"));
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentQueue<JsonElement> _requests = new();
     private readonly ConcurrentDictionary<string, AppliedUpdate> _findings = new();
     private readonly ConcurrentDictionary<string, (string Code, int Remaining)> _unprocessed = new();
     private readonly ConcurrentQueue<(int Status, string Code)> _failures = new();
-    private readonly Task _loop;
-
-    public SecurityHubModelEndpoint()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort();
-            Endpoint = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add(Endpoint.ToString());
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                // Taken between the probe and the bind: try another port.
-            }
-        }
-
-        _loop = Task.Run(ServeAsync);
-    }
-
-    public Uri Endpoint { get; }
 
     /// <summary>Model violations seen so far; a test that sent only valid requests expects none.</summary>
     public IReadOnlyList<string> Violations => [.. _violations];
@@ -63,46 +36,7 @@ public sealed class SecurityHubModelEndpoint : IDisposable
     /// <summary>Fails the next request with an HTTP error and AWS error code (e.g. 429 TooManyRequestsException).</summary>
     public void FailNext(int status, string errorCode) => _failures.Enqueue((status, errorCode));
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // The listener was stopped under the loop.
-        }
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(context);
-            }
-            catch (Exception e) when (e is IOException or HttpListenerException)
-            {
-                // Client went away.
-            }
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         using var buffer = new MemoryStream();
@@ -207,13 +141,6 @@ public sealed class SecurityHubModelEndpoint : IDisposable
         context.Response.ContentLength64 = bytes.Length;
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Amazon;
 using Amazon.EC2;
 using ThreatResponse.Core.Containment;
 
@@ -15,25 +14,8 @@ public sealed class Ec2ClientProvider(Func<AwsScope, IAmazonEC2> create) : IDisp
 
     /// <summary>Clients with the SDK's default credentials, pointed at <c>AWS_ENDPOINT_URL(_EC2)</c> when set.</summary>
     public Ec2ClientProvider(AwsEnvironment environment)
-        : this(scope => new AmazonEC2Client(Config(environment, scope.Region)))
+        : this(scope => new AmazonEC2Client(AwsSdk.Configure(new AmazonEC2Config(), environment, "EC2", scope.Region)))
     {
-    }
-
-    private static AmazonEC2Config Config(AwsEnvironment environment, string region)
-    {
-        ArgumentNullException.ThrowIfNull(environment);
-        var config = new AmazonEC2Config();
-        if (environment.EndpointFor("EC2") is { } endpoint)
-        {
-            config.ServiceURL = endpoint;
-            config.AuthenticationRegion = region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        return config;
     }
 
     public IAmazonEC2 For(AwsScope scope) => _clients.GetOrAdd(scope, s => new Lazy<IAmazonEC2>(() => create(s))).Value;

@@ -1,49 +1,26 @@
 using Amazon.EC2;
-using Amazon.Runtime;
 using ThreatResponse.Core.Containment;
 
 namespace ThreatResponse.Aws.Ec2;
 
-/// <summary>Runs one EC2 call and turns what the SDK throws into <see cref="AwsOperationException"/>, reading DryRun's answer.</summary>
+/// <summary>Runs one EC2 call like <see cref="AwsSdk.CallAsync{T}"/>, reading DryRun's answer: success comes back as the error <c>DryRunOperation</c>.</summary>
 internal static class Ec2Errors
 {
-    /// <summary>EC2's answer to a DryRun call that would have succeeded.</summary>
     public const string DryRunOperation = "DryRunOperation";
 
-    public static async Task<T?> CallAsync<T>(string operation, bool dryRun, Func<Task<T>> call)
-        where T : class
-    {
-        try
+    /// <summary>The response, or null when a DryRun call would have succeeded.</summary>
+    public static Task<T?> CallAsync<T>(string operation, bool dryRun, Func<Task<T>> call)
+        where T : class =>
+        AwsSdk.CallAsync<T?>(operation, async () =>
         {
-            return await call();
-        }
-        catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == DryRunOperation)
-        {
-            return null;
-        }
-        catch (AmazonServiceException e)
-        {
-            throw new AwsOperationException(operation, e.ErrorCode ?? e.StatusCode.ToString(), e.Message, e);
-        }
-        catch (AmazonClientException e)
-        {
-            throw new AwsOperationException(operation, "ClientError", e.Message, e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AwsOperationException(operation, "NetworkError", e.Message, e);
-        }
-        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
-        {
-            throw new AwsOperationException(operation, "Timeout", e.Message, e);
-        }
-    }
-
-    public static Task CallAsync(string operation, bool dryRun, Func<Task> call) =>
-        CallAsync<object>(operation, dryRun, async () =>
-        {
-            await call();
-            return new object();
+            try
+            {
+                return await call();
+            }
+            catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == DryRunOperation)
+            {
+                return null;
+            }
         });
 
     /// <summary>A DryRun call that EC2 answered with success instead of <c>DryRunOperation</c> acted for real: say so.</summary>

@@ -71,19 +71,5 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
         [SortKey] = new(StateSortKey),
     };
 
-    private static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Amazon.Runtime.AmazonServiceException e)
-        {
-            throw new AwsOperationException(operation, e.ErrorCode ?? e.StatusCode.ToString(), e.Message, e);
-        }
-        catch (Amazon.Runtime.AmazonClientException e)
-        {
-            throw new AwsOperationException(operation, "ClientError", e.Message, e);
-        }
-    }
+    private static Task<T> CallAsync<T>(string operation, Func<Task<T>> call) => AwsSdk.CallAsync(operation, call);
 }
