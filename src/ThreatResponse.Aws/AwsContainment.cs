@@ -4,12 +4,14 @@ using Amazon.SecurityToken.Model;
 using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Responses;
 
 namespace ThreatResponse.Aws;
 
 /// <summary>
-/// Wires the containment engine to AWS from the environment: <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>,
-/// <c>LEDGER_TABLE_NAME</c>, and the SDK's endpoint and credential settings. Created once per execution environment.
+/// Wires the containment engine (and, with <c>LEDGER_TABLE_NAME</c>, the ledger) to AWS from the environment:
+/// <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>LEDGER_TABLE_NAME</c>, and the SDK's endpoint and credential settings.
+/// Created once per execution environment.
 /// </summary>
 public sealed class AwsContainment : IDisposable
 {
@@ -26,6 +28,7 @@ public sealed class AwsContainment : IDisposable
         {
             _dynamoDb = new AmazonDynamoDBClient(AwsSdk.Configure(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null));
             store = new DynamoDbIsolationStateStore(_dynamoDb, table);
+            Ledger = new DynamoDbResponseLedger(_dynamoDb, table);
         }
 
         Engine = new ContainmentEngine(new Ec2InstanceContainment(_ec2), ContainmentOptions.FromEnvironment(n => environment[n]), time, store);
@@ -34,6 +37,9 @@ public sealed class AwsContainment : IDisposable
     public AwsEnvironment Environment { get; }
 
     public ContainmentEngine Engine { get; }
+
+    /// <summary>The response ledger when <c>LEDGER_TABLE_NAME</c> is set; null otherwise.</summary>
+    public IResponseLedger? Ledger { get; }
 
     /// <summary>The account of the credentials in use (STS <c>GetCallerIdentity</c>), for an operator who did not name one.</summary>
     public async Task<string> CallerAccountAsync(CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ public abstract class CustomActionFunction(FunctionRuntime runtime, ContainmentA
         }
 
         var rule = $"custom-action:{findingEvent.CustomActionName ?? name}";
-        var decisions = findingEvent.Findings.Select(f => new FindingDecision(f, [action], rule)).ToList();
-        return await EventHandling.RespondAsync(runtime, _log, name, findingEvent, decisions, dryRun, CancellationToken.None);
+        var decisions = findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun)).ToList();
+        return await EventHandling.RespondAsync(runtime, _log, name, findingEvent, decisions, CancellationToken.None);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Functions.Hosting;
@@ -6,9 +5,10 @@ using ThreatResponse.Functions.Hosting;
 namespace ThreatResponse.Functions;
 
 /// <summary>
-/// Automatic response to GuardDuty findings about EC2 instances, as the policy decides (never sample findings; notify
-/// only below <c>SEVERITY_THRESHOLD</c>, default 7; isolate and snapshot at or above it), within
-/// <c>AUTO_RESPONSE_MODE</c>: <c>off</c> notifies only, <c>dry-run</c> (the default) checks every call, <c>enforce</c> acts.
+/// Automatic response to GuardDuty findings about EC2 instances, as the playbook decides per finding and instance
+/// (<c>PLAYBOOK</c>, <c>PLAYBOOK_PARAMETER_NAME</c>, or the embedded default), within <c>AUTO_RESPONSE_MODE</c>:
+/// <c>off</c> notifies only, <c>dry-run</c> (the default) checks every call, <c>enforce</c> acts. An unusable playbook
+/// contains nothing: it is notified, logged, and counted in the <c>PlaybookInvalid</c> metric.
 /// Handler: <c>ThreatResponse.Functions::ThreatResponse.Functions.GuardDutyResponder::HandleAsync</c>.
 /// </summary>
 public sealed class GuardDutyResponder
@@ -31,16 +31,15 @@ public sealed class GuardDutyResponder
     public async Task<Stream> HandleAsync(Stream input)
     {
         var mode = ResponseModes.Parse(_runtime.Environment["AUTO_RESPONSE_MODE"]);
-        var threshold = _runtime.Environment["SEVERITY_THRESHOLD"] is { } text
-            ? double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture)
-            : 7;
         var findingEvent = await EventHandling.ReadAsync(input, FindingEventKind.GuardDutyFinding, _log, CancellationToken.None);
-        var policy = new DefaultGuardDutyPolicy(threshold);
-        var decisions = findingEvent.Findings
-            .Select(f => mode == ResponseMode.Off
-                ? new FindingDecision(f, [], "mode-off", "AUTO_RESPONSE_MODE=off: notify only")
-                : policy.Decide(f))
-            .ToList();
-        return await EventHandling.RespondAsync(_runtime, _log, nameof(GuardDutyResponder), findingEvent, decisions, mode == ResponseMode.DryRun, CancellationToken.None);
+        var playbook = await _runtime.Playbooks.GetAsync(CancellationToken.None);
+        if (playbook.Error is not null)
+        {
+            _log.Error(playbook.Error, ("source", playbook.Source));
+            _log.Count("PlaybookInvalid");
+        }
+
+        var decisions = PlaybookDecisions.Decide(findingEvent.Findings, playbook, mode);
+        return await EventHandling.RespondAsync(_runtime, _log, nameof(GuardDutyResponder), findingEvent, decisions, CancellationToken.None);
     }
 }

@@ -28,4 +28,10 @@ public sealed record Finding(
     [property: JsonIgnore] string Partition,
     ResourceRole? ResourceRole,
     bool Sample,
-    IReadOnlyList<InstanceReference> Instances);
+    IReadOnlyList<InstanceReference> Instances)
+{
+    /// <summary>Tags of the named instances as the finding reports them, by instance id (for playbook rules on tags).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> InstanceTags { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+}

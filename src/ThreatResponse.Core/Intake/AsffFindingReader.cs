@@ -46,6 +46,8 @@ internal static class AsffFindingReader
         var sample = finding.OptionalBoolean("Sample")
             ?? string.Equals(productFields?.OptionalString("aws/guardduty/service/additionalInfo/sample"), "true", StringComparison.OrdinalIgnoreCase);
 
+        var tags = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+        var instances = ReadInstances(finding, account, region, tags);
         return new Finding(
             Id: id,
             ProductArn: productArnText,
@@ -57,7 +59,10 @@ internal static class AsffFindingReader
             Partition: productArn.Partition,
             ResourceRole: role,
             Sample: sample,
-            Instances: ReadInstances(finding, account, region));
+            Instances: instances)
+        {
+            InstanceTags = tags,
+        };
     }
 
     /// <summary>
@@ -127,7 +132,7 @@ internal static class AsffFindingReader
     }
 
     /// <summary>Resources of type <c>AwsEc2Instance</c>: id from the ARN, account from the ARN, Region from the resource.</summary>
-    private static List<InstanceReference> ReadInstances(JsonObjectReader finding, string findingAccount, string findingRegion)
+    private static List<InstanceReference> ReadInstances(JsonObjectReader finding, string findingAccount, string findingRegion, Dictionary<string, IReadOnlyDictionary<string, string>> tags)
     {
         var resources = finding.RequiredArray("Resources", minItems: 0, maxItems: IntakeLimits.MaxResourcesPerFinding);
         var instances = new List<InstanceReference>(capacity: 1);
@@ -143,6 +148,7 @@ internal static class AsffFindingReader
             if (!instances.Contains(instance))
             {
                 instances.Add(instance);
+                tags[instance.InstanceId.Value] = resource.OptionalTags("Tags");
             }
         }
 

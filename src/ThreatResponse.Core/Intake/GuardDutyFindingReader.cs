@@ -41,6 +41,9 @@ internal static class GuardDutyFindingReader
 
         var resource = detail.RequiredObject("resource");
         var instances = ReadInstances(detail, resource, account, region);
+        var tags = instances.Length == 1
+            ? new Dictionary<string, IReadOnlyDictionary<string, string>> { [instances[0].InstanceId.Value] = resource.RequiredObject("instanceDetails").OptionalTags("tags") }
+            : [];
 
         return new Finding(
             Id: arnText,
@@ -53,7 +56,10 @@ internal static class GuardDutyFindingReader
             Partition: partition,
             ResourceRole: role,
             Sample: sample,
-            Instances: instances);
+            Instances: instances)
+        {
+            InstanceTags = tags,
+        };
     }
 
     /// <summary>

@@ -29,8 +29,8 @@ internal readonly struct JsonObjectReader
     public string RequiredString(string name, int maxLength = IntakeLimits.MaxFieldLength) =>
         OptionalString(name, maxLength) ?? throw Error(name, "is required");
 
-    /// <summary>The string, or null when the field is absent or null. Empty or blank strings are refused.</summary>
-    public string? OptionalString(string name, int maxLength = IntakeLimits.MaxFieldLength)
+    /// <summary>The string, or null when the field is absent or null. Empty or blank strings are refused unless <paramref name="allowEmpty"/>.</summary>
+    public string? OptionalString(string name, int maxLength = IntakeLimits.MaxFieldLength, bool allowEmpty = false)
     {
         if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
@@ -48,7 +48,55 @@ internal readonly struct JsonObjectReader
             throw Error(name, $"is {text.Length} characters long; at most {maxLength} are accepted");
         }
 
-        return string.IsNullOrWhiteSpace(text) ? throw Error(name, "must not be empty") : text;
+        return string.IsNullOrWhiteSpace(text) && !allowEmpty ? throw Error(name, "must not be empty") : text;
+    }
+
+    /// <summary>
+    /// Instance tags, given either as GuardDuty's list of <c>{"key","value"}</c> or as ASFF's object of key to value.
+    /// Empty when absent. At most EC2's 50 tags, keys of 128 and values of 256 characters.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> OptionalTags(string name)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return tags;
+        }
+
+        var path = JsonPath.Property(Path, name);
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                var tag = new JsonObjectReader(value, path);
+                Add(property.Name, tag.OptionalString(property.Name, 256, allowEmpty: true) ?? string.Empty, JsonPath.Property(path, property.Name));
+            }
+        }
+        else if (value.ValueKind == JsonValueKind.Array)
+        {
+            var list = RequiredArray(name, 0, 50);
+            for (var i = 0; i < list.Count; i++)
+            {
+                var tag = list.ObjectAt(i);
+                Add(tag.RequiredString("key", 128), tag.OptionalString("value", 256, allowEmpty: true) ?? string.Empty, tag.Path);
+            }
+        }
+        else
+        {
+            throw Error(name, $"expected tags as a list or an object, found {Describe(value.ValueKind)}");
+        }
+
+        return tags;
+
+        void Add(string key, string text, string at)
+        {
+            if (tags.Count == 50 || key.Length > 128)
+            {
+                throw new IntakeException(at, tags.Count == 50 ? "more than EC2's 50 tags" : "tag key longer than 128 characters");
+            }
+
+            tags[key] = text;
+        }
     }
 
     /// <summary>A number, also when sent as a numeric string ("8.0"). Null when absent or null.</summary>

@@ -5,38 +5,35 @@ using ThreatResponse.Core.Notifications;
 namespace ThreatResponse.Core.Responses;
 
 /// <summary>
-/// One response to one event: contain what the decisions say, record it on the findings, notify once — and throw
-/// <see cref="ResponseFailedException"/> afterwards when something a retry could fix did not complete.
+/// One response to one event: claim the decisions in the ledger (when there is one), contain what they say, record it
+/// on the findings, notify once — and throw <see cref="ResponseFailedException"/> afterwards when something a retry
+/// could fix did not complete. Decisions already carried out are neither repeated nor notified again.
 /// </summary>
-public sealed class FindingResponder(ContainmentEngine engine, IFindingUpdater findingUpdater, INotifier notifier, FindingUpdateOptions updateOptions)
+public sealed class FindingResponder(
+    ContainmentEngine engine, IFindingUpdater findingUpdater, INotifier notifier, FindingUpdateOptions updateOptions, TimeProvider time, IResponseLedger? ledger = null)
 {
     /// <summary>Findings Security Hub cannot update however often it is asked (no Security Hub, or a finding it never had).</summary>
     private static readonly HashSet<string> PermanentUpdateErrors = new(StringComparer.Ordinal) { "FindingNotFound", "InvalidInput", "InvalidInputException" };
 
     /// <param name="trigger">Who asked: the function's name.</param>
     /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
-    public async Task<ResponseResult> RespondAsync(
-        string trigger, IReadOnlyList<FindingDecision> decisions, bool dryRun, string securityHubRegion, CancellationToken cancellationToken)
+    /// <returns>The result, or null when every decision had already been carried out (a repeated delivery).</returns>
+    public async Task<ResponseResult?> RespondAsync(
+        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decisions);
-        var acting = decisions.Where(d => d.Actions.Count > 0 && d.Finding.Instances.Count > 0).ToList();
-        var actions = acting.SelectMany(d => d.Actions).Distinct().ToList();
-        var instances = new Dictionary<InstanceReference, string>();
-        foreach (var decision in acting)
+        var claimed = await ClaimAsync(decisions, cancellationToken);
+        if (claimed.Count == 0)
         {
-            foreach (var instance in decision.Finding.Instances)
-            {
-                instances.TryAdd(instance, decision.Finding.Id);
-            }
+            return null;
         }
 
-        var request = new ContainmentRequest(decisions.Count == 1 ? decisions[0].Finding.Id : null, [.. instances.Keys], actions, dryRun)
-        {
-            FindingIdByInstance = instances,
-        };
-        var report = await engine.RunAsync(request, cancellationToken);
-        var reasons = decisions.Where(d => d.Actions.Count == 0).ToDictionary(d => d.Finding, d => d.Reason ?? $"rule {d.Rule}: notify only");
-        var summary = ResponseSummary.Create(trigger, [.. decisions.Select(d => d.Finding)], report, f => reasons.GetValueOrDefault(f));
+        var report = await ContainAsync(claimed, cancellationToken);
+        var findings = claimed.Select(d => d.Finding).Distinct().ToList();
+        var reasons = findings
+            .Where(f => claimed.Where(d => d.Finding == f).All(d => d.Actions.Count == 0))
+            .ToDictionary(f => f, f => claimed.First(d => d.Finding == f) is var d ? d.Reason ?? $"rule {d.Rule}: notify only" : null);
+        var summary = ResponseSummary.Create(trigger, findings, report, f => reasons.GetValueOrDefault(f));
 
         FindingUpdateResult? updates = null;
         string? updateError = null;
@@ -53,13 +50,102 @@ public sealed class FindingResponder(ContainmentEngine engine, IFindingUpdater f
             ? new FindingUpdateResult(0, [.. summary.Findings.Select(f => new UnprocessedFinding(f.Finding.Id, f.Finding.ProductArn, "UpdateFailed", updateError))])
             : updates);
 
-        // A failed publish throws from here: the event is retried and nothing is lost.
-        var messageId = await notifier.PublishAsync(notification, cancellationToken);
+        string messageId;
+        try
+        {
+            messageId = await notifier.PublishAsync(notification, cancellationToken);
+        }
+        catch (AwsOperationException)
+        {
+            // Not notified: the claims must not make the retry think it was.
+            await RecordAsync(claimed, summary, report, failed: true, cancellationToken);
+            throw;
+        }
 
         var retryable = summary.Outcome == StepOutcome.Failed
             || updateError is not null
             || (updates?.Unprocessed.Any(u => !PermanentUpdateErrors.Contains(u.ErrorCode)) ?? false);
+        await RecordAsync(claimed, summary, report, retryable, cancellationToken);
         var result = new ResponseResult(summary, updates, updateError, messageId, retryable);
         return retryable ? throw new ResponseFailedException(result) : result;
+    }
+
+    private async Task<List<FindingDecision>> ClaimAsync(IReadOnlyList<FindingDecision> decisions, CancellationToken cancellationToken)
+    {
+        if (ledger is null)
+        {
+            return [.. decisions];
+        }
+
+        var now = time.GetUtcNow();
+        var claimed = new List<FindingDecision>();
+        foreach (var decision in decisions)
+        {
+            if (await ledger.ClaimAsync(decision, FindingKey.Of(decision.Finding.Id), now, cancellationToken))
+            {
+                claimed.Add(decision);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>One containment request per distinct action list and mode; their reports are merged into one.</summary>
+    private async Task<ResponseReport> ContainAsync(List<FindingDecision> decisions, CancellationToken cancellationToken)
+    {
+        var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
+            .GroupBy(d => d.Key)
+            .Select(g => g.ToList())
+            .ToList();
+        var reports = await Task.WhenAll(groups.Select(group =>
+        {
+            var byInstance = new Dictionary<InstanceReference, string>();
+            foreach (var d in group)
+            {
+                byInstance.TryAdd(d.Instance!, d.Finding.Id);
+            }
+
+            var findingIds = group.Select(d => d.Finding.Id).Distinct().ToList();
+            return engine.RunAsync(
+                new ContainmentRequest(findingIds.Count == 1 ? findingIds[0] : null, [.. byInstance.Keys], group[0].Actions, group[0].DryRun) { FindingIdByInstance = byInstance },
+                cancellationToken);
+        }));
+
+        if (reports.Length == 1)
+        {
+            return reports[0];
+        }
+
+        var now = time.GetUtcNow();
+        var findingsIds = decisions.Select(d => d.Finding.Id).Distinct().ToList();
+        return new ResponseReport(
+            reports.FirstOrDefault()?.ReportId ?? "tr-" + Guid.CreateVersion7(now).ToString("N"),
+            findingsIds.Count == 1 ? findingsIds[0] : null,
+            [.. reports.SelectMany(r => r.Actions).Distinct()],
+            reports.Length > 0 && reports.All(r => r.DryRun),
+            reports.Length > 0 ? reports.Min(r => r.StartedAt) : now,
+            reports.Length > 0 ? reports.Max(r => r.CompletedAt) : now,
+            reports.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
+                : reports.Any(r => r.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
+                : reports.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
+                : StepOutcome.Skipped,
+            [.. reports.SelectMany(r => r.Instances)]);
+    }
+
+    private async Task RecordAsync(List<FindingDecision> claimed, ResponseSummary summary, ResponseReport report, bool failed, CancellationToken cancellationToken)
+    {
+        if (ledger is null)
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        foreach (var decision in claimed)
+        {
+            var finding = summary.Findings.First(f => f.Finding == decision.Finding);
+            var instance = decision.Instance is null ? null : finding.Instances.FirstOrDefault(i => i.Instance == decision.Instance);
+            var outcome = failed && (instance?.Outcome ?? finding.Outcome) != StepOutcome.Failed ? "failed" : (instance?.Outcome ?? finding.Outcome).Text();
+            await ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at), cancellationToken);
+        }
     }
 }

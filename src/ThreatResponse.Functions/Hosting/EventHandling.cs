@@ -31,12 +31,12 @@ internal static class EventHandling
 
     /// <summary>Runs the response; logs it; returns the output stream, or throws when a retry is needed.</summary>
     public static async Task<Stream> RespondAsync(
-        FunctionRuntime runtime, FunctionLog log, string trigger, FindingEvent findingEvent, IReadOnlyList<FindingDecision> decisions, bool dryRun, CancellationToken cancellationToken)
+        FunctionRuntime runtime, FunctionLog log, string trigger, FindingEvent findingEvent, IReadOnlyList<FindingDecision> decisions, CancellationToken cancellationToken)
     {
-        ResponseResult result;
+        ResponseResult? result;
         try
         {
-            result = await runtime.Responder.RespondAsync(trigger, decisions, dryRun, findingEvent.Region, cancellationToken);
+            result = await runtime.Responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken);
         }
         catch (ResponseFailedException e) when (e.Result is not null)
         {
@@ -52,6 +52,14 @@ internal static class EventHandling
             throw;
         }
 
+        if (result is null)
+        {
+            // Every decision was already carried out: a repeated delivery or a re-sent finding. Nothing done, nothing notified.
+            log.Info("repeated delivery: every decision already carried out; nothing done", ("eventId", findingEvent.EventId), ("findings", findingEvent.Findings.Count));
+            log.Count("RepeatedDeliveries");
+            return await SerializeAsync(new FunctionOutput("-", "repeated", false, "-", [.. findingEvent.Findings.Select(f => new FunctionFindingOutput(f.Id, "repeated", "already handled; see the ledger"))], 0, []), cancellationToken);
+        }
+
         log.Response(result);
         var output = new FunctionOutput(
             result.Summary.Report.ReportId,
@@ -61,6 +69,11 @@ internal static class EventHandling
             [.. result.Summary.Findings.Select(f => new FunctionFindingOutput(f.Finding.Id, f.Outcome.Text(), f.Summary))],
             result.FindingUpdates?.Processed ?? 0,
             result.FindingUpdates?.Unprocessed ?? []);
+        return await SerializeAsync(output, cancellationToken);
+    }
+
+    private static async Task<Stream> SerializeAsync(FunctionOutput output, CancellationToken cancellationToken)
+    {
         var stream = new MemoryStream();
         await JsonSerializer.SerializeAsync(stream, output, FunctionJsonContext.Default.FunctionOutput, cancellationToken);
         stream.Position = 0;

@@ -51,44 +51,53 @@ public sealed class FunctionLog(TextWriter output, TimeProvider time, string fun
         Metrics(result.Summary.Outcome.Text(), (report.CompletedAt - report.StartedAt).TotalMilliseconds);
     }
 
-    /// <summary>An EMF line: <c>Responses</c> (count) and <c>ContainmentLatency</c> (ms) by function and outcome.</summary>
-    public void Metrics(string outcome, double latencyMs)
-    {
-        var line = Json(writer =>
-        {
-            writer.WriteStartObject("_aws");
-            writer.WriteNumber("Timestamp", time.GetUtcNow().ToUnixTimeMilliseconds());
-            writer.WriteStartArray("CloudWatchMetrics");
-            writer.WriteStartObject();
-            writer.WriteString("Namespace", "ThreatResponse");
-            writer.WriteStartArray("Dimensions");
-            writer.WriteStartArray();
-            writer.WriteStringValue("Function");
-            writer.WriteStringValue("Outcome");
-            writer.WriteEndArray();
-            writer.WriteEndArray();
-            writer.WriteStartArray("Metrics");
-            Metric(writer, "Responses", "Count");
-            Metric(writer, "ContainmentLatency", "Milliseconds");
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            writer.WriteString("Function", function);
-            writer.WriteString("Outcome", outcome);
-            writer.WriteNumber("Responses", 1);
-            writer.WriteNumber("ContainmentLatency", Math.Round(latencyMs));
-        });
-        WriteLine(line);
+    /// <summary>An EMF line counting one occurrence of <paramref name="metric"/> by function (e.g. <c>PlaybookInvalid</c>, an alarm's metric).</summary>
+    public void Count(string metric) => Emf([("Function", function)], [(metric, "Count", 1)]);
 
-        static void Metric(Utf8JsonWriter writer, string name, string unit)
+    /// <summary>An EMF line: <c>Responses</c> (count) and <c>ContainmentLatency</c> (ms) by function and outcome.</summary>
+    public void Metrics(string outcome, double latencyMs) =>
+        Emf([("Function", function), ("Outcome", outcome)], [("Responses", "Count", 1), ("ContainmentLatency", "Milliseconds", Math.Round(latencyMs))]);
+
+    /// <summary>One CloudWatch Embedded Metric Format line in namespace ThreatResponse.</summary>
+    private void Emf((string Name, string Value)[] dimensions, (string Name, string Unit, double Value)[] metrics) => WriteLine(Json(writer =>
+    {
+        writer.WriteStartObject("_aws");
+        writer.WriteNumber("Timestamp", time.GetUtcNow().ToUnixTimeMilliseconds());
+        writer.WriteStartArray("CloudWatchMetrics");
+        writer.WriteStartObject();
+        writer.WriteString("Namespace", "ThreatResponse");
+        writer.WriteStartArray("Dimensions");
+        writer.WriteStartArray();
+        foreach (var (name, _) in dimensions)
+        {
+            writer.WriteStringValue(name);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndArray();
+        writer.WriteStartArray("Metrics");
+        foreach (var (name, unit, _) in metrics)
         {
             writer.WriteStartObject();
             writer.WriteString("Name", name);
             writer.WriteString("Unit", unit);
             writer.WriteEndObject();
         }
-    }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        foreach (var (name, value) in dimensions)
+        {
+            writer.WriteString(name, value);
+        }
+
+        foreach (var (name, _, value) in metrics)
+        {
+            writer.WriteNumber(name, value);
+        }
+    }));
 
     private void Write(string level, string message, params (string Name, object? Value)[] fields)
     {

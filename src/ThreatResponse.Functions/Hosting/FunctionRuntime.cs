@@ -2,8 +2,10 @@ using Amazon.Runtime;
 using ThreatResponse.Aws;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Notifications;
+using ThreatResponse.Aws.Playbooks;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Notifications;
+using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
 
 namespace ThreatResponse.Functions.Hosting;
@@ -16,6 +18,7 @@ public sealed class FunctionRuntime : IDisposable
 {
     private readonly AwsContainment _containment;
     private readonly SignedClientFactory _signed;
+    private readonly IDisposable? _ssm;
 
     /// <param name="signedCredentials">Credentials for the SNS and Security Hub clients; null: AWSSDK.Core's default chain.</param>
     public FunctionRuntime(AwsEnvironment environment, TextWriter output, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? signedCredentials = null)
@@ -35,7 +38,10 @@ public sealed class FunctionRuntime : IDisposable
             _containment.Engine,
             new SecurityHubFindingUpdater(_signed.SecurityHub, time),
             new SnsNotifier(_signed.Sns(topicRegion), topicArn),
-            FindingUpdateOptions.FromEnvironment(n => environment[n]));
+            FindingUpdateOptions.FromEnvironment(n => environment[n]),
+            time,
+            _containment.Ledger);
+        Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, out _ssm), time);
     }
 
     public AwsEnvironment Environment { get; }
@@ -45,6 +51,9 @@ public sealed class FunctionRuntime : IDisposable
     public TimeProvider Time { get; }
 
     public FindingResponder Responder { get; }
+
+    /// <summary>The playbook in force, re-read from its source at most once a minute.</summary>
+    public PlaybookProvider Playbooks { get; }
 
     /// <summary>The value of a setting the function cannot run without.</summary>
     /// <exception cref="InvalidOperationException">It is not set: a deployment error, reported at the first invocation.</exception>
@@ -62,6 +71,8 @@ public sealed class FunctionRuntime : IDisposable
     {
         _containment.Dispose();
         _signed.Dispose();
+        _ssm?.Dispose();
+        Playbooks.Dispose();
     }
 
     /// <summary>The runtime of this execution environment, from the process's environment, created on first use.</summary>

@@ -1,0 +1,35 @@
+using Amazon.SimpleSystemsManagement;
+using ThreatResponse.Core.Playbooks;
+
+namespace ThreatResponse.Aws.Playbooks;
+
+/// <summary>Chooses the playbook's source from the environment: <c>PLAYBOOK</c> (inline), <c>PLAYBOOK_PARAMETER_NAME</c> (SSM), or neither (the embedded default).</summary>
+public static class PlaybookSources
+{
+    /// <returns>The source, or null for the default playbook. Both set is a source that always fails: responses then only notify.</returns>
+    public static IPlaybookSource? FromEnvironment(AwsEnvironment environment, out IDisposable? client)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        client = null;
+        var inline = environment["PLAYBOOK"];
+        var parameter = environment["PLAYBOOK_PARAMETER_NAME"];
+        if (inline is not null && parameter is not null)
+        {
+            return new InvalidPlaybookSource("PLAYBOOK and PLAYBOOK_PARAMETER_NAME", "both are set, so which one is meant is unknown; set one");
+        }
+
+        if (inline is not null)
+        {
+            return new InlinePlaybookSource(inline);
+        }
+
+        if (parameter is null)
+        {
+            return null;
+        }
+
+        var ssm = new AmazonSimpleSystemsManagementClient(AwsSdk.Configure(new AmazonSimpleSystemsManagementConfig(), environment, "SSM", null));
+        client = ssm;
+        return new SsmPlaybookSource(ssm, parameter);
+    }
+}

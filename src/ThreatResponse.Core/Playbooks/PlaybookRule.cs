@@ -1,0 +1,8 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Responses;
+
+namespace ThreatResponse.Core.Playbooks;
+
+/// <summary>One rule: when it matches, what to do (containment actions in order; none means notify only).</summary>
+/// <param name="Mode">Overrides <c>AUTO_RESPONSE_MODE</c> for this rule, except that <c>off</c> everywhere stays off.</param>
+public sealed record PlaybookRule(string Name, RuleMatch Match, IReadOnlyList<ContainmentAction> Actions, ResponseMode? Mode);
