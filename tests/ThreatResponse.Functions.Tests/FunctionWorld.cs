@@ -64,7 +64,24 @@ public sealed class FunctionWorld : IAsyncDisposable
         world.Set("AUTO_RESPONSE_MODE", "enforce");
         world.Set("SEVERITY_THRESHOLD", "7");
         world.Set("DRY_RUN", "false");
+        world.Set("LEDGER_TABLE_NAME", await CreateLedgerTableAsync(moto));
         return world;
+    }
+
+    /// <summary>The ledger table as template.yaml creates it (pk, sk).</summary>
+    public static async Task<string> CreateLedgerTableAsync(MotoServerFixture moto)
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        using var dynamoDb = new Amazon.DynamoDBv2.AmazonDynamoDBClient(MotoServerFixture.Credentials, moto.Configure(new Amazon.DynamoDBv2.AmazonDynamoDBConfig()));
+        const string table = "threat-response-ledger";
+        await dynamoDb.CreateTableAsync(new Amazon.DynamoDBv2.Model.CreateTableRequest
+        {
+            TableName = table,
+            BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new("pk", Amazon.DynamoDBv2.ScalarAttributeType.S), new("sk", Amazon.DynamoDBv2.ScalarAttributeType.S)],
+            KeySchema = [new("pk", Amazon.DynamoDBv2.KeyType.HASH), new("sk", Amazon.DynamoDBv2.KeyType.RANGE)],
+        });
+        return table;
     }
 
     public FunctionWorld Set(string name, string? value)

@@ -26,9 +26,11 @@ public static class SamTemplate
         var actions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var policy in role["Properties"]!["Policies"]?.AsArray() ?? [])
         {
-            foreach (var statement in policy!["PolicyDocument"]!["Statement"]!.AsArray())
+            foreach (var entry in policy!["PolicyDocument"]!["Statement"]!.AsArray())
             {
-                if (statement!["Effect"]!.GetValue<string>() != "Allow")
+                // A conditional statement is judged as deployed with the parameters' defaults, under which its condition is false.
+                var statement = entry is JsonObject o && o["Fn::If"] is JsonArray branches ? branches[2] : entry;
+                if (statement is null || statement["Ref"]?.GetValue<string>() == "AWS::NoValue" || statement["Effect"]!.GetValue<string>() != "Allow")
                 {
                     continue;
                 }

@@ -38,8 +38,11 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
 
         var expected = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            // The only shared EC2 finding at severity 7 or more; the function, not the rule, declines sample findings.
+            // Shared EC2 findings at the default threshold (4) or above; the playbook, not the rule, declines sample findings.
+            ["guardduty/guardduty-ec2-backdoor-c2activity-b-dns-sample.json"] = "GuardDutyResponder",
             ["guardduty/guardduty-ec2-backdoor-denialofservice-tcp-sample.json"] = "GuardDutyResponder",
+            ["guardduty/guardduty-ec2-canary-stateless-integtest.json"] = "GuardDutyResponder",
+            ["guardduty/guardduty-ec2-trojan-blackholetraffic-dns-sample.json"] = "GuardDutyResponder",
             ["events/guardduty-backdoor-c2-web-instance.json"] = "GuardDutyResponder",
             ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
             ["events/securityhub-custom-action-release-web-instance.json"] = "ReleaseInstanceAction",

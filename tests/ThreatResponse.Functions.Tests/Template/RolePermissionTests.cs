@@ -13,8 +13,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
     /// <summary>Allowed but not seen in the scenarios, and why.</summary>
     private static readonly Dictionary<string, string> Unobservable = new(StringComparer.Ordinal)
     {
-        ["kms:GenerateDataKey"] = "SNS calls KMS for the encrypted topic on the publisher's behalf",
-        ["kms:Decrypt"] = "SNS calls KMS for the encrypted topic on the publisher's behalf",
+        ["kms:GenerateDataKey"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
+        ["kms:Decrypt"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["ec2:RevokeSecurityGroupIngress"] = "only when a quarantine group was changed by someone and is repaired (covered by the EC2 adapter tests)",
         ["iam:PassRole"] = "EC2 checks it when AssociateIamInstanceProfile gives the instance its role back",
         ["sqs:SendMessage"] = "Lambda sends an event whose response failed to the on-failure queue with the function's role (added by SAM)",
