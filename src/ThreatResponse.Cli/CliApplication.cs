@@ -13,6 +13,8 @@ internal static class CliApplication
         var root = new RootCommand("ThreatResponse: contain compromised EC2 instances named in GuardDuty and Security Hub findings.")
         {
             ParseCommand.Create(cli),
+            PlaybookCommands.Plan(cli),
+            PlaybookCommands.Playbook(cli),
             ContainmentCommands.Contain(cli),
             ContainmentCommands.Release(cli),
             InvokeCommand.Create(cli),

@@ -9,6 +9,8 @@ namespace ThreatResponse.Core.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true)]
 [JsonSerializable(typeof(FindingsDocument))]
+[JsonSerializable(typeof(PlanDocument))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ThreatResponse.Core.Containment.ResponseReport))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.EC2.Model;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests;
+
+/// <summary>GuardDutyResponder with the playbook from SSM and the ledger in DynamoDB, against moto_server.</summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(moto)
+{
+    private const string EventFile = "guardduty-backdoor-c2-web-instance.json";
+    private FunctionWorld _world = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _world = await FunctionWorld.CreateAsync(Moto);
+    }
+
+    public override async Task DisposeAsync() => await _world.DisposeAsync();
+
+    [Fact]
+    public async Task GuardDutyResponder_SameEventThreeTimes_OneSnapshotSetOneNotification()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = _world.Runtime();
+        var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+
+        var outcomes = new List<string>();
+        for (var delivery = 0; delivery < 3; delivery++)
+        {
+            using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event);
+            outcomes.Add(output.RootElement.GetProperty("outcome").GetString()!);
+        }
+
+        Assert.Equal(["succeeded", "repeated", "repeated"], outcomes);
+        Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
+        Assert.Single(await _world.NotificationsAsync());
+        var record = await LedgerRecordAsync(@event, scene.InstanceId);
+        Assert.Equal("succeeded", record["status"].S);
+        Assert.Equal("isolate+snapshot", record["decision"].S);
+        Assert.Equal("high-severity-actor", record["rule"].S);
+        Assert.Equal("3", record["deliveries"].N);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_ThreeDeliveriesAtOnce_OnlyOneActs()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = _world.Runtime();
+        var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+
+        var outputs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event)));
+
+        Assert.Equal(1, outputs.Count(o => o.RootElement.GetProperty("outcome").GetString() == "succeeded"));
+        Assert.Equal(2, outputs.Count(o => o.RootElement.GetProperty("outcome").GetString() == "repeated"));
+        Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
+        Assert.Single(await _world.NotificationsAsync());
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_FindingResentWithHigherCount_NotNotifiedAgain()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = _world.Runtime();
+        var first = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+        var resent = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+        resent["id"] = Guid.NewGuid().ToString();
+        resent["detail"]!["service"]!["count"] = 41;
+        resent["detail"]!["updatedAt"] = "2026-11-26T10:07:55.000Z";
+
+        await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, first);
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, resent);
+
+        Assert.Equal("repeated", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Single(await _world.NotificationsAsync());
+        Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_ResentFindingWhoseDecisionChanged_ActsAndNotifies()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = _world.Runtime();
+        var low = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+        low["detail"]!["severity"] = 5;
+        low["detail"]!["type"] = "Recon:EC2/Portscan";
+        var high = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+        high["detail"]!["type"] = "Recon:EC2/Portscan";
+
+        using var first = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, low);
+        using var second = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, high);
+
+        Assert.Equal("skipped", first.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal("succeeded", second.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(2, (await _world.NotificationsAsync()).Count);
+        var record = await LedgerRecordAsync(high, scene.InstanceId);
+        Assert.Equal("isolate+snapshot", record["decision"].S);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_PlaybookFromSsm_DecidesByItsRules()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
+        await ssm.PutParameterAsync(new PutParameterRequest
+        {
+            Name = "/threat-response/playbook",
+            Type = ParameterType.String,
+            Value = """
+                version: 1
+                rules:
+                  - name: production-web-snapshot-only
+                    match:
+                      instanceTags: { Environment: prod* }
+                    actions: [snapshot]
+                  - name: default
+                    actions: [notify]
+                """,
+        });
+        using var runtime = _world.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
+
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
+        var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
+        Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
+        Assert.StartsWith("[ThreatResponse] Snapshotted ", Assert.Single(await _world.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_InvalidPlaybookInSsm_NotifiesTheErrorContainsNothingCountsMetric()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
+        await ssm.PutParameterAsync(new PutParameterRequest
+        {
+            Name = "/threat-response/playbook",
+            Type = ParameterType.String,
+            Value = "version: 1\nrules:\n  - name: all\n    actions: [isolate, explode]\n",
+        });
+        using var runtime = _world.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
+
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
+
+        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
+        Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
+        var notification = Assert.Single(await _world.NotificationsAsync());
+        using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
+        Assert.Contains("rules[0].actions[1]: 'explode' is not notify, isolate, snapshot or stop", message.RootElement.GetProperty("findings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains(_world.LogLines(), l => l.TryGetProperty("PlaybookInvalid", out var count) && count.GetInt32() == 1);
+    }
+
+    [Fact]
+    public async Task IsolateThenRelease_WithLedger_StateKeptInDynamoDbNotTags()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+        }
+
+        var tags = (await ec2.DescribeTagsAsync(new DescribeTagsRequest { Filters = [new Amazon.EC2.Model.Filter("resource-id", [scene.InstanceId])] })).Tags;
+        Assert.DoesNotContain(tags, t => t.Key.StartsWith("ThreatResponse:State:", StringComparison.Ordinal));
+
+        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
+        {
+            using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
+            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
+        Assert.Equal(scene.SecondaryGroups.Order(), eni.Groups.Select(g => g.GroupId).Order());
+    }
+
+    private static async Task<List<Snapshot>> SnapshotsAsync(Amazon.EC2.AmazonEC2Client ec2, string instanceId) =>
+        (await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Amazon.EC2.Model.Filter("tag:ThreatResponse:InstanceId", [instanceId])] })).Snapshots ?? [];
+
+    private async Task<Dictionary<string, AttributeValue>> LedgerRecordAsync(JsonNode @event, string instanceId)
+    {
+        using var dynamoDb = new AmazonDynamoDBClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonDynamoDBConfig()));
+        var item = await dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = "threat-response-ledger",
+            Key = new Dictionary<string, AttributeValue>
+            {
+                ["pk"] = new($"finding#{@event["detail"]!["arn"]!.GetValue<string>()}"),
+                ["sk"] = new($"instance#{MotoServerFixture.DefaultAccount}#{MotoServerFixture.DefaultRegion}#{instanceId}"),
+            },
+            ConsistentRead = true,
+        });
+        Assert.True(item.IsItemSet, "no ledger record");
+        return item.Item;
+    }
+}
