@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
+using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
@@ -22,7 +21,8 @@ public sealed class AwsContainment : IDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         Environment = environment;
-        _ec2 = new Ec2ClientProvider(environment);
+        Accounts = new MemberAccountCredentials(environment, time);
+        _ec2 = new Ec2ClientProvider(environment, Accounts);
         IIsolationStateStore? store = null;
         if (environment["LEDGER_TABLE_NAME"] is { } table)
         {
@@ -36,21 +36,21 @@ public sealed class AwsContainment : IDisposable
 
     public AwsEnvironment Environment { get; }
 
+    /// <summary>Credentials per account: the function's own, or the member role's.</summary>
+    public MemberAccountCredentials Accounts { get; }
+
     public ContainmentEngine Engine { get; }
 
     /// <summary>The response ledger when <c>LEDGER_TABLE_NAME</c> is set; null otherwise.</summary>
     public IResponseLedger? Ledger { get; }
 
     /// <summary>The account of the credentials in use (STS <c>GetCallerIdentity</c>), for an operator who did not name one.</summary>
-    public async Task<string> CallerAccountAsync(CancellationToken cancellationToken)
-    {
-        using var sts = new AmazonSecurityTokenServiceClient(AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), Environment, "STS", null));
-        return (await AwsSdk.CallAsync("GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken))).Account;
-    }
+    public Task<string> CallerAccountAsync() => Accounts.HomeAccountAsync();
 
     public void Dispose()
     {
         _ec2.Dispose();
         _dynamoDb?.Dispose();
+        Accounts.Dispose();
     }
 }

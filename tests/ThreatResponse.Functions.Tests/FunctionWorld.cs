@@ -58,6 +58,8 @@ public sealed class FunctionWorld : IAsyncDisposable
         world.Set("AWS_ENDPOINT_URL", world.AwsProxy.Endpoint.ToString());
         world.Set("AWS_ENDPOINT_URL_SECURITYHUB", world.SecurityHubProxy.Endpoint.ToString());
         world.Set("AWS_REGION", MotoServerFixture.DefaultRegion);
+        world.Set("HOME_ACCOUNT_ID", MotoServerFixture.DefaultAccount);
+        world.Set("MEMBER_ROLE_NAME", "ThreatResponseMember");
         world.Set("NOTIFICATION_TOPIC_ARN", world.TopicArn);
         world.Set("EXEMPT_TAG_KEY", "ThreatResponse:Exempt");
         world.Set("ALLOWED_ACCOUNTS", string.Empty);

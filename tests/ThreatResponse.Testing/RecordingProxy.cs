@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 
 namespace ThreatResponse.Testing;
 
-/// <summary>An AWS call as seen on the wire: the SigV4 service name and the operation.</summary>
-public sealed record ObservedCall(string Service, string Operation);
+/// <summary>An AWS call as seen on the wire: the SigV4 service name, the operation and the request body.</summary>
+public sealed record ObservedCall(string Service, string Operation, string Body);
 
 /// <summary>
 /// A loopback HTTP proxy in front of an endpoint (moto_server, the Security Hub stand-in) that records which AWS
@@ -18,7 +18,16 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     private static readonly HttpClient Forwarder = new(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly ConcurrentQueue<ObservedCall> _calls = new();
 
+    private readonly ConcurrentQueue<(Func<string, bool> Matches, int Status, string Body)> _faults = new();
+
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
+
+    /// <summary>Answers every request whose body matches with <paramref name="status"/> and <paramref name="body"/> instead of forwarding it.</summary>
+    public void FailWhen(Func<string, bool> bodyMatches, int status, string body) => _faults.Enqueue((bodyMatches, status, body));
+
+    /// <summary>A query-protocol AWS error body (STS, IAM, SNS).</summary>
+    public static string QueryError(string code, string message) =>
+        $"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>test</RequestId></ErrorResponse>";
 
     public void Clear() => _calls.Clear();
 
@@ -29,6 +38,17 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         await request.InputStream.CopyToAsync(buffer);
         var body = buffer.ToArray();
         _calls.Enqueue(Observe(request, body));
+        var text = Encoding.UTF8.GetString(body);
+        if (_faults.FirstOrDefault(f => f.Matches(text)) is { Body: not null } fault)
+        {
+            var error = Encoding.UTF8.GetBytes(fault.Body);
+            context.Response.StatusCode = fault.Status;
+            context.Response.ContentType = "text/xml";
+            context.Response.ContentLength64 = error.Length;
+            await context.Response.OutputStream.WriteAsync(error);
+            context.Response.Close();
+            return;
+        }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(target, request.RawUrl)) { Content = new ByteArrayContent(body) };
         foreach (var name in request.Headers.AllKeys.OfType<string>())
@@ -76,7 +96,7 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             operation = $"{request.HttpMethod} {request.Url?.AbsolutePath}";
         }
 
-        return new ObservedCall(service, operation);
+        return new ObservedCall(service, operation, Encoding.UTF8.GetString(body));
     }
 
     [GeneratedRegex(@"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")]

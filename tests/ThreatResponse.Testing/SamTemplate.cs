@@ -9,9 +9,12 @@ namespace ThreatResponse.Testing;
 /// </summary>
 public static class SamTemplate
 {
-    private static readonly Lazy<Task<JsonObject>> Translated = new(TranslateAsync);
+    private static readonly Lazy<Task<JsonObject>> Translated = new(() => TranslateAsync("template.yaml"));
 
     public static Task<JsonObject> TranslatedAsync() => Translated.Value;
+
+    /// <summary>Another template of the repository (e.g. <c>templates/member-role.yaml</c>), read the same way.</summary>
+    public static Task<JsonObject> ReadAsync(string relativePath) => TranslateAsync(relativePath);
 
     /// <summary>The translated resources of a type, by logical id.</summary>
     public static async Task<Dictionary<string, JsonObject>> ResourcesAsync(string type) =>
@@ -20,9 +23,13 @@ public static class SamTemplate
             .ToDictionary(r => r.Key, r => r.Value!.AsObject());
 
     /// <summary>Every IAM action the role of <paramref name="function"/> allows.</summary>
-    public static async Task<HashSet<string>> AllowedActionsAsync(string function)
+    public static async Task<HashSet<string>> AllowedActionsAsync(string function) =>
+        AllowedActions((await ResourcesAsync("AWS::IAM::Role"))[$"{function}Role"]);
+
+    /// <summary>Every IAM action an <c>AWS::IAM::Role</c> resource's inline policies allow.</summary>
+    public static HashSet<string> AllowedActions(JsonObject role)
     {
-        var role = (await ResourcesAsync("AWS::IAM::Role"))[$"{function}Role"];
+        ArgumentNullException.ThrowIfNull(role);
         var actions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var policy in role["Properties"]!["Policies"]?.AsArray() ?? [])
         {
@@ -46,12 +53,12 @@ public static class SamTemplate
         return actions;
     }
 
-    private static async Task<JsonObject> TranslateAsync()
+    private static async Task<JsonObject> TranslateAsync(string relativePath)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "scripts", "sam_translate.py");
         var start = new ProcessStartInfo("python3")
         {
-            ArgumentList = { script, Path.Combine(RepositoryRoot.Path, "template.yaml") },
+            ArgumentList = { script, Path.Combine(RepositoryRoot.Path, relativePath) },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -5,16 +5,18 @@ using ThreatResponse.Core.Containment;
 namespace ThreatResponse.Aws.Ec2;
 
 /// <summary>
-/// One EC2 client per account and Region, created on first use and kept for the execution environment. The default
-/// factory uses the SDK's credential chain.
+/// One EC2 client per account and Region, created on first use and kept for the execution environment.
 /// </summary>
 public sealed class Ec2ClientProvider(Func<AwsScope, IAmazonEC2> create) : IDisposable
 {
     private readonly ConcurrentDictionary<AwsScope, Lazy<IAmazonEC2>> _clients = new();
 
-    /// <summary>Clients with the SDK's default credentials, pointed at <c>AWS_ENDPOINT_URL(_EC2)</c> when set.</summary>
-    public Ec2ClientProvider(AwsEnvironment environment)
-        : this(scope => new AmazonEC2Client(AwsSdk.Configure(new AmazonEC2Config(), environment, "EC2", scope.Region)))
+    /// <summary>
+    /// Clients with the account's credentials (the function's own, or the member role's), pointed at
+    /// <c>AWS_ENDPOINT_URL(_EC2)</c> when set, else the Region's endpoint.
+    /// </summary>
+    public Ec2ClientProvider(AwsEnvironment environment, Accounts.MemberAccountCredentials credentials)
+        : this(scope => new AmazonEC2Client(credentials.For(scope.Account), AwsSdk.Configure(new AmazonEC2Config(), environment, "EC2", scope.Region)))
     {
     }
 

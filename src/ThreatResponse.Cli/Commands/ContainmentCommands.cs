@@ -76,7 +76,7 @@ internal static class ContainmentCommands
         using var aws = new AwsContainment(cli.Environment, TimeProvider.System);
         try
         {
-            account ??= await aws.CallerAccountAsync(cancellationToken);
+            account ??= await aws.CallerAccountAsync();
         }
         catch (AwsOperationException e)
         {

@@ -39,6 +39,7 @@ public sealed class ContainmentEngine(
     {
         try
         {
+            using var context = ResponseContext.For(findingKey);
             return await RespondAsync(instance, request, findingKey, now, groups, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

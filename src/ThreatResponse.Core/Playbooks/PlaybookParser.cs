@@ -266,7 +266,7 @@ public static class PlaybookParser
             return null;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value is < 0 or > 10)
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value is not (>= 0 and <= 10))
         {
             errors.Add($"{path}.{key}: '{text}' is not a severity from 0 to 10 (GuardDuty's scale)");
             return null;
@@ -301,7 +301,7 @@ public static class PlaybookParser
             case YamlScalarNode scalar:
                 return scalar.Value;
             default:
-                errors.Add($"{path}.{key}: expected a single value");
+                errors.Add($"{(path == "$" ? key : $"{path}.{key}")}: expected a single value");
                 return null;
         }
     }

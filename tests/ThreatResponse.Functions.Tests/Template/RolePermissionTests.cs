@@ -17,6 +17,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["kms:Decrypt"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["ec2:RevokeSecurityGroupIngress"] = "only when a quarantine group was changed by someone and is repaired (covered by the EC2 adapter tests)",
         ["iam:PassRole"] = "EC2 checks it when AssociateIamInstanceProfile gives the instance its role back",
+        ["sts:AssumeRole"] = "only when acting in a member account (MemberAccountContainmentTests)",
         ["sqs:SendMessage"] = "Lambda sends an event whose response failed to the on-failure queue with the function's role (added by SAM)",
         ["ec2:CreateTags"] = "CreateSnapshots' TagSpecifications need it; the snapshot function may use it only on snapshots it creates",
     };

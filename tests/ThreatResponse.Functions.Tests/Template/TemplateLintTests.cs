@@ -5,12 +5,14 @@ namespace ThreatResponse.Functions.Tests.Template;
 
 public sealed class TemplateLintTests
 {
-    [Fact]
-    public async Task CfnLint_Template_ReportsNothing()
+    [Theory]
+    [InlineData("template.yaml")]
+    [InlineData("templates/member-role.yaml")]
+    public async Task CfnLint_Template_ReportsNothing(string template)
     {
         var startInfo = new ProcessStartInfo("cfn-lint")
         {
-            ArgumentList = { "--", "template.yaml" },
+            ArgumentList = { "--", template },
             WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using ThreatResponse.Core.Containment;
+
+namespace ThreatResponse.Aws.Accounts;
+
+/// <summary>
+/// Credentials for acting in any account: the function's own for its own account (<c>HOME_ACCOUNT_ID</c>, else STS
+/// <c>GetCallerIdentity</c>), and for a member account those of <c>arn:PARTITION:iam::ACCOUNT:role/MEMBER_ROLE_NAME</c>,
+/// assumed with AWSSDK.SecurityToken (optional <c>MEMBER_ROLE_EXTERNAL_ID</c>) under a session name that names the
+/// finding — it shows in the member's CloudTrail — and kept until five minutes before they expire.
+/// </summary>
+public sealed class MemberAccountCredentials : IDisposable
+{
+    private static readonly TimeSpan RefreshBefore = TimeSpan.FromMinutes(5);
+    private readonly AwsEnvironment _environment;
+    private readonly TimeProvider _time;
+    private readonly Lazy<AmazonSecurityTokenServiceClient> _sts;
+    private readonly Lazy<Task<string>> _homeAccount;
+    private readonly ConcurrentDictionary<(string Account, string Session), Lazy<Task<Assumed>>> _assumed = new();
+    private readonly Func<CancellationToken, Task<AWSCredentials>> _own;
+
+    /// <param name="own">The function's own credentials; null: AWSSDK.Core's default chain.</param>
+    public MemberAccountCredentials(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? own = null)
+    {
+        _environment = environment;
+        _time = time;
+        _own = own ?? (ct => DefaultResolver.Value.ResolveIdentityAsync(null!, ct));
+        _sts = new(() => new AmazonSecurityTokenServiceClient(new StsCredentials(this), AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), environment, "STS", null)));
+        _homeAccount = new(() => environment["HOME_ACCOUNT_ID"] is { } home ? Task.FromResult(home) : CallerAccountAsync());
+    }
+
+    public string RoleName => _environment["MEMBER_ROLE_NAME"] ?? "ThreatResponseMember";
+
+    /// <summary>Credentials for clients acting in <paramref name="account"/> (resolved at each request, so a client serves every finding).</summary>
+    public AWSCredentials For(string account) => new AccountCredentials(this, account);
+
+    /// <summary>The account of the function's own credentials.</summary>
+    public Task<string> HomeAccountAsync() => _homeAccount.Value;
+
+    public void Dispose()
+    {
+        if (_sts.IsValueCreated)
+        {
+            _sts.Value.Dispose();
+        }
+    }
+
+    /// <summary>The role ARN for a member account, in the partition of the Region acted in.</summary>
+    public string RoleArnFor(string account, string? region = null) => $"arn:{PartitionOf(region ?? _environment.Region)}:iam::{account}:role/{RoleName}";
+
+    internal static string PartitionOf(string? region) =>
+        region?.StartsWith("cn-", StringComparison.Ordinal) == true ? "aws-cn"
+        : region?.StartsWith("us-gov-", StringComparison.Ordinal) == true ? "aws-us-gov"
+        : "aws";
+
+    /// <summary>A role session name (at most 64 of <c>[\w+=,.@-]</c>) naming the finding: its short id.</summary>
+    public static string SessionNameFor(string? findingId)
+    {
+        var shortId = findingId is null ? "operator" : findingId[(findingId.LastIndexOf('/') + 1)..];
+        var name = new StringBuilder("ThreatResponse-");
+        foreach (var c in shortId)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) || "+=,.@-_".Contains(c, StringComparison.Ordinal) ? c : '_');
+        }
+
+        return name.Length <= 64 ? name.ToString() : name.ToString(0, 64);
+    }
+
+    private async Task<ImmutableCredentials> CredentialsForAsync(string account, CancellationToken cancellationToken)
+    {
+        if (account == await HomeAccountAsync())
+        {
+            return await (await _own(cancellationToken)).GetCredentialsAsync();
+        }
+
+        var key = (account, SessionNameFor(ResponseContext.FindingId));
+        while (true)
+        {
+            var entry = _assumed.GetOrAdd(key, k => new Lazy<Task<Assumed>>(() => AssumeAsync(k.Account, k.Session, cancellationToken)));
+            try
+            {
+                var assumed = await entry.Value;
+                if (assumed.Expiry is not { } expiry || expiry - _time.GetUtcNow().UtcDateTime > RefreshBefore)
+                {
+                    return assumed.Credentials;
+                }
+            }
+            catch (AwsOperationException)
+            {
+                // Do not keep a failure: the next response tries again (the role may have been fixed meanwhile).
+                _assumed.TryRemove(new KeyValuePair<(string, string), Lazy<Task<Assumed>>>(key, entry));
+                throw;
+            }
+
+            _assumed.TryRemove(new KeyValuePair<(string, string), Lazy<Task<Assumed>>>(key, entry));
+        }
+    }
+
+    private async Task<Assumed> AssumeAsync(string account, string session, CancellationToken cancellationToken)
+    {
+        var roleArn = RoleArnFor(account);
+        try
+        {
+            var response = await AwsSdk.CallAsync("AssumeRole", () => _sts.Value.AssumeRoleAsync(new AssumeRoleRequest
+            {
+                RoleArn = roleArn,
+                RoleSessionName = session,
+                ExternalId = _environment["MEMBER_ROLE_EXTERNAL_ID"],
+                DurationSeconds = 3600,
+            }, cancellationToken));
+            var c = response.Credentials;
+            return new Assumed(new ImmutableCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken), c.Expiration?.ToUniversalTime());
+        }
+        catch (AwsOperationException e)
+        {
+            throw new AwsOperationException("AssumeRole", e.ErrorCode,
+                $"cannot act in account {account}: assuming {roleArn} failed ({e.ErrorCode}). Deploy templates/member-role.yaml in that account, trusting this account's function roles", e);
+        }
+    }
+
+    private async Task<string> CallerAccountAsync()
+    {
+        using var sts = new AmazonSecurityTokenServiceClient(new StsCredentials(this), AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), _environment, "STS", null));
+        return (await AwsSdk.CallAsync("GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest()))).Account;
+    }
+
+    private sealed record Assumed(ImmutableCredentials Credentials, DateTime? Expiry);
+
+    private static readonly Lazy<DefaultAWSCredentialsIdentityResolver> DefaultResolver = new(() => new DefaultAWSCredentialsIdentityResolver());
+
+    /// <summary>Asks the cache at every request, so one client per account and Region serves every finding.</summary>
+    private sealed class AccountCredentials(MemberAccountCredentials owner, string account) : AWSCredentials
+    {
+        public override ImmutableCredentials GetCredentials() => GetCredentialsAsync().GetAwaiter().GetResult();
+
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => owner.CredentialsForAsync(account, CancellationToken.None);
+    }
+
+    /// <summary>The function's own credentials, for STS itself.</summary>
+    private sealed class StsCredentials(MemberAccountCredentials owner) : AWSCredentials
+    {
+        public override ImmutableCredentials GetCredentials() => GetCredentialsAsync().GetAwaiter().GetResult();
+
+        public override async Task<ImmutableCredentials> GetCredentialsAsync() => await (await owner._own(CancellationToken.None)).GetCredentialsAsync();
+    }
+}

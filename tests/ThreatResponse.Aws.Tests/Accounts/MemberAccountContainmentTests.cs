@@ -1,0 +1,145 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using ThreatResponse.Aws.Accounts;
+using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Aws.Tests.Accounts;
+
+/// <summary>
+/// Containment across accounts and Regions from the security account, against moto_server, which keeps accounts apart
+/// by the assumed role's credentials. The functions run as 123456789012; members are other accounts.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : MotoTest(moto), IDisposable
+{
+    private const string Home = MotoServerFixture.DefaultAccount;
+    private const string Member = "111122223333";
+    private const string FindingId = "arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/5eb7d2599b228a6564523732e2b8757c";
+    private RecordingProxy? _proxy;
+
+    private RecordingProxy Proxy => _proxy ??= new RecordingProxy(Moto.Endpoint);
+
+    public void Dispose() => _proxy?.Dispose();
+
+    [Fact]
+    public async Task Isolate_InstanceInMemberAccount_AssumesMemberRoleNamedForFindingAndIsolatesThere()
+    {
+        using var memberEc2 = await Ec2InAsync(Member);
+        var (instanceId, eniId) = await LaunchAsync(memberEc2);
+
+        var report = await Engine().RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        var eni = (await memberEc2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0];
+        Assert.Equal("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
+        using var homeEc2 = Moto.CreateEc2Client();
+        Assert.Empty((await homeEc2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = [new Filter("instance-id", [instanceId])] })).Reservations ?? []);
+        var assume = Assert.Single(Proxy.Calls, c => c.Operation == "AssumeRole");
+        Assert.Equal("sts", assume.Service);
+        Assert.Contains($"RoleArn={Uri.EscapeDataString($"arn:aws:iam::{Member}:role/ThreatResponseMember")}", assume.Body, StringComparison.Ordinal);
+        Assert.Contains("RoleSessionName=ThreatResponse-5eb7d2599b228a6564523732e2b8757c", assume.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Isolate_InstanceInOtherRegionOfHomeAccount_IsolatedWithoutAssumingAnyRole()
+    {
+        using var homeEuWest = Moto.CreateEc2Client("eu-west-1");
+        var (instanceId, eniId) = await LaunchAsync(homeEuWest);
+
+        var report = await Engine().RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Home, "eu-west-1")), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        var eni = (await homeEuWest.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0];
+        Assert.Equal("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
+        Assert.DoesNotContain(Proxy.Calls, c => c.Operation == "AssumeRole");
+    }
+
+    [Fact]
+    public async Task Isolate_MemberAccountNotAllowed_SkippedBeforeAnyRoleIsAssumed()
+    {
+        using var memberEc2 = await Ec2InAsync(Member);
+        var (instanceId, eniId) = await LaunchAsync(memberEc2);
+        var options = new ContainmentOptions { AllowedAccounts = new HashSet<string> { Home } };
+
+        var report = await Engine(options).RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Skipped, report.Outcome);
+        Assert.Contains("not in ALLOWED_ACCOUNTS", report.Instances[0].Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(Proxy.Calls, c => c.Operation is "AssumeRole" || c.Service == "ec2");
+        var eni = (await memberEc2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0];
+        Assert.NotEqual("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
+    }
+
+    [Fact]
+    public async Task Isolate_MemberRoleNotAssumable_ThatInstanceFailsNamingRoleAndAccountOthersProceed()
+    {
+        using var homeEc2 = Moto.CreateEc2Client();
+        var (homeInstance, _) = await LaunchAsync(homeEc2);
+        Proxy.FailWhen(body => body.Contains("Action=AssumeRole", StringComparison.Ordinal) && body.Contains("222233334444", StringComparison.Ordinal),
+            403, RecordingProxy.QueryError("AccessDenied", "User is not authorized to perform: sts:AssumeRole"));
+        var member = new InstanceReference(InstanceId.Parse("i-0123456789abcdef0"), "222233334444", "us-east-1");
+
+        var report = await Engine().RunAsync(Request(new InstanceReference(InstanceId.Parse(homeInstance), Home, "us-east-1"), member), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Failed, report.Outcome);
+        var failed = Assert.Single(report.Instances, i => i.Instance == member);
+        var lookup = Assert.Single(failed.Steps, s => s.Step == "lookup");
+        Assert.Equal(("AccessDenied", StepOutcome.Failed), (lookup.ErrorCode, lookup.Outcome));
+        Assert.Contains("arn:aws:iam::222233334444:role/ThreatResponseMember", lookup.Detail, StringComparison.Ordinal);
+        Assert.Contains("account 222233334444", lookup.Detail, StringComparison.Ordinal);
+        Assert.Equal(StepOutcome.Succeeded, Assert.Single(report.Instances, i => i.Instance != member).Outcome);
+    }
+
+    [Fact]
+    public void SessionNameFor_GuardDutyFinding_NamesTheFindingWithinStsLimits()
+    {
+        Assert.Equal("ThreatResponse-5eb7d2599b228a6564523732e2b8757c", MemberAccountCredentials.SessionNameFor(FindingId));
+        Assert.Equal(64, MemberAccountCredentials.SessionNameFor("sha256:" + new string('a', 64)).Length);
+        Assert.Equal("ThreatResponse-manual_tr-1", MemberAccountCredentials.SessionNameFor("manual:tr-1"));
+    }
+
+    private ContainmentEngine Engine(ContainmentOptions? options = null)
+    {
+        var environment = new AwsEnvironment(name => name switch
+        {
+            "AWS_ENDPOINT_URL" => Proxy.Endpoint.ToString(),
+            "AWS_REGION" => "us-east-1",
+            "MEMBER_ROLE_NAME" => "ThreatResponseMember",
+            _ => null,
+        });
+        var accounts = new MemberAccountCredentials(environment, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
+        return new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(environment, accounts)), options ?? new ContainmentOptions(), TimeProvider.System);
+    }
+
+    private static ContainmentRequest Request(params InstanceReference[] instances) => new(FindingId, instances, [ContainmentAction.Isolate], DryRun: false);
+
+    /// <summary>An EC2 client acting in <paramref name="account"/>, with credentials moto issues for a role there.</summary>
+    private async Task<AmazonEC2Client> Ec2InAsync(string account)
+    {
+        using var sts = new AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSecurityTokenServiceConfig()));
+        var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "setup" });
+        var c = assumed.Credentials;
+        return Moto.CreateEc2Client(credentials: new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
+    }
+
+    private static async Task<(string InstanceId, string EniId)> LaunchAsync(AmazonEC2Client ec2)
+    {
+        var vpc = (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.30.0.0/16" })).Vpc.VpcId;
+        var subnet = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc, CidrBlock = "10.30.1.0/24" })).Subnet.SubnetId;
+        var group = (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "app", Description = "app", VpcId = vpc })).GroupId;
+        var instance = (await ec2.RunInstancesAsync(new RunInstancesRequest
+        {
+            ImageId = "ami-12c6146b",
+            MinCount = 1,
+            MaxCount = 1,
+            NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnet, Groups = [group] }],
+        })).Reservation.Instances[0];
+        return (instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId);
+    }
+}
