@@ -1,59 +1,14 @@
 using Amazon.EC2;
-using Amazon.EC2.Model;
+using ThreatResponse.Cli.Emulator;
 
 namespace ThreatResponse.Testing;
 
-/// <summary>
-/// A realistic instance to contain: a VPC, a web instance with two ENIs in different groups (the second in several, so
-/// the saved state outgrows one tag), two EBS volumes, an instance profile, a Name tag, shutdown behaviour
-/// <c>terminate</c> and hibernation configured.
-/// </summary>
-public sealed record Ec2Scene(
-    string VpcId,
-    string SubnetId,
-    string InstanceId,
-    string PrimaryEniId,
-    string SecondaryEniId,
-    IReadOnlyList<string> PrimaryGroups,
-    IReadOnlyList<string> SecondaryGroups,
-    string ProfileArn)
+/// <summary>The demo's scene (<see cref="DemoScene"/>) built in the test emulator.</summary>
+public static class Ec2Scene
 {
-    public static async Task<Ec2Scene> CreateAsync(MotoServerFixture moto, IAmazonEC2 ec2, string name = "web-1", string? vpcId = null, string? subnetId = null, string? profileArn = null)
+    public static Task<DemoScene> CreateAsync(MotoServerFixture moto, IAmazonEC2 ec2, string name = "web-1", string? vpcId = null, string? subnetId = null, string? profileArn = null)
     {
-        ArgumentNullException.ThrowIfNull(ec2);
-        vpcId ??= (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.20.0.0/16" })).Vpc.VpcId;
-        subnetId ??= (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpcId, CidrBlock = "10.20.1.0/24" })).Subnet.SubnetId;
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        async Task<string> Group(string groupName) =>
-            (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = $"{groupName}-{suffix}", Description = groupName, VpcId = vpcId })).GroupId;
-
-        var web = await Group("web-public");
-        List<string> admin = [await Group("admin-ssh"), await Group("monitoring"), await Group("backup-agent"), await Group("log-shipping"), await Group("bastion-peer")];
-        profileArn ??= await MotoIam.CreateInstanceProfileAsync(moto, $"web-server-{suffix}");
-
-        var instance = (await ec2.RunInstancesAsync(new RunInstancesRequest
-        {
-            ImageId = "ami-12c6146b",
-            InstanceType = InstanceType.T3Medium,
-            MinCount = 1,
-            MaxCount = 1,
-            // Groups on the primary ENI, not the instance: moto reports an attached ENI's groups as its own plus the
-            // instance's launch groups, which would hide what containment did to the ENI. (EC2 keeps them as one.)
-            NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnetId, Groups = [web] }],
-            IamInstanceProfile = new IamInstanceProfileSpecification { Arn = profileArn },
-            HibernationOptions = new HibernationOptionsRequest { Configured = true },
-            InstanceInitiatedShutdownBehavior = ShutdownBehavior.Terminate,
-            BlockDeviceMappings =
-            [
-                new BlockDeviceMapping { DeviceName = "/dev/sdb", Ebs = new EbsBlockDevice { VolumeSize = 20 } },
-                new BlockDeviceMapping { DeviceName = "/dev/sdc", Ebs = new EbsBlockDevice { VolumeSize = 50 } },
-            ],
-            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Instance, Tags = [new Tag("Name", name), new Tag("Environment", "production")] }],
-        })).Reservation.Instances[0];
-
-        var secondary = (await ec2.CreateNetworkInterfaceAsync(new CreateNetworkInterfaceRequest { SubnetId = subnetId, Groups = admin })).NetworkInterface.NetworkInterfaceId;
-        await ec2.AttachNetworkInterfaceAsync(new AttachNetworkInterfaceRequest { InstanceId = instance.InstanceId, NetworkInterfaceId = secondary, DeviceIndex = 1 });
-
-        return new Ec2Scene(vpcId, subnetId, instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId, secondary, [web], admin, profileArn);
+        ArgumentNullException.ThrowIfNull(moto);
+        return DemoScene.CreateAsync(moto.Endpoint, ec2, name, vpcId, subnetId, profileArn);
     }
 }

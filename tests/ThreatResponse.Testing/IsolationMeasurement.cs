@@ -1,3 +1,4 @@
+using ThreatResponse.Cli.Emulator;
 using System.Diagnostics;
 using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Core.Containment;
@@ -44,6 +45,6 @@ public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests
     private static ContainmentEngine Engine(Amazon.EC2.IAmazonEC2 ec2) =>
         new(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System);
 
-    private static ContainmentRequest Request(Ec2Scene scene, string finding, ContainmentAction[] actions) =>
+    private static ContainmentRequest Request(DemoScene scene, string finding, ContainmentAction[] actions) =>
         new(finding, [new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion)], actions, DryRun: false);
 }

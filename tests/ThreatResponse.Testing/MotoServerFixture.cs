@@ -1,17 +1,14 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Net;
-using System.Text;
 using Amazon.EC2;
 using Amazon.Runtime;
+using ThreatResponse.Cli.Emulator;
 using Xunit;
 
 namespace ThreatResponse.Testing;
 
 /// <summary>
-/// Runs one <c>moto_server</c> on a free loopback port for a test collection and hands out AWS SDK clients pointed at it.
-/// Tests call <see cref="ResetAsync"/> (or derive from <see cref="MotoTest"/>) so each starts from an empty AWS.
-/// The process is killed on dispose, and on process exit if the test host dies first.
+/// Runs one <c>moto_server</c> (the CLI's <see cref="LocalEmulator"/>) on a free loopback port for a test collection
+/// and hands out AWS SDK clients pointed at it. Tests call <see cref="ResetAsync"/> (or derive from <see cref="MotoTest"/>)
+/// so each starts from an empty AWS. The process is killed on dispose, and on process exit if the test host dies first.
 /// </summary>
 public sealed class MotoServerFixture : IAsyncLifetime
 {
@@ -20,14 +17,10 @@ public sealed class MotoServerFixture : IAsyncLifetime
 
     public const string DefaultRegion = "us-east-1";
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly StringBuilder _output = new();
-    private readonly string _executable;
-    private Process? _process;
+    private readonly string? _executable;
+    private LocalEmulator? _emulator;
 
-    /// <summary>Uses <c>moto_server</c> from PATH, or the command named by <c>MOTO_SERVER_COMMAND</c>.</summary>
     public MotoServerFixture()
-        : this(Environment.GetEnvironmentVariable("MOTO_SERVER_COMMAND") is { Length: > 0 } command ? command : "moto_server")
     {
     }
 
@@ -37,36 +30,19 @@ public sealed class MotoServerFixture : IAsyncLifetime
     public static MotoServerFixture WithExecutable(string executable) => new(executable);
 
     /// <summary>The emulator's base URL, e.g. http://127.0.0.1:50123.</summary>
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => _emulator?.Endpoint ?? throw new InvalidOperationException("the emulator is not started");
 
     /// <summary>Dummy credentials; moto accepts any.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("testing", "testing");
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _emulator = await LocalEmulator.StartAsync(_executable);
+
+    public async Task DisposeAsync()
     {
-        // A port found free can be taken before moto binds it; try a few.
-        for (var attempt = 1; ; attempt++)
+        if (_emulator is not null)
         {
-            var port = LoopbackHttpServer.FreePort();
-            Endpoint = new Uri($"http://127.0.0.1:{port}");
-            _process = Start(port);
-            if (await WaitUntilReadyAsync(_process, TimeSpan.FromSeconds(30)))
-            {
-                return;
-            }
-
-            Kill();
-            if (attempt == 3)
-            {
-                throw new InvalidOperationException($"moto_server did not start on {Endpoint}. Its output:\n{Output}");
-            }
+            await _emulator.DisposeAsync();
         }
-    }
-
-    public Task DisposeAsync()
-    {
-        Kill();
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -82,11 +58,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
     }
 
     /// <summary>Forgets every resource in the emulator (<c>POST /moto-api/reset</c>).</summary>
-    public async Task ResetAsync()
-    {
-        using var response = await Http.PostAsync(new Uri(Endpoint, "/moto-api/reset"), content: null);
-        response.EnsureSuccessStatusCode();
-    }
+    public Task ResetAsync() => _emulator!.ResetAsync();
 
     /// <summary>An EC2 client for <paramref name="region"/>, signed with <paramref name="credentials"/> (default: the dummy ones).</summary>
     public AmazonEC2Client CreateEc2Client(string region = DefaultRegion, AWSCredentials? credentials = null, HttpClientFactory? http = null)
@@ -109,119 +81,5 @@ public sealed class MotoServerFixture : IAsyncLifetime
         config.AuthenticationRegion = region;
         config.MaxErrorRetry = 0;
         return config;
-    }
-
-    private string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    private Process Start(int port)
-    {
-        var startInfo = new ProcessStartInfo(_executable)
-        {
-            ArgumentList = { "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
-        Process process;
-        try
-        {
-            process = Process.Start(startInfo) ?? throw new InvalidOperationException("moto_server did not start.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"{_executable} was not found on PATH. The AWS adapter tests run against moto_server: install it with  pip install \"moto[server]\"", e);
-        }
-
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillQuietly(process);
-        return process;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            // Keep the tail: moto logs every request.
-            if (_output.Length > 64 * 1024)
-            {
-                _output.Remove(0, 32 * 1024);
-            }
-
-            _output.AppendLine(line);
-        }
-    }
-
-    private async Task<bool> WaitUntilReadyAsync(Process process, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            if (process.HasExited)
-            {
-                return false;
-            }
-
-            try
-            {
-                using var response = await Http.GetAsync(new Uri(Endpoint, "/moto-api/data.json"));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
-
-    private void Kill()
-    {
-        if (_process is { } process)
-        {
-            KillQuietly(process);
-            process.Dispose();
-            _process = null;
-        }
-    }
-
-    private static void KillQuietly(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
-        {
-            // Already gone.
-        }
     }
 }

@@ -1,24 +1,17 @@
-using System.Text.RegularExpressions;
+using ThreatResponse.Cli.Emulator;
 
 namespace ThreatResponse.Testing;
 
-/// <summary>
-/// Sets up SNS topics and subscriptions in moto for tests (AWSSDK.SimpleNotificationService is not served here, and
-/// the product only publishes).
-/// </summary>
-public static partial class MotoSns
+/// <summary>SNS set-up in the test emulator (see <see cref="EmulatorForms"/>).</summary>
+public static class MotoSns
 {
-    public static async Task<string> CreateTopicAsync(MotoServerFixture moto, string name) =>
-        Between(await CallAsync(moto, $"Action=CreateTopic&Name={Uri.EscapeDataString(name)}"), "TopicArn");
+    public static Task<string> CreateTopicAsync(MotoServerFixture moto, string name) => EmulatorForms.CreateTopicAsync(Endpoint(moto), name);
 
-    public static async Task SubscribeQueueAsync(MotoServerFixture moto, string topicArn, string queueArn) =>
-        await CallAsync(moto, $"Action=Subscribe&TopicArn={Uri.EscapeDataString(topicArn)}&Protocol=sqs&Endpoint={Uri.EscapeDataString(queueArn)}");
+    public static Task SubscribeQueueAsync(MotoServerFixture moto, string topicArn, string queueArn) => EmulatorForms.SubscribeQueueAsync(Endpoint(moto), topicArn, queueArn);
 
-    private static Task<string> CallAsync(MotoServerFixture moto, string form) => MotoForms.CallAsync(moto, "sns", "2010-03-31", form);
-
-    private static string Between(string xml, string element)
+    private static Uri Endpoint(MotoServerFixture moto)
     {
-        var match = Regex.Match(xml, $"<{element}>(.*?)</{element}>");
-        return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"no {element} in {xml}");
+        ArgumentNullException.ThrowIfNull(moto);
+        return moto.Endpoint;
     }
 }

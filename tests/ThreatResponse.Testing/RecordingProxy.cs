@@ -3,6 +3,8 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 
+using ThreatResponse.Cli.Emulator;
+
 namespace ThreatResponse.Testing;
 
 /// <summary>An AWS call as seen on the wire: the SigV4 service name, the operation and the request body.</summary>

@@ -55,7 +55,7 @@ internal static class PlaybookCommands
                 return await cli.BadInputAsync(error!);
             }
 
-            await cli.Stdout.WriteLineAsync($"{{\"valid\":true,\"rules\":[{string.Join(",", playbook.Rules.Select(r => JsonSerializer.Serialize(r.Name, ThreatResponseJsonContext.Default.String)))}]}}");
+            await cli.Stdout.WriteLineAsync($"{{\"valid\":true,\"rules\":[{string.Join(",", playbook.Rules.Select(r => JsonSerializer.Serialize(r.Name, ThreatResponseJsonContext.Readable.String)))}]}}");
             await cli.Stderr.WriteLineAsync($"valid: {playbook.Rules.Count} rules, first match wins, '{playbook.Rules[^1].Name}' decides the rest");
             return ExitCodes.Success;
         });

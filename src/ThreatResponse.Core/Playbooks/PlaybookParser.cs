@@ -79,29 +79,36 @@ public static class PlaybookParser
             return rules;
         }
 
+        // Names and the position of 'match' are checked on every rule, also one with other problems, so that fixing
+        // those does not reveal new errors on the next pass.
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < list.Children.Count; i++)
         {
             var path = $"rules[{i}]";
-            if (ReadRule(list.Children[i], path, errors) is { } rule)
+            var rule = ReadRule(list.Children[i], path, errors);
+            if (list.Children[i] is YamlMappingNode node)
             {
-                if (!names.Add(rule.Name))
+                if (Child(node, "name") is YamlScalarNode { Value: { } name } && !string.IsNullOrWhiteSpace(name) && !names.Add(name))
                 {
-                    errors.Add($"{path}.name: '{rule.Name}' is used by an earlier rule");
+                    errors.Add($"{path}.name: '{name}' is used by an earlier rule");
                 }
 
-                if (rule.Match == RuleMatch.Everything && i < list.Children.Count - 1)
+                var hasMatch = Child(node, "match") is not null;
+                if (!hasMatch && i < list.Children.Count - 1)
                 {
                     errors.Add($"{path}: matches everything, so the rules after it would never apply; only the last rule may");
                 }
 
+                if (hasMatch && i == list.Children.Count - 1)
+                {
+                    errors.Add($"{path}: the last rule must have no 'match', so that every finding gets a decision");
+                }
+            }
+
+            if (rule is not null)
+            {
                 rules.Add(rule);
             }
-        }
-
-        if (rules.Count == list.Children.Count && rules[^1].Match != RuleMatch.Everything)
-        {
-            errors.Add($"rules[{rules.Count - 1}]: the last rule must have no 'match', so that every finding gets a decision");
         }
 
         return rules;

@@ -1,3 +1,4 @@
+using ThreatResponse.Cli.Emulator;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Aws.Ec2;
@@ -273,9 +274,9 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
     private ContainmentEngine Engine(ContainmentOptions? options = null) =>
         new(new Ec2InstanceContainment(new Ec2ClientProvider(_ => Ec2)), options ?? new ContainmentOptions(), TimeProvider.System);
 
-    private Task<ResponseReport> RunAsync(Ec2Scene scene, ContainmentAction[] actions, ContainmentOptions? options = null, bool dryRun = false, string findingId = FindingId) =>
+    private Task<ResponseReport> RunAsync(DemoScene scene, ContainmentAction[] actions, ContainmentOptions? options = null, bool dryRun = false, string findingId = FindingId) =>
         Engine(options).RunAsync(new ContainmentRequest(findingId, [Reference(scene)], actions, dryRun), CancellationToken.None);
 
-    private static InstanceReference Reference(Ec2Scene scene) =>
+    private static InstanceReference Reference(DemoScene scene) =>
         new(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
 }

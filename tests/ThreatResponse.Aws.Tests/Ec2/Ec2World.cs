@@ -1,3 +1,4 @@
+using ThreatResponse.Cli.Emulator;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;
@@ -33,7 +34,7 @@ internal static class Ec2World
         (await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Filter("tag:" + QuarantineTags.InstanceId, [instanceId])] })).Snapshots ?? [];
 
     /// <summary>Everything isolation or release could change, in one comparable string.</summary>
-    public static async Task<string> FingerprintAsync(IAmazonEC2 ec2, Testing.Ec2Scene scene, bool includeMetadata = true)
+    public static async Task<string> FingerprintAsync(IAmazonEC2 ec2, DemoScene scene, bool includeMetadata = true)
     {
         var instance = await InstanceAsync(ec2, scene.InstanceId);
         var tags = string.Join(",", instance.Tags.OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}"));

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ThreatResponse.Testing;
+namespace ThreatResponse.Cli.Emulator;
 
-/// <summary>An HTTP server on a free loopback port, for test stand-ins; subclasses answer each request.</summary>
+/// <summary>An HTTP server on a free loopback port, for local stand-ins (the demo's Security Hub, the tests'); subclasses answer each request.</summary>
 public abstract class LoopbackHttpServer : IDisposable
 {
     private readonly HttpListener _listener = new();
