@@ -17,16 +17,19 @@ public sealed class AwsContainment : IDisposable
     private readonly Ec2ClientProvider _ec2;
     private readonly AmazonDynamoDBClient? _dynamoDb;
 
-    public AwsContainment(AwsEnvironment environment, TimeProvider time)
+    /// <param name="credentials">The caller's own credentials; null: AWSSDK.Core's default chain.</param>
+    public AwsContainment(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         Environment = environment;
-        Accounts = new MemberAccountCredentials(environment, time);
+        Credentials = credentials is null ? null : new DelegatingCredentials(credentials);
+        Accounts = new MemberAccountCredentials(environment, time, credentials);
         _ec2 = new Ec2ClientProvider(environment, Accounts);
         IIsolationStateStore? store = null;
         if (environment["LEDGER_TABLE_NAME"] is { } table)
         {
-            _dynamoDb = new AmazonDynamoDBClient(AwsSdk.Configure(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null));
+            var config = AwsSdk.Configure(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null);
+            _dynamoDb = Credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(Credentials, config);
             store = new DynamoDbIsolationStateStore(_dynamoDb, table);
             Ledger = new DynamoDbResponseLedger(_dynamoDb, table);
         }
@@ -35,6 +38,9 @@ public sealed class AwsContainment : IDisposable
     }
 
     public AwsEnvironment Environment { get; }
+
+    /// <summary>The caller's own credentials when given; null: the SDK's default chain.</summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; }
 
     /// <summary>Credentials per account: the function's own, or the member role's.</summary>
     public MemberAccountCredentials Accounts { get; }

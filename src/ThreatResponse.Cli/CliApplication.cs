@@ -18,6 +18,7 @@ internal static class CliApplication
             ContainmentCommands.Contain(cli),
             ContainmentCommands.Release(cli),
             InvokeCommand.Create(cli),
+            DemoCommand.Create(cli),
         };
 
         var parseResult = root.Parse(args);

@@ -7,7 +7,7 @@ namespace ThreatResponse.Aws.Playbooks;
 public static class PlaybookSources
 {
     /// <returns>The source, or null for the default playbook. Both set is a source that always fails: responses then only notify.</returns>
-    public static IPlaybookSource? FromEnvironment(AwsEnvironment environment, out IDisposable? client)
+    public static IPlaybookSource? FromEnvironment(AwsEnvironment environment, Amazon.Runtime.AWSCredentials? credentials, out IDisposable? client)
     {
         ArgumentNullException.ThrowIfNull(environment);
         client = null;
@@ -28,7 +28,8 @@ public static class PlaybookSources
             return null;
         }
 
-        var ssm = new AmazonSimpleSystemsManagementClient(AwsSdk.Configure(new AmazonSimpleSystemsManagementConfig(), environment, "SSM", null));
+        var config = AwsSdk.Configure(new AmazonSimpleSystemsManagementConfig(), environment, "SSM", null);
+        var ssm = credentials is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(credentials, config);
         client = ssm;
         return new SsmPlaybookSource(ssm, parameter);
     }

@@ -20,8 +20,8 @@ public sealed class FunctionRuntime : IDisposable
     private readonly SignedClientFactory _signed;
     private readonly IDisposable? _ssm;
 
-    /// <param name="signedCredentials">Credentials for the SNS and Security Hub clients; null: AWSSDK.Core's default chain.</param>
-    public FunctionRuntime(AwsEnvironment environment, TextWriter output, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? signedCredentials = null)
+    /// <param name="credentials">The function's own credentials; null: AWSSDK.Core's default chain (as in Lambda).</param>
+    public FunctionRuntime(AwsEnvironment environment, TextWriter output, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         Environment = environment;
@@ -32,8 +32,8 @@ public sealed class FunctionRuntime : IDisposable
             ? parts[3]
             : throw new InvalidOperationException($"NOTIFICATION_TOPIC_ARN='{topicArn}' is not an SNS topic ARN");
 
-        _containment = new AwsContainment(environment, time);
-        _signed = new SignedClientFactory(environment, time: time) { Credentials = signedCredentials };
+        _containment = new AwsContainment(environment, time, credentials);
+        _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
         Responder = new FindingResponder(
             _containment.Engine,
             new SecurityHubFindingUpdater(_signed.SecurityHub, time),
@@ -41,7 +41,7 @@ public sealed class FunctionRuntime : IDisposable
             FindingUpdateOptions.FromEnvironment(n => environment[n]),
             time,
             _containment.Ledger);
-        Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, out _ssm), time);
+        Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, _containment.Credentials, out _ssm), time);
     }
 
     public AwsEnvironment Environment { get; }
