@@ -15,4 +15,13 @@ public sealed class AwsEnvironment(Func<string, string?> variables)
     public string? EndpointFor(string serviceId) => this[$"AWS_ENDPOINT_URL_{serviceId}"] ?? this["AWS_ENDPOINT_URL"];
 
     public string? Region => this["AWS_REGION"] ?? this["AWS_DEFAULT_REGION"];
+
+    /// <summary>
+    /// How long one AWS request attempt may take before it is retried: <c>THREATRESPONSE_AWS_TIMEOUT_SECONDS</c>, default
+    /// 10 s — well inside the functions' 120 s, so a hung connection costs a retry, not the invocation.
+    /// </summary>
+    public TimeSpan AttemptTimeout =>
+        double.TryParse(this["THREATRESPONSE_AWS_TIMEOUT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromSeconds(10);
 }

@@ -20,13 +20,28 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     private static readonly HttpClient Forwarder = new(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly ConcurrentQueue<ObservedCall> _calls = new();
 
-    private readonly ConcurrentQueue<(Func<string, bool> Matches, int Status, string Body)> _faults = new();
+    private readonly List<Injected> _faults = [];
 
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
 
     /// <summary>Answers every request whose body matches with <paramref name="status"/> and <paramref name="body"/> instead of forwarding it.</summary>
-    public void FailWhen(Func<string, bool> bodyMatches, int status, string body) => _faults.Enqueue((bodyMatches, status, body));
+    public void FailWhen(Func<string, bool> bodyMatches, int status, string body) => Inject(c => bodyMatches(c.Body), new ProxyFault.AwsError(status, body));
 
+    /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> calls that match.</summary>
+    public void Inject(Func<ObservedCall, bool> matches, ProxyFault fault, int times = int.MaxValue)
+    {
+        lock (_faults)
+        {
+            _faults.Add(new Injected(matches, fault, times));
+        }
+    }
+
+    /// <summary>An EC2 (query protocol) error body.</summary>
+    public static string Ec2Error(string code, string message = "injected by the test") =>
+        $"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>test</RequestID></Response>";
+
+    /// <summary>A JSON-protocol error body (Security Hub, DynamoDB).</summary>
+    public static string JsonError(string code, string message = "injected by the test") => $"{{\"__type\":\"{code}\",\"message\":\"{message}\"}}";
     /// <summary>A query-protocol AWS error body (STS, IAM, SNS).</summary>
     public static string QueryError(string code, string message) =>
         $"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>test</RequestId></ErrorResponse>";
@@ -39,17 +54,24 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         using var buffer = new MemoryStream();
         await request.InputStream.CopyToAsync(buffer);
         var body = buffer.ToArray();
-        _calls.Enqueue(Observe(request, body));
-        var text = Encoding.UTF8.GetString(body);
-        if (_faults.FirstOrDefault(f => f.Matches(text)) is { Body: not null } fault)
+        var call = Observe(request, body);
+        _calls.Enqueue(call);
+        switch (TakeFault(call))
         {
-            var error = Encoding.UTF8.GetBytes(fault.Body);
-            context.Response.StatusCode = fault.Status;
-            context.Response.ContentType = "text/xml";
-            context.Response.ContentLength64 = error.Length;
-            await context.Response.OutputStream.WriteAsync(error);
-            context.Response.Close();
-            return;
+            case ProxyFault.AwsError error:
+                var bytes = Encoding.UTF8.GetBytes(error.Body);
+                context.Response.StatusCode = error.Status;
+                context.Response.ContentType = error.Body.StartsWith('{') ? "application/x-amz-json-1.1" : "text/xml";
+                context.Response.ContentLength64 = bytes.Length;
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+                return;
+            case ProxyFault.Drop:
+                context.Response.Abort();
+                return;
+            case ProxyFault.Delay delay:
+                await Task.Delay(delay.Duration);
+                break;
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(target, request.RawUrl)) { Content = new ByteArrayContent(body) };
@@ -81,6 +103,30 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         context.Response.Close();
     }
 
+    private ProxyFault? TakeFault(ObservedCall call)
+    {
+        lock (_faults)
+        {
+            var injected = _faults.Find(f => f.Remaining > 0 && f.Matches(call));
+            if (injected is null)
+            {
+                return null;
+            }
+
+            injected.Remaining--;
+            return injected.Fault;
+        }
+    }
+
+    private sealed class Injected(Func<ObservedCall, bool> matches, ProxyFault fault, int times)
+    {
+        public Func<ObservedCall, bool> Matches { get; } = matches;
+
+        public ProxyFault Fault { get; } = fault;
+
+        public int Remaining { get; set; } = times;
+    }
+
     private static ObservedCall Observe(HttpListenerRequest request, byte[] body)
     {
         var service = ServiceOf().Match(request.Headers["Authorization"] ?? string.Empty) is { Success: true } m ? m.Groups[1].Value : "?";
@@ -103,4 +149,17 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 
     [GeneratedRegex(@"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")]
     private static partial Regex ServiceOf();
+}
+
+/// <summary>What the proxy does to a request instead of (or before) forwarding it.</summary>
+public abstract record ProxyFault
+{
+    /// <summary>Answers with an AWS error.</summary>
+    public sealed record AwsError(int Status, string Body) : ProxyFault;
+
+    /// <summary>Closes the connection without an answer.</summary>
+    public sealed record Drop : ProxyFault;
+
+    /// <summary>Holds the request this long, then forwards it (a timeout when longer than the client waits).</summary>
+    public sealed record Delay(TimeSpan Duration) : ProxyFault;
 }

@@ -32,6 +32,6 @@ public sealed class SignedClientFactory(AwsEnvironment environment, HttpMessageH
             key.Service,
             key.Region,
             Credentials,
-            retry,
+            retry ?? new AwsRetryPolicy { AttemptTimeout = environment.AttemptTimeout },
             time));
 }
