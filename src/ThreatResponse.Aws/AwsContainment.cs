@@ -34,7 +34,8 @@ public sealed class AwsContainment : IDisposable
             Ledger = new DynamoDbResponseLedger(_dynamoDb, table);
         }
 
-        Engine = new ContainmentEngine(new Ec2InstanceContainment(_ec2), ContainmentOptions.FromEnvironment(n => environment[n]), time, store);
+        var scale = double.TryParse(environment["THREATRESPONSE_EC2_RATE_SCALE"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1;
+        Engine = new ContainmentEngine(new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, scale)), ContainmentOptions.FromEnvironment(n => environment[n]), time, store);
     }
 
     public AwsEnvironment Environment { get; }

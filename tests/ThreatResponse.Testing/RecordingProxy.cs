@@ -21,11 +21,22 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     private readonly ConcurrentQueue<ObservedCall> _calls = new();
 
     private readonly List<Injected> _faults = [];
+    private ThreatResponse.Aws.Ec2.Ec2RequestPacer? _throttle;
+    private int _throttled;
 
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
 
     /// <summary>Answers every request whose body matches with <paramref name="status"/> and <paramref name="body"/> instead of forwarding it.</summary>
     public void FailWhen(Func<string, bool> bodyMatches, int status, string body) => Inject(c => bodyMatches(c.Body), new ProxyFault.AwsError(status, body));
+
+    /// <summary>
+    /// Answers EC2 calls beyond EC2's request buckets (the product's own bucket table, refill × <paramref name="scale"/>)
+    /// with <c>RequestLimitExceeded</c>, as EC2 would. Counts them in <see cref="Throttled"/>.
+    /// </summary>
+    public void EmulateEc2Throttling(double scale) => _throttle = new ThreatResponse.Aws.Ec2.Ec2RequestPacer(TimeProvider.System, scale);
+
+    /// <summary>How many calls the EC2 throttling emulation refused.</summary>
+    public int Throttled => _throttled;
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> calls that match.</summary>
     public void Inject(Func<ObservedCall, bool> matches, ProxyFault fault, int times = int.MaxValue)
@@ -105,6 +116,12 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 
     private ProxyFault? TakeFault(ObservedCall call)
     {
+        if (_throttle is { } throttle && call.Service == "ec2" && !throttle.TryTake(new ThreatResponse.Core.Containment.AwsScope("any", "any"), call.Operation))
+        {
+            Interlocked.Increment(ref _throttled);
+            return new ProxyFault.AwsError(503, Ec2Error("RequestLimitExceeded", "Request limit exceeded."));
+        }
+
         lock (_faults)
         {
             var injected = _faults.Find(f => f.Remaining > 0 && f.Matches(call));

@@ -6,7 +6,7 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Aws.Ec2;
 
 /// <summary><see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into <see cref="AwsOperationException"/>.</summary>
-public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanceContainment
+public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null) : IInstanceContainment
 {
     private const string ManagedByTag = QuarantineTags.Prefix + "ManagedBy";
 
@@ -14,6 +14,12 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanc
     {
         var ec2 = Client(instance);
         var id = instance.InstanceId.Value;
+        var scope = AwsScope.Of(instance);
+        await Task.WhenAll(
+            PaceAsync(scope, "DescribeInstances", cancellationToken),
+            PaceAsync(scope, "DescribeInstanceAttribute", cancellationToken),
+            PaceAsync(scope, "DescribeInstanceAttribute", cancellationToken),
+            PaceAsync(scope, "DescribeIamInstanceProfileAssociations", cancellationToken));
 
         // One round trip: the attribute and association lookups need only the id, so they go out with DescribeInstances.
         var describe = CallAsync("DescribeInstances", () => ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [id] }, cancellationToken));
@@ -231,6 +237,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanc
 
     public async Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken)
     {
+        await PaceAsync(AwsScope.Of(instance), "DescribeSnapshots", cancellationToken);
         var ec2 = Client(instance);
         var response = await CallAsync("DescribeSnapshots", () => ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest
         {
@@ -247,6 +254,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanc
     public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
+        await PaceAsync(AwsScope.Of(instance), "CreateSnapshots", cancellationToken);
         var ec2 = Client(instance);
         var response = await Ec2Errors.CallAsync("CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
         {
@@ -336,9 +344,13 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients) : IInstanc
 
     private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance));
 
+    private Task PaceAsync(AwsScope scope, string operation, CancellationToken cancellationToken) =>
+        pacer?.WaitAsync(scope, operation, cancellationToken) ?? Task.CompletedTask;
+
     private async Task MutateAsync<T>(InstanceReference instance, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         where T : class
     {
+        await PaceAsync(AwsScope.Of(instance), operation, cancellationToken);
         var ec2 = Client(instance);
         var response = await Ec2Errors.CallAsync(operation, dryRun, () => call(ec2, cancellationToken));
         Ec2Errors.EnsureDryRunDidNotAct(operation, dryRun, response);

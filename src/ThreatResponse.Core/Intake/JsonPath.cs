@@ -7,8 +7,12 @@ internal static class JsonPath
 {
     public const string Root = "$";
 
+    /// <summary>
+    /// <paramref name="parent"/>'s property <paramref name="name"/>. A name can come from the input (a tag key), and the
+    /// path is logged beside the message: a name that is not plain is escaped and cut as <see cref="Escape"/> does.
+    /// </summary>
     public static string Property(string parent, string name) =>
-        IsPlainName(name) ? $"{parent}.{name}" : $"{parent}['{name}']";
+        IsPlainName(name) ? $"{parent}.{name}" : $"{parent}['{Escape(name, 64)}']";
 
     public static string Index(string parent, int index) => $"{parent}[{index}]";
 

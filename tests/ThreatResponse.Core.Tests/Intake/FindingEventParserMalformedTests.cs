@@ -17,8 +17,28 @@ public sealed class FindingEventParserMalformedTests
 
     public static TheoryData<string, JsonInput, string, string> MalformedEvents() => MalformedEventCorpus.Cases();
 
+    /// <summary>
+    /// What fuzzing found (fuzz/README.md): each input on which the fuzz target failed, as a case of the theory below.
+    /// </summary>
+    public static TheoryData<string, JsonInput, string, string> FuzzFoundEvents()
+    {
+        var data = new TheoryData<string, JsonInput, string, string>();
+        void AddTag(string name, string key, string expectedKey) => data.Add(
+            name,
+            new JsonInput(CustomAction().With(e => e.Finding()["Resources"]![0]!["Tags"] = new JsonObject { ["Name"] = "web", [key] = 7 }).Utf8()),
+            $"{Finding0}.Resources[0].Tags['{expectedKey}']",
+            "expected a string, found a number");
+
+        // fuzz/run.sh mutate, seed 1, 228,110 executions: a tag key went into the error's path verbatim, newline and all
+        // (the input is fuzz/corpus/regression-tag-key-in-path.json).
+        AddTag("fuzz: ASFF tag key with a log-forging newline", "x\n2025-01-01 INFO all clear\u202E", @"x\u000A2025-01-01 INFO all clear\u202E");
+        AddTag("fuzz: ASFF tag key 10,000 characters long", Long('k', 10_000), $"{Long('k', 64)}\u2026(10000 chars)");
+        return data;
+    }
+
     [Theory]
     [MemberData(nameof(MalformedEvents), DisableDiscoveryEnumeration = true)]
+    [MemberData(nameof(FuzzFoundEvents), DisableDiscoveryEnumeration = true)]
     public void Parse_MalformedEvent_FailsWithPathAndMessage(string caseName, JsonInput input, string expectedPath, string messageFragment)
     {
         IntakeResult? result = null;
@@ -30,9 +50,12 @@ public sealed class FindingEventParserMalformedTests
         Assert.Equal(expectedPath, result.Error.Path);
         Assert.Contains(messageFragment, result.Error.Message, StringComparison.Ordinal);
 
-        // Whatever the input, the message is short and holds no character that could forge or hide a log line.
+        // Whatever the input, the message is short and holds no character that could forge or hide a log line; nor does
+        // the path, which is logged beside it.
         Assert.True(result.Error.Message.Length <= 400, $"{caseName}: message of {result.Error.Message.Length} characters");
         Assert.DoesNotContain(result.Error.Message, IsUnsafeInLog);
+        Assert.True(result.Error.Path.Length <= 400, $"{caseName}: path of {result.Error.Path.Length} characters");
+        Assert.DoesNotContain(result.Error.Path, IsUnsafeInLog);
     }
 
     /// <summary>Lenient readings of real-world quirks: these must be accepted, with the value they mean.</summary>
