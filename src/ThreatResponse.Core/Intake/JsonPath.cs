@@ -9,7 +9,8 @@ internal static class JsonPath
 
     /// <summary>
     /// <paramref name="parent"/>'s property <paramref name="name"/>. A name can come from the input (a tag key), and the
-    /// path is logged beside the message: a name that is not plain is escaped and cut as <see cref="Escape"/> does.
+    /// path is logged beside the message: a name that is not plain (or longer than 64 characters) is escaped and cut as
+    /// <see cref="Escape"/> does.
     /// </summary>
     public static string Property(string parent, string name) =>
         IsPlainName(name) ? $"{parent}.{name}" : $"{parent}['{Escape(name, 64)}']";
@@ -55,7 +56,7 @@ internal static class JsonPath
 
     private static bool IsPlainName(string name)
     {
-        if (name.Length == 0 || char.IsAsciiDigit(name[0]))
+        if (name.Length is 0 or > 64 || char.IsAsciiDigit(name[0]))
         {
             return false;
         }

@@ -42,7 +42,12 @@ public sealed record RuleMatch(
     /// so a glob with many <c>*</c> against a long tag value (tags are set by whoever can tag the instance) takes linear time
     /// instead of timing out.
     /// </summary>
-    internal static Regex Glob(string pattern) =>
+    internal static Regex Glob(string pattern) => Globs.GetOrAdd(pattern, Compile);
+
+    /// <summary>Each pattern is compiled once per process: a playbook is matched against every finding.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Globs = new(StringComparer.Ordinal);
+
+    private static Regex Compile(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
             RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, TimeSpan.FromMilliseconds(100));
 }
