@@ -47,7 +47,8 @@ public static class FindingEventParser
         catch (JsonException e)
         {
             // The reader's message quotes the offending input verbatim (an invalid literal can be the whole event): escaped and cut.
-            return Fail(e.Path ?? JsonPath.Root, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {JsonPath.Escape(FirstSentence(e.Message), 160)}");
+            var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : string.Empty;
+            return Fail(e.Path ?? JsonPath.Root, $"not valid JSON{where}: {JsonPath.Escape(FirstSentence(e.Message), 160)}");
         }
         catch (InvalidOperationException)
         {
