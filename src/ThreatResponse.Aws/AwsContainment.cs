@@ -1,6 +1,8 @@
 using Amazon.DynamoDBv2;
 using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Aws.Fleet;
+using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Responses;
@@ -16,9 +18,11 @@ public sealed class AwsContainment : IDisposable
 {
     private readonly Ec2ClientProvider _ec2;
     private readonly AmazonDynamoDBClient? _dynamoDb;
+    private readonly SignedClientFactory _signed;
 
     /// <param name="credentials">The caller's own credentials; null: AWSSDK.Core's default chain.</param>
-    public AwsContainment(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null)
+    /// <param name="handler">Carries the Auto Scaling and ELBv2 requests; null: a pooled <see cref="SocketsHttpHandler"/>.</param>
+    public AwsContainment(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         Environment = environment;
@@ -35,7 +39,13 @@ public sealed class AwsContainment : IDisposable
         }
 
         var scale = double.TryParse(environment["THREATRESPONSE_EC2_RATE_SCALE"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1;
-        Engine = new ContainmentEngine(new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, scale)), ContainmentOptions.FromEnvironment(n => environment[n]), time, store);
+        _signed = new SignedClientFactory(environment, handler, time: time);
+        Engine = new ContainmentEngine(
+            new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, scale)),
+            ContainmentOptions.FromEnvironment(n => environment[n]),
+            time,
+            store,
+            new AwsFleetMembership(_signed, Accounts));
     }
 
     public AwsEnvironment Environment { get; }
@@ -58,6 +68,7 @@ public sealed class AwsContainment : IDisposable
     {
         _ec2.Dispose();
         _dynamoDb?.Dispose();
+        _signed.Dispose();
         Accounts.Dispose();
     }
 }

@@ -41,6 +41,16 @@ public sealed class BotocoreModel
         return (http.GetProperty("method").GetString()!, http.GetProperty("requestUri").GetString()!);
     }
 
+    /// <summary>The top-level members of the operation's input shape, and which of them are required.</summary>
+    public (IReadOnlyList<string> Members, IReadOnlyList<string> Required) InputOf(string operation)
+    {
+        var input = _operations.GetProperty(operation).GetProperty("input").GetProperty("shape").GetString()!;
+        var shape = _shapes.GetProperty(input);
+        var members = shape.GetProperty("members").EnumerateObject().Select(p => p.Name).ToList();
+        var required = shape.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
+        return (members, required);
+    }
+
     /// <summary>Every way <paramref name="body"/> breaks the operation's input shape; empty when it conforms.</summary>
     public List<string> Validate(string operation, JsonElement body)
     {

@@ -14,7 +14,7 @@ public sealed class SignedClientFactory(AwsEnvironment environment, HttpMessageH
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    private readonly ConcurrentDictionary<(string Service, string Region), AwsSignedHttpClient> _clients = new();
+    private readonly ConcurrentDictionary<(string Service, string Region, string? Account), AwsSignedHttpClient> _clients = new();
 
     /// <summary>Credentials for every client; null: AWSSDK.Core's default chain.</summary>
     public Func<CancellationToken, Task<AWSCredentials>>? Credentials { get; init; }
@@ -23,15 +23,23 @@ public sealed class SignedClientFactory(AwsEnvironment environment, HttpMessageH
 
     public AwsSignedHttpClient SecurityHub(string region) => For("securityhub", "SECURITYHUB", region);
 
+    /// <summary>Auto Scaling in a member account: <paramref name="credentials"/> are that account's, not <see cref="Credentials"/>.</summary>
+    public AwsSignedHttpClient AutoScaling(string account, string region, Func<CancellationToken, Task<AWSCredentials>> credentials) =>
+        For("autoscaling", "AUTO_SCALING", region, account, credentials);
+
+    /// <summary>ELBv2 in a member account, like <see cref="AutoScaling"/>.</summary>
+    public AwsSignedHttpClient ElasticLoadBalancing(string account, string region, Func<CancellationToken, Task<AWSCredentials>> credentials) =>
+        For("elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", region, account, credentials);
+
     public void Dispose() => _http.Dispose();
 
-    private AwsSignedHttpClient For(string service, string environmentId, string region) =>
-        _clients.GetOrAdd((service, region), key => new AwsSignedHttpClient(
+    private AwsSignedHttpClient For(string service, string environmentId, string region, string? account = null, Func<CancellationToken, Task<AWSCredentials>>? credentials = null) =>
+        _clients.GetOrAdd((service, region, account), key => new AwsSignedHttpClient(
             _http,
             AwsServiceEndpoint.Resolve(environment, key.Service, environmentId, key.Region),
             key.Service,
             key.Region,
-            Credentials,
+            credentials ?? Credentials,
             retry ?? new AwsRetryPolicy { AttemptTimeout = environment.AttemptTimeout },
             time));
 }

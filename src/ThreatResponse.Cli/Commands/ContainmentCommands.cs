@@ -43,13 +43,18 @@ internal static class ContainmentCommands
         var instances = InstanceOption();
         var (account, region) = ScopeOptions();
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every EC2 call with DryRun; change nothing." };
-        var command = new Command("release", "Undo an isolation: restore the groups, metadata, profile and attributes saved before it.") { instances, account, region, dryRun };
-        command.SetAction((parse, ct) => RunAsync(cli, parse.GetValue(instances)!, parse.GetValue(account), parse.GetValue(region), [ContainmentAction.Release], null, parse.GetValue(dryRun), ct));
+        var restoreMembership = new Option<bool>("--restore-membership")
+        {
+            Description = "Also put the instance back in service: exit Standby in its Auto Scaling group and register it again in its target groups.",
+        };
+        var command = new Command("release", "Undo an isolation: restore the groups, metadata, profile and attributes saved before it.") { instances, account, region, dryRun, restoreMembership };
+        command.SetAction((parse, ct) => RunAsync(
+            cli, parse.GetValue(instances)!, parse.GetValue(account), parse.GetValue(region), [ContainmentAction.Release], null, parse.GetValue(dryRun), ct, parse.GetValue(restoreMembership)));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliContext cli, string[] instanceTexts, string? account, string? region, IReadOnlyList<ContainmentAction> actions, string? findingId, bool dryRun, CancellationToken cancellationToken)
+        CliContext cli, string[] instanceTexts, string? account, string? region, IReadOnlyList<ContainmentAction> actions, string? findingId, bool dryRun, CancellationToken cancellationToken, bool restoreMembership = false)
     {
         var ids = new List<InstanceId>();
         foreach (var text in instanceTexts)
@@ -84,7 +89,7 @@ internal static class ContainmentCommands
             return ExitCodes.OperationFailed;
         }
 
-        var request = new ContainmentRequest(findingId, [.. ids.Select(id => new InstanceReference(id, account, region))], actions, dryRun);
+        var request = new ContainmentRequest(findingId, [.. ids.Select(id => new InstanceReference(id, account, region))], actions, dryRun) { RestoreMembership = restoreMembership };
         var report = await aws.Engine.RunAsync(request, cancellationToken);
         await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ResponseReport));
         foreach (var instance in report.Instances)

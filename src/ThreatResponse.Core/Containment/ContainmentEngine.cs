@@ -11,7 +11,8 @@ public sealed class ContainmentEngine(
     IInstanceContainment ec2,
     ContainmentOptions options,
     TimeProvider time,
-    IIsolationStateStore? stateStore = null)
+    IIsolationStateStore? stateStore = null,
+    IFleetMembership? fleet = null)
 {
     public async Task<ResponseReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
@@ -59,9 +60,13 @@ public sealed class ContainmentEngine(
             return Skipped(instance, null, log, $"account {instance.Account} is not in ALLOWED_ACCOUNTS; nothing was called");
         }
 
+        Task<FleetView>? fleetView = null;
         if (request.Actions.Contains(ContainmentAction.Isolate))
         {
             groups.Prefetch(AwsScope.Of(instance));
+
+            // Alongside the lookup, so taking the instance out of service does not lengthen isolation's critical path.
+            fleetView = fleet is null ? null : FleetView.DescribeAsync(fleet, instance, cancellationToken);
         }
 
         InstanceSnapshot? snapshot = null;
@@ -91,18 +96,19 @@ public sealed class ContainmentEngine(
             return Skipped(instance, snapshot.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
         }
 
-        var context = new InstanceContext(instance, snapshot, findingKey, request.DryRun, log, now);
-        await RunActionsAsync(context, request.Actions, groups, cancellationToken);
+        var context = new InstanceContext(instance, snapshot, findingKey, request.DryRun, log, now) { RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership };
+        await RunActionsAsync(context, request.Actions, groups, fleetView, cancellationToken);
         return Result(instance, snapshot.Name, log, null);
     }
 
     /// <summary>Isolation and snapshot start together (the snapshot's point in time is its request); stop and release follow in request order.</summary>
-    private async Task RunActionsAsync(InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, CancellationToken cancellationToken)
+    private async Task RunActionsAsync(
+        InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new InstanceIsolation(ec2, stateStore, groups).RunAsync(context, cancellationToken));
+            first.Add(new InstanceIsolation(ec2, stateStore, groups, fleetView).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))
@@ -120,7 +126,7 @@ public sealed class ContainmentEngine(
             }
             else if (action == ContainmentAction.Release)
             {
-                await new InstanceRelease(ec2, stateStore).RunAsync(context, cancellationToken);
+                await new InstanceRelease(ec2, stateStore, fleet).RunAsync(context, cancellationToken);
             }
         }
     }

@@ -15,7 +15,13 @@ public sealed record ContainmentOptions
     /// </summary>
     public int MaxConcurrentInstances { get; init; } = 8;
 
-    /// <summary>Reads <c>EXEMPT_TAG_KEY</c> and <c>ALLOWED_ACCOUNTS</c> from <paramref name="environment"/>.</summary>
+    /// <summary>
+    /// Every release also puts the instance back in its Auto Scaling group and target groups, as if the request asked
+    /// for it. <c>RELEASE_RESTORES_MEMBERSHIP=true</c>; default off: the Release custom action leaves it out of service.
+    /// </summary>
+    public bool ReleaseRestoresMembership { get; init; }
+
+    /// <summary>Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c> and <c>RELEASE_RESTORES_MEMBERSHIP</c> from <paramref name="environment"/>.</summary>
     public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -27,6 +33,10 @@ public sealed record ContainmentOptions
 
         var allowed = (environment("ALLOWED_ACCOUNTS") ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return options with { AllowedAccounts = allowed.ToHashSet(StringComparer.Ordinal) };
+        return options with
+        {
+            AllowedAccounts = allowed.ToHashSet(StringComparer.Ordinal),
+            ReleaseRestoresMembership = string.Equals(environment("RELEASE_RESTORES_MEMBERSHIP")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
+        };
     }
 }

@@ -17,4 +17,7 @@ public sealed record ContainmentRequest(
     /// selection); instances not listed use <see cref="FindingId"/>.
     /// </summary>
     public IReadOnlyDictionary<InstanceReference, string>? FindingIdByInstance { get; init; }
+
+    /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
+    public bool RestoreMembership { get; init; }
 }

@@ -21,6 +21,10 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceSnapsh
 
     public string NowText => Now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
+    public bool RestoreMembership { get; init; }
+
     /// <summary>Set once termination protection is known to be on, so a later stop does not set it again.</summary>
+
     public bool TerminationProtectionOn { get; set; } = snapshot.TerminationProtection;
 }

@@ -3,9 +3,11 @@ namespace ThreatResponse.Core.Containment;
 /// <summary>
 /// Isolates one instance. The critical path is the isolation group on every ENI: lookup (1 round trip), then per ENI
 /// the conversion group with minimal connection tracking (2), then the isolation group (3) — plus two when the VPC's
-/// groups must first be created and given their rules. Everything else runs alongside step 2 or after step 3.
+/// groups must first be created and given their rules. Everything else runs alongside step 2 or after step 3; taking the
+/// instance out of its Auto Scaling group and target groups (described alongside step 1) completes before step 3, so
+/// the failing health checks of an isolated instance never get it terminated.
 /// </summary>
-internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups)
+internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, Task<FleetView>? fleetView = null)
 {
     private const ContainmentAction Isolate = ContainmentAction.Isolate;
 
@@ -36,12 +38,14 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         var vpcGroups = snapshot.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
             .ToDictionary(vpc => vpc, vpc => groups.GetAsync(AwsScope.Of(context.Instance), vpc), StringComparer.Ordinal);
 
+        var fleet = RemoveFromFleetAsync(context, cancellationToken);
         var work = new List<Task>
         {
-            SaveStateAsync(context, state, resuming, cancellationToken),
+            DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
+            SaveStateAsync(context, state, fleet, resuming, cancellationToken),
             ProtectAsync(context, cancellationToken),
         };
-        work.AddRange(snapshot.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(context, eni, vpcGroups[eni.VpcId], cancellationToken)));
+        work.AddRange(snapshot.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(context, eni, vpcGroups[eni.VpcId], fleet, cancellationToken)));
         work.Add(CutCredentialsAsync(context, cancellationToken));
         await Task.WhenAll(work);
 
@@ -66,14 +70,24 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         });
     }
 
-    private Task SaveStateAsync(InstanceContext context, PreIsolationState state, bool resuming, CancellationToken cancellationToken)
+    /// <summary>Waits for the fleet removal (not on the critical path), since release needs to know what it did.</summary>
+    private async Task SaveStateAsync(InstanceContext context, PreIsolationState state, Task<FleetRemoval> fleet, bool resuming, CancellationToken cancellationToken)
     {
         var log = context.Log;
         if (resuming)
         {
             log.Skip(Isolate, "save-state", null, "kept the state saved by the interrupted isolation");
-            return Task.CompletedTask;
+            return;
         }
+
+        var removal = await fleet;
+        state = state with { AutoScalingGroup = removal.Group, TargetGroups = removal.TargetGroups };
+        await SaveStateAsync(context, state, cancellationToken);
+    }
+
+    private Task SaveStateAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
 
         var summary = Describe(state);
         var failureNote = $"Isolating anyway; state was: {summary}";
@@ -144,7 +158,8 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
     /// Timeouts to the minimum and the all-open conversion group together, then the empty isolation group. The
     /// conversion group turns tracked flows into untracked ones, which the isolation group then cuts at once.
     /// </summary>
-    private async Task IsolateInterfaceAsync(InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, CancellationToken cancellationToken)
+    private async Task IsolateInterfaceAsync(
+        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, Task fleet, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
@@ -177,7 +192,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, conversionGroups, context.DryRun, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', conversionGroups)}";
         });
-        await Task.WhenAll(tracking, conversion);
+        await Task.WhenAll(tracking, conversion, fleet);
 
         var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
         {
@@ -193,6 +208,149 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
                 await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, eni.GroupIds, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', eni.GroupIds)} after the isolation group failed";
             });
+        }
+    }
+
+    /// <summary>
+    /// Standby (or detached), protected from scale-in, and deregistered from its target groups, all at once. A failure
+    /// is a failed step; isolation goes ahead regardless.
+    /// </summary>
+    private async Task<FleetRemoval> RemoveFromFleetAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (fleetView is null)
+        {
+            return FleetRemoval.None;
+        }
+
+        var view = await fleetView;
+        var group = TakeOutOfGroupAsync(context, view, cancellationToken);
+        var targets = DeregisterAsync(context, view, cancellationToken);
+        return new FleetRemoval(await group, await targets);
+    }
+
+    private static async Task<AutoScalingGroupState?> TakeOutOfGroupAsync(InstanceContext context, FleetView view, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (view.GroupError is { } error)
+        {
+            log.Fail(Isolate, "auto-scaling", null, $"{error.Message}. Isolating anyway; the group may terminate the instance once it fails its health checks", error.ErrorCode);
+            return null;
+        }
+
+        if (view.Group is not { } group)
+        {
+            log.Skip(Isolate, "auto-scaling", null, "not in an Auto Scaling group");
+            return null;
+        }
+
+        if (group.LifecycleState != "InService")
+        {
+            log.Skip(Isolate, "auto-scaling", group.GroupName, $"{group.LifecycleState}, not InService; left as it is");
+            return null;
+        }
+
+        if (context.DryRun)
+        {
+            log.Record(new StepResult(Isolate, "auto-scaling", group.GroupName, StepOutcome.DryRun,
+                "would put it in Standby (or detach it) without decrementing desired capacity, and protect it from scale-in; Auto Scaling has no DryRun, so it was not checked", null, 0));
+            return null;
+        }
+
+        // Protection alongside Standby: one round trip, not two, before the isolation group.
+        var protection = group.ProtectedFromScaleIn
+            ? Task.FromResult<AwsOperationException?>(null)
+            : Attempt(() => view.Fleet.SetScaleInProtectionAsync(context.Instance, group.GroupName, true, cancellationToken));
+        var removal = AutoScalingRemoval.Standby;
+        var removed = await log.RunAsync(Isolate, "auto-scaling", group.GroupName, dryRun: false, async () =>
+        {
+            removal = await view.Fleet.TakeOutOfServiceAsync(context.Instance, group.GroupName, cancellationToken);
+            return removal == AutoScalingRemoval.Standby
+                ? "standby: desired capacity kept, so the group launches a replacement and never terminates this one"
+                : "detached (Standby was refused): desired capacity kept, so the group launches a replacement";
+        }, "Isolating anyway; the group may terminate the instance once it fails its health checks");
+
+        var protectionError = await protection;
+        if (group.ProtectedFromScaleIn)
+        {
+            log.Skip(Isolate, "scale-in-protection", group.GroupName, "already on");
+        }
+        else if (removed && removal == AutoScalingRemoval.Detached)
+        {
+            log.Skip(Isolate, "scale-in-protection", group.GroupName, "detached: no longer in the group");
+        }
+        else if (protectionError is null)
+        {
+            log.Record(new StepResult(Isolate, "scale-in-protection", group.GroupName, StepOutcome.Succeeded, "on", null, 0));
+        }
+        else
+        {
+            log.Fail(Isolate, "scale-in-protection", group.GroupName, protectionError.Message, protectionError.ErrorCode);
+        }
+
+        return removed ? new AutoScalingGroupState(group.GroupName, removal, group.ProtectedFromScaleIn) : null;
+    }
+
+    private static async Task<IReadOnlyList<TargetGroupMembership>?> DeregisterAsync(InstanceContext context, FleetView view, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (view.TargetGroupsError is { } error)
+        {
+            log.Fail(Isolate, "load-balancers", null, $"{error.Message}. Isolating anyway", error.ErrorCode);
+            return null;
+        }
+
+        if (view.TargetGroups.Count == 0)
+        {
+            log.Skip(Isolate, "load-balancers", null, "not registered in any ELBv2 target group");
+            return null;
+        }
+
+        var arns = string.Join(',', view.TargetGroups.Select(t => t.TargetGroupArn));
+        if (context.DryRun)
+        {
+            log.Record(new StepResult(Isolate, "load-balancers", arns, StepOutcome.DryRun,
+                "would deregister it; ELBv2 has no DryRun, so it was not checked", null, 0));
+            return null;
+        }
+
+        var deregistered = await log.RunAsync(Isolate, "load-balancers", arns, dryRun: false, async () =>
+        {
+            await view.Fleet.DeregisterAsync(context.Instance, view.TargetGroups, cancellationToken);
+            return $"deregistered from {view.TargetGroups.Count} target group(s): {string.Join(", ", view.TargetGroups.Select(t => $"port {t.Port}"))}";
+        }, "Isolating anyway");
+        return deregistered ? view.TargetGroups : null;
+    }
+
+    /// <summary>
+    /// Deregistration ran alongside Standby, and Auto Scaling may register its instances again while it changes the
+    /// group (moto does, for the replacement it launches). Once more, after Standby; off the critical path.
+    /// </summary>
+    private async Task DeregisterAgainAfterStandbyAsync(InstanceContext context, Task<FleetRemoval> fleet, CancellationToken cancellationToken)
+    {
+        var removal = await fleet;
+        if (fleetView is null || removal is not { Group.Removal: AutoScalingRemoval.Standby, TargetGroups: { Count: > 0 } targets })
+        {
+            return;
+        }
+
+        var view = await fleetView;
+        await context.Log.RunAsync(Isolate, "load-balancers-after-standby", string.Join(',', targets.Select(t => t.TargetGroupArn)), dryRun: false, async () =>
+        {
+            await view.Fleet.DeregisterAsync(context.Instance, targets, cancellationToken);
+            return "deregistered again, in case entering Standby registered it back";
+        });
+    }
+
+    private static async Task<AwsOperationException?> Attempt(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return null;
+        }
+        catch (AwsOperationException e)
+        {
+            return e;
         }
     }
 
@@ -243,6 +401,8 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
     {
         var groups = string.Join("; ", state.GroupsByNetworkInterface.Select(p => $"{p.Key}: {string.Join(',', p.Value)}"));
         var m = state.MetadataOptions;
-        return $"{groups}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}";
+        return $"{groups}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}"
+            + (state.AutoScalingGroup is { } g ? $"; Auto Scaling group {g.Name} ({(g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached")}, scale-in protection was {(g.WasProtected ? "on" : "off")})" : "")
+            + (state.TargetGroups is { Count: > 0 } t ? $"; target groups {string.Join(',', t.Select(x => $"{x.TargetGroupArn}:{x.Port}"))}" : "");
     }
 }

@@ -22,7 +22,11 @@ public static class IsolationStateJson
             state.ProfileArn,
             [m.HttpEndpoint, m.HttpTokens, m.HttpPutResponseHopLimit.ToString(CultureInfo.InvariantCulture), m.InstanceMetadataTags, m.HttpProtocolIpv6],
             state.TerminationProtection,
-            state.ShutdownBehavior);
+            state.ShutdownBehavior)
+        {
+            A = state.AutoScalingGroup is { } g ? new AutoScalingDocument(g.Name, g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached", g.WasProtected) : null,
+            L = state.TargetGroups is { Count: > 0 } t ? [.. t.Select(x => new TargetGroupDocument(x.TargetGroupArn, x.Port))] : null,
+        };
         return JsonSerializer.Serialize(document, StateJsonContext.Default.StateDocument);
     }
 
@@ -52,7 +56,13 @@ public static class IsolationStateJson
             document.Tp,
             document.S,
             document.F,
-            document.T);
+            document.T)
+        {
+            AutoScalingGroup = document.A is { N: not null, R: "standby" or "detached" } a
+                ? new AutoScalingGroupState(a.N, a.R == "standby" ? AutoScalingRemoval.Standby : AutoScalingRemoval.Detached, a.P)
+                : null,
+            TargetGroups = document.L?.Where(l => l.A is not null).Select(l => new TargetGroupMembership(l.A, l.P)).ToList(),
+        };
     }
 
     internal sealed record StateDocument(
@@ -63,7 +73,18 @@ public static class IsolationStateJson
         string? P,
         string[] M,
         bool Tp,
-        string S);
+        string S)
+    {
+        /// <summary>Auto Scaling group taken out of; optional, so states saved before it load.</summary>
+        public AutoScalingDocument? A { get; init; }
+
+        /// <summary>Target groups deregistered from; optional like <see cref="A"/>.</summary>
+        public TargetGroupDocument[]? L { get; init; }
+    }
+
+    internal sealed record AutoScalingDocument(string N, string R, bool P);
+
+    internal sealed record TargetGroupDocument(string A, int P);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

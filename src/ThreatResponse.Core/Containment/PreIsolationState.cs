@@ -13,6 +13,12 @@ public sealed record PreIsolationState(
     string FindingId,
     DateTimeOffset SavedAt)
 {
+    /// <summary>The Auto Scaling group isolation took the instance out of; null when none.</summary>
+    public AutoScalingGroupState? AutoScalingGroup { get; init; }
+
+    /// <summary>The target groups isolation deregistered the instance from; null when none.</summary>
+    public IReadOnlyList<TargetGroupMembership>? TargetGroups { get; init; }
+
     public static PreIsolationState Capture(InstanceSnapshot instance, string findingId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(instance);

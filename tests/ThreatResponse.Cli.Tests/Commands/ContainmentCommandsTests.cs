@@ -39,6 +39,23 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
+    public async Task Release_RestoreMembership_PutsInstanceBackInServiceInItsGroup()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var fleet = await FleetScene.CreateAsync(Moto, ec2);
+        var (exit, _, stderr) = await RunAsync("contain", "--instance", fleet.InstanceId, "--actions", "isolate");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("Standby", (await fleet.MembershipAsync(Moto))?.LifecycleState);
+
+        var (releaseExit, releaseOut, releaseErr) = await RunAsync("release", "--instance", fleet.InstanceId, "--restore-membership");
+
+        Assert.True(releaseExit == 0, releaseErr);
+        Assert.Contains("restore-auto-scaling", releaseOut, StringComparison.Ordinal);
+        Assert.Equal("InService", (await fleet.MembershipAsync(Moto))?.LifecycleState);
+        Assert.Contains((fleet.InstanceId, 80), await fleet.RegisteredTargetsAsync(Moto));
+    }
+
+    [Fact]
     public async Task Release_NeverIsolated_ExitsOneAndSaysWhy()
     {
         using var ec2 = Moto.CreateEc2Client();

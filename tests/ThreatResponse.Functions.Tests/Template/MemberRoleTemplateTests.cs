@@ -15,7 +15,7 @@ public sealed class MemberRoleTemplateTests
         var functionActions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction" })
         {
-            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a == "iam:PassRole"));
+            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a == "iam:PassRole"));
         }
 
         Assert.Equal(functionActions.Order(), memberActions.Order());

@@ -20,6 +20,13 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["sts:AssumeRole"] = "only when acting in a member account (MemberAccountContainmentTests)",
         ["sqs:SendMessage"] = "Lambda sends an event whose response failed to the on-failure queue with the function's role (added by SAM)",
         ["ec2:CreateTags"] = "CreateSnapshots' TagSpecifications need it; the snapshot function may use it only on snapshots it creates",
+        ["autoscaling:EnterStandby"] = "only for an instance in an Auto Scaling group (FleetMembershipTests)",
+        ["autoscaling:DetachInstances"] = "only when Standby is refused (FleetMembershipTests)",
+        ["autoscaling:SetInstanceProtection"] = "only for an instance in an Auto Scaling group (FleetMembershipTests)",
+        ["autoscaling:ExitStandby"] = "only when releasing an instance isolation put in Standby, with RELEASE_RESTORES_MEMBERSHIP=true (FleetMembershipTests)",
+        ["elasticloadbalancing:DescribeTargetHealth"] = "only when the Region has target groups (FleetMembershipTests)",
+        ["elasticloadbalancing:DeregisterTargets"] = "only for an instance registered in a target group (FleetMembershipTests)",
+        ["elasticloadbalancing:RegisterTargets"] = "only when releasing an instance isolation deregistered, with RELEASE_RESTORES_MEMBERSHIP=true (FleetMembershipTests)",
     };
 
     public static TheoryData<string> Functions() =>

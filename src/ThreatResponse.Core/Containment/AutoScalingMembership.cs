@@ -1,0 +1,5 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>The instance's place in its Auto Scaling group.</summary>
+/// <param name="LifecycleState">Auto Scaling's, e.g. <c>InService</c>, <c>Standby</c>.</param>
+public sealed record AutoScalingMembership(string GroupName, string LifecycleState, bool ProtectedFromScaleIn);

@@ -1,0 +1,8 @@
+namespace ThreatResponse.Core.Containment;
+
+/// <summary>How isolation took the instance out of its Auto Scaling group.</summary>
+public enum AutoScalingRemoval
+{
+    Standby,
+    Detached,
+}
