@@ -11,10 +11,12 @@ code 0 and outcome "succeeded", every ENI in one group with no rules, metadata e
   cold:  a fresh process per isolation, timed from start to exit (the Lambda cold-start proxy).
   warm:  one long-running process per variant, started after the cold runs; timed from the id written on its stdin to
          its answer.
-Scenarios: "groups exist" (one VPC for the whole run; its quarantine groups, ThreatResponse's and the script's own, are
-created in the discarded warm-up round), "groups created" (a new VPC per measurement, so each variant creates them), and
-"groups exist, +50 ms" (the same through a proxy holding each request 50 ms: a stand-in for EC2's latency, which moto
-on loopback does not have). Variants run in a rotated order each round so none gains from going first.
+Scenarios: "groups exist" (one VPC per round whose quarantine groups, ThreatResponse's and the script's own, are created
+by an untimed isolation before the round), "groups created" (a new VPC per measurement, so each variant creates them),
+and "groups exist, +50 ms" (the same through a proxy holding each request 50 ms: a stand-in for EC2's latency, which
+moto on loopback does not have). Variants run in a rotated order each round so none gains from going first. moto is
+reset before every round: it slows down as it fills (some of its lookups scan every resource), and without the reset
+the later rounds measure moto, not the clients.
 """
 import argparse
 import http.client
@@ -35,6 +37,8 @@ import zipfile
 from pathlib import Path
 
 import boto3
+
+import boto3_isolate
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 HERE = Path(__file__).resolve().parent
@@ -58,14 +62,17 @@ def start_moto():
     sys.exit("moto_server did not start")
 
 
-def start_delay_proxy(target_port):
-    """Forwards every request to moto after holding it LATENCY_S; returns its URL."""
+def start_delay_proxy(target_port, counter):
+    """Forwards every request to moto after holding it LATENCY_S, counting them in counter[0]; returns its URL."""
+    lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else a small write waits on the client's delayed ACK: +40 ms a request
 
         def do_POST(self):
+            with lock:
+                counter[0] += 1
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             time.sleep(LATENCY_S)
             upstream = http.client.HTTPConnection("127.0.0.1", target_port)
@@ -93,14 +100,15 @@ def start_delay_proxy(target_port):
 
 
 class Scene:
-    """VPCs and instances like DemoScene: the primary ENI in a web group, a second ENI in an admin group."""
+    """VPCs and instances like DemoScene: the primary ENI in a web group, a second ENI in an admin group. The subnet is
+    the whole VPC: the shared one holds hundreds of instances, two addresses each."""
 
     def __init__(self, ec2):
         self.ec2, self.count = ec2, 0
 
     def vpc(self):
         vpc = self.ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-        return vpc, self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+        return vpc, self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/16")["Subnet"]["SubnetId"]
 
     def instance(self, vpc, subnet):
         self.count += 1
@@ -198,7 +206,8 @@ def main():
     about = machine()
 
     moto, url = start_moto()
-    proxy = start_delay_proxy(int(url.rsplit(":", 1)[1]))
+    proxied = [0]  # requests through the proxy
+    proxy = start_delay_proxy(int(url.rsplit(":", 1)[1]), proxied)
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, HOME_ACCOUNT_ID=ACCOUNT)
     contain = lambda build: ["dotnet", str(args.publish / build / "threat-response.dll"), "contain", "--actions", "isolate", "--account", ACCOUNT, "--region", REGION, "--instance"]
     script = str(HERE / "boto3_isolate.py")
@@ -215,18 +224,30 @@ def main():
 
     ec2 = boto3.client("ec2", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
     scene = Scene(ec2)
-    shared = scene.vpc()
     scenarios = {"groups exist": (True, url), "groups created": (False, url), f"groups exist, +{LATENCY_S * 1000:.0f} ms": (True, proxy)}
     results = {}  # (mode, scenario, variant) -> [ms]
+    requests = {}  # variant -> EC2 requests for one isolation, groups exist (the last one counted)
+
+    def fresh_round():
+        """Resets moto; a VPC whose quarantine groups exist, made by isolating a throwaway instance with each tool, untimed."""
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).read()
+        shared = scene.vpc()
+        cold(contain("cli-r2r") + [scene.instance(*shared)], dict(env, AWS_ENDPOINT_URL=url), "creating ThreatResponse's groups")
+        boto3_isolate.isolate(ec2, scene.instance(*shared))
+        return shared
 
     def rounds(mode, names, measure):
         """One discarded warm-up round, then args.runs rounds; the variants' order rotates every round."""
         for round_ in range(args.runs + 1):
+            shared = fresh_round()
             for scenario, (existing_vpc, endpoint) in scenarios.items():
                 for name in names[round_ % len(names):] + names[:round_ % len(names)]:
                     instance = scene.instance(*(shared if existing_vpc else scene.vpc()))
                     time.sleep(SETTLE_S)
+                    before = proxied[0]
                     elapsed, cpu = measure(name, endpoint, instance)
+                    if endpoint == proxy:
+                        requests[name] = proxied[0] - before
                     scene.verify(instance, f"{name} ({mode}, {scenario})")
                     if round_ > 0:
                         results.setdefault((mode, scenario, name), []).append(elapsed)
@@ -260,6 +281,8 @@ def main():
     print("|---|" + "---:|" * len(scenarios))
     for name in variants:
         print(f"| {name} | " + " | ".join(cell(("cpu", s, name)) for s in scenarios) + " |")
+    print("\nEC2 requests per isolation when the groups exist (counted at the proxy): "
+          + ", ".join(f"{name}: {requests[name]}" for name in variants if name in requests) + ".")
     print("\n| Package (publish folder) | Files | Unzipped | Zipped (deflate) |")
     print("|---|---:|---:|---:|")
     for label, count, size, zipped in package_sizes(args.publish):
