@@ -11,33 +11,29 @@ namespace ThreatResponse.Functions.Tests;
 /// connections, by operation and count — to show what survives and what is reported.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
-public sealed class FaultTests(MotoServerFixture moto) : MotoTest(moto)
+public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 {
-    private FunctionWorld _world = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _world = await FunctionWorld.CreateAsync(Moto);
-        _world.Set("THREATRESPONSE_AWS_TIMEOUT_SECONDS", "1");
+        World.Set("THREATRESPONSE_AWS_TIMEOUT_SECONDS", "1");
     }
-
-    public override async Task DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
     public async Task GuardDutyResponder_TransientFaultsEverywhere_CompletesWithinRetryBudget()
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        var proxy = _world.AwsProxy;
+        var proxy = World.AwsProxy;
         proxy.Inject(c => c.Operation == "ModifyNetworkInterfaceAttribute", new ProxyFault.AwsError(503, RecordingProxy.Ec2Error("RequestLimitExceeded", "Request limit exceeded.")), times: 3);
         proxy.Inject(c => c.Operation == "CreateSnapshots", new ProxyFault.AwsError(500, RecordingProxy.Ec2Error("InternalError")), times: 1);
         proxy.Inject(c => c.Operation == "DescribeInstances", new ProxyFault.Drop(), times: 1);
         proxy.Inject(c => c.Operation == "DescribeInstanceAttribute", new ProxyFault.Delay(TimeSpan.FromSeconds(3)), times: 1);
         proxy.Inject(c => c.Operation == "Publish", new ProxyFault.AwsError(500, RecordingProxy.QueryError("InternalError", "injected")), times: 1);
         proxy.Inject(c => c.Service == "dynamodb", new ProxyFault.AwsError(400, RecordingProxy.JsonError("com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate exceeded")), times: 2);
-        _world.SecurityHub.FailNext(429, "TooManyRequestsException");
-        using var runtime = _world.Runtime();
+        World.SecurityHub.FailNext(429, "TooManyRequestsException");
+        using var runtime = World.Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
@@ -50,8 +46,8 @@ public sealed class FaultTests(MotoServerFixture moto) : MotoTest(moto)
 
         var snapshots = await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Filter("tag:ThreatResponse:InstanceId", [scene.InstanceId])] });
         Assert.Equal(2, snapshots.Snapshots.Count);
-        Assert.Single(await _world.NotificationsAsync());
-        Assert.Equal("NOTIFIED", _world.SecurityHub.Finding(output.RootElement.GetProperty("findings")[0].GetProperty("id").GetString()!)!.WorkflowStatus);
+        Assert.Single(await World.NotificationsAsync());
+        Assert.Equal("NOTIFIED", World.SecurityHub.Finding(output.RootElement.GetProperty("findings")[0].GetProperty("id").GetString()!)!.WorkflowStatus);
 
         // Every injected fault was met and retried past.
         Assert.True(proxy.Calls.Count(c => c.Operation == "ModifyNetworkInterfaceAttribute") >= 6 + 3);
@@ -65,7 +61,7 @@ public sealed class FaultTests(MotoServerFixture moto) : MotoTest(moto)
         using var ec2 = Moto.CreateEc2Client();
         var healthy = await Ec2Scene.CreateAsync(Moto, ec2, "web-1");
         var failing = await Ec2Scene.CreateAsync(Moto, ec2, "web-2", healthy.VpcId, healthy.SubnetId, healthy.ProfileArn);
-        _world.AwsProxy.Inject(
+        World.AwsProxy.Inject(
             c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && c.Body.Contains("SecurityGroupId", StringComparison.Ordinal),
             new ProxyFault.AwsError(500, RecordingProxy.Ec2Error("InternalError", "We encountered an internal error.")));
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", healthy.InstanceId);
@@ -73,7 +69,7 @@ public sealed class FaultTests(MotoServerFixture moto) : MotoTest(moto)
         second["Id"] = second["Id"]!.GetValue<string>() + "-2";
         second["Resources"]![0]!["Id"] = $"arn:aws:ec2:us-east-1:123456789012:instance/{failing.InstanceId}";
         @event["detail"]!["findings"]!.AsArray().Add(second);
-        using var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
 
         var error = await Assert.ThrowsAsync<ResponseFailedException>(() => FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event));
 
@@ -92,10 +88,10 @@ public sealed class FaultTests(MotoServerFixture moto) : MotoTest(moto)
         var other = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [failing.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal("threat-response-isolation", Assert.Single(other.Groups).GroupName);
 
-        var notification = Assert.Single(await _world.NotificationsAsync());
+        var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("1 FAILED", notification.GetProperty("Subject").GetString(), StringComparison.Ordinal);
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
         Assert.Equal("failed", message.RootElement.GetProperty("outcome").GetString());
-        Assert.Contains(_world.LogLines(), l => l.GetProperty("level").GetString() == "ERROR" && l.TryGetProperty("instance", out var i) && i.GetString() == failing.InstanceId);
+        Assert.Contains(World.LogLines(), l => l.GetProperty("level").GetString() == "ERROR" && l.TryGetProperty("instance", out var i) && i.GetString() == failing.InstanceId);
     }
 }

@@ -9,24 +9,16 @@ namespace ThreatResponse.Functions.Tests;
 
 /// <summary>Each function end to end against moto_server and the Security Hub stand-in: EC2 state, the SNS message, the finding update.</summary>
 [Collection(MotoCollectionDefinition.Name)]
-public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(moto)
+public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 {
-    private FunctionWorld _world = null!;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _world = await FunctionWorld.CreateAsync(Moto);
-    }
-
-    public override async Task DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
     public async Task GuardDutyResponder_HighSeverityEnforce_IsolatesSnapshotsNotifiesAndNotesFinding()
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
@@ -36,18 +28,18 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
         var snapshots = await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Filter("tag:ThreatResponse:InstanceId", [scene.InstanceId])] });
         Assert.Equal(2, snapshots.Snapshots.Count);
 
-        var notification = Assert.Single(await _world.NotificationsAsync());
+        var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Equal($"[ThreatResponse] Isolated+snapshotted {scene.InstanceId} (web-1) - Backdoor:EC2/C&CActivity.B HIGH", notification.GetProperty("Subject").GetString());
         Assert.Equal("succeeded", notification.GetProperty("MessageAttributes").GetProperty("outcome").GetProperty("Value").GetString());
 
         var findingId = output.RootElement.GetProperty("findings")[0].GetProperty("id").GetString()!;
-        var update = _world.SecurityHub.Finding(findingId);
+        var update = World.SecurityHub.Finding(findingId);
         Assert.NotNull(update);
         Assert.Equal("NOTIFIED", update.WorkflowStatus);
         Assert.Equal("arn:aws:securityhub:us-east-1::product/aws/guardduty", update.ProductArn);
-        Assert.Empty(_world.SecurityHub.Violations);
+        Assert.Empty(World.SecurityHub.Violations);
 
-        var lines = _world.LogLines();
+        var lines = World.LogLines();
         Assert.Contains(lines, l => l.TryGetProperty("message", out var m) && m.GetString() == "instance response"
             && l.GetProperty("instance").GetString() == scene.InstanceId && l.GetProperty("action").GetString() == "isolate"
             && l.GetProperty("outcome").GetString() == "succeeded" && l.GetProperty("findingId").GetString() == findingId && l.TryGetProperty("durationMs", out _));
@@ -63,7 +55,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Set("AUTO_RESPONSE_MODE", mode).Runtime();
+        using var runtime = World.Set("AUTO_RESPONSE_MODE", mode).Runtime();
 
         try
         {
@@ -79,8 +71,8 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
 
         var groups = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0].Groups;
         Assert.Equal(scene.SecondaryGroups.Order(), groups.Select(g => g.GroupId).Order());
-        Assert.Contains(subjectPart, Assert.Single(await _world.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
-        var update = _world.SecurityHub.Finding(_world.SecurityHub.Requests[0].GetProperty("FindingIdentifiers")[0].GetProperty("Id").GetString()!);
+        Assert.Contains(subjectPart, Assert.Single(await World.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
+        var update = World.SecurityHub.Finding(World.SecurityHub.Requests[0].GetProperty("FindingIdentifiers")[0].GetProperty("Id").GetString()!);
         Assert.Null(update!.WorkflowStatus);
     }
 
@@ -90,7 +82,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
 
-        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
             Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
@@ -99,7 +91,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
         Assert.Equal("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
 
-        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
+        using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
             Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
@@ -107,10 +99,10 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
 
         eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.SecondaryGroups.Order(), eni.Groups.Select(g => g.GroupId).Order());
-        var notifications = await _world.NotificationsAsync();
+        var notifications = await World.NotificationsAsync();
         Assert.Equal(2, notifications.Count);
         Assert.StartsWith("[ThreatResponse] Released ", notifications[1].GetProperty("Subject").GetString(), StringComparison.Ordinal);
-        Assert.Empty(_world.SecurityHub.Violations);
+        Assert.Empty(World.SecurityHub.Violations);
     }
 
     [Fact]
@@ -118,30 +110,30 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.StopAction).Runtime();
-        _world.AwsProxy.Clear();
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.StopAction).Runtime();
+        World.AwsProxy.Clear();
 
         var error = await Assert.ThrowsAsync<InvalidEventException>(() =>
             FunctionWorld.InvokeAsync(new StopInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId)));
 
         Assert.Contains("$.resources names arn:aws:securityhub:us-east-1:123456789012:action/custom/TRIsolate", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_world.AwsProxy.Calls, c => c.Service is "ec2" or "sns");
-        Assert.Empty(_world.SecurityHub.Requests);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service is "ec2" or "sns");
+        Assert.Empty(World.SecurityHub.Requests);
         Assert.Equal("running", (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [scene.InstanceId] })).Reservations[0].Instances[0].State.Name.Value);
     }
 
     [Fact]
     public async Task GuardDutyResponder_MalformedEvent_RejectedWithJsonPath()
     {
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
         var broken = FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json");
         broken["detail"]!["resource"]!["instanceDetails"]!["instanceId"] = "i-NOTHEX";
 
         var error = await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, broken));
 
         Assert.Contains("$.detail.resource.instanceDetails.instanceId", error.Message, StringComparison.Ordinal);
-        Assert.Empty(await _world.NotificationsAsync());
-        Assert.Contains(_world.LogLines(), l => l.GetProperty("level").GetString() == "ERROR");
+        Assert.Empty(await World.NotificationsAsync());
+        Assert.Contains(World.LogLines(), l => l.GetProperty("level").GetString() == "ERROR");
     }
 
     [Fact]
@@ -149,15 +141,15 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime();
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime();
 
         var error = await Assert.ThrowsAsync<ResponseFailedException>(() =>
             FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId)));
 
         Assert.Contains("no saved pre-isolation state", error.Message, StringComparison.Ordinal);
-        var notification = Assert.Single(await _world.NotificationsAsync());
+        var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("FAILED to release", notification.GetProperty("Subject").GetString(), StringComparison.Ordinal);
-        Assert.Contains("failed", _world.SecurityHub.Finding(error.Result!.Summary.Findings[0].Finding.Id)!.Note, StringComparison.Ordinal);
+        Assert.Contains("failed", World.SecurityHub.Finding(error.Result!.Summary.Findings[0].Finding.Id)!.Note, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,15 +157,15 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
-        _world.SecurityHub.LeaveUnprocessed(@event["detail"]!["findings"]![0]!["Id"]!.GetValue<string>(), "InternalFailure");
+        World.SecurityHub.LeaveUnprocessed(@event["detail"]!["findings"]![0]!["Id"]!.GetValue<string>(), "InternalFailure");
 
         var error = await Assert.ThrowsAsync<ResponseFailedException>(() => FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event));
 
         Assert.Contains("not processed", error.Message, StringComparison.Ordinal);
         Assert.Equal(StepOutcome.Succeeded, error.Result!.Summary.Outcome);
-        var notification = Assert.Single(await _world.NotificationsAsync());
+        var notification = Assert.Single(await World.NotificationsAsync());
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
         var failed = Assert.Single(message.RootElement.GetProperty("findingUpdatesFailed").EnumerateArray().ToList());
         Assert.Equal("InternalFailure", failed.GetProperty("errorCode").GetString());

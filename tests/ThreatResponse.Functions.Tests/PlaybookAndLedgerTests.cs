@@ -11,25 +11,17 @@ namespace ThreatResponse.Functions.Tests;
 
 /// <summary>GuardDutyResponder with the playbook from SSM and the ledger in DynamoDB, against moto_server.</summary>
 [Collection(MotoCollectionDefinition.Name)]
-public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(moto)
+public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 {
     private const string EventFile = "guardduty-backdoor-c2-web-instance.json";
-    private FunctionWorld _world = null!;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _world = await FunctionWorld.CreateAsync(Moto);
-    }
-
-    public override async Task DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
     public async Task GuardDutyResponder_SameEventThreeTimes_OneSnapshotSetOneNotification()
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
         var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
 
         var outcomes = new List<string>();
@@ -41,7 +33,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
 
         Assert.Equal(["succeeded", "repeated", "repeated"], outcomes);
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
-        Assert.Single(await _world.NotificationsAsync());
+        Assert.Single(await World.NotificationsAsync());
         var record = await LedgerRecordAsync(@event, scene.InstanceId);
         Assert.Equal("succeeded", record["status"].S);
         Assert.Equal("isolate+snapshot", record["decision"].S);
@@ -54,7 +46,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
         var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
 
         var outputs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event)));
@@ -62,7 +54,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
         Assert.Equal(1, outputs.Count(o => o.RootElement.GetProperty("outcome").GetString() == "succeeded"));
         Assert.Equal(2, outputs.Count(o => o.RootElement.GetProperty("outcome").GetString() == "repeated"));
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
-        Assert.Single(await _world.NotificationsAsync());
+        Assert.Single(await World.NotificationsAsync());
     }
 
     [Fact]
@@ -70,7 +62,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
         var first = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
         var resent = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
         resent["id"] = Guid.NewGuid().ToString();
@@ -81,7 +73,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, resent);
 
         Assert.Equal("repeated", output.RootElement.GetProperty("outcome").GetString());
-        Assert.Single(await _world.NotificationsAsync());
+        Assert.Single(await World.NotificationsAsync());
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
     }
 
@@ -90,7 +82,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var runtime = _world.Runtime();
+        using var runtime = World.Runtime();
         var low = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
         low["detail"]!["severity"] = 5;
         low["detail"]!["type"] = "Recon:EC2/Portscan";
@@ -102,7 +94,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
 
         Assert.Equal("skipped", first.RootElement.GetProperty("outcome").GetString());
         Assert.Equal("succeeded", second.RootElement.GetProperty("outcome").GetString());
-        Assert.Equal(2, (await _world.NotificationsAsync()).Count);
+        Assert.Equal(2, (await World.NotificationsAsync()).Count);
         var record = await LedgerRecordAsync(high, scene.InstanceId);
         Assert.Equal("isolate+snapshot", record["decision"].S);
     }
@@ -128,7 +120,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
                     actions: [notify]
                 """,
         });
-        using var runtime = _world.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
+        using var runtime = World.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
 
@@ -136,7 +128,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
-        Assert.StartsWith("[ThreatResponse] Snapshotted ", Assert.Single(await _world.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("[ThreatResponse] Snapshotted ", Assert.Single(await World.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -151,17 +143,17 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
             Type = ParameterType.String,
             Value = "version: 1\nrules:\n  - name: all\n    actions: [isolate, explode]\n",
         });
-        using var runtime = _world.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
+        using var runtime = World.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
 
         Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
-        var notification = Assert.Single(await _world.NotificationsAsync());
+        var notification = Assert.Single(await World.NotificationsAsync());
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
         Assert.Contains("rules[0].actions[1]: 'explode' is not notify, isolate, snapshot or stop", message.RootElement.GetProperty("findings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
-        Assert.Contains(_world.LogLines(), l => l.TryGetProperty("PlaybookInvalid", out var count) && count.GetInt32() == 1);
+        Assert.Contains(World.LogLines(), l => l.TryGetProperty("PlaybookInvalid", out var count) && count.GetInt32() == 1);
     }
 
     [Fact]
@@ -169,7 +161,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
         }
@@ -177,7 +169,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : MotoTest(mo
         var tags = (await ec2.DescribeTagsAsync(new DescribeTagsRequest { Filters = [new Amazon.EC2.Model.Filter("resource-id", [scene.InstanceId])] })).Tags;
         Assert.DoesNotContain(tags, t => t.Key.StartsWith("ThreatResponse:State:", StringComparison.Ordinal));
 
-        using (var runtime = _world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
+        using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
             Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
