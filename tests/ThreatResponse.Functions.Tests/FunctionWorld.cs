@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using ThreatResponse.Aws;
+using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Functions.Hosting;
 using ThreatResponse.Testing;
 
@@ -75,15 +76,7 @@ public sealed class FunctionWorld : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(moto);
         using var dynamoDb = new Amazon.DynamoDBv2.AmazonDynamoDBClient(MotoServerFixture.Credentials, moto.Configure(new Amazon.DynamoDBv2.AmazonDynamoDBConfig()));
-        const string table = "threat-response-ledger";
-        await dynamoDb.CreateTableAsync(new Amazon.DynamoDBv2.Model.CreateTableRequest
-        {
-            TableName = table,
-            BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new("pk", Amazon.DynamoDBv2.ScalarAttributeType.S), new("sk", Amazon.DynamoDBv2.ScalarAttributeType.S)],
-            KeySchema = [new("pk", Amazon.DynamoDBv2.KeyType.HASH), new("sk", Amazon.DynamoDBv2.KeyType.RANGE)],
-        });
-        return table;
+        return await LedgerTable.CreateAsync(dynamoDb, "threat-response-ledger");
     }
 
     public FunctionWorld Set(string name, string? value)
@@ -95,6 +88,26 @@ public sealed class FunctionWorld : IAsyncDisposable
     /// <summary>A runtime built from the current variables, as the Lambda runtime would build one from its environment.</summary>
     public FunctionRuntime Runtime() =>
         new(new AwsEnvironment(n => _variables.GetValueOrDefault(n)), Log, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
+
+    /// <summary>The handler of a function by its logical id, built on <paramref name="runtime"/>.</summary>
+    public static Func<Stream, Task<Stream>> Handler(string function, FunctionRuntime runtime) => function switch
+    {
+        "GuardDutyResponder" => new GuardDutyResponder(runtime).HandleAsync,
+        "IsolateInstanceAction" => new IsolateInstanceAction(runtime).HandleAsync,
+        "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
+        "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
+        "ReleaseInstanceAction" => new ReleaseInstanceAction(runtime).HandleAsync,
+        _ => throw new ArgumentException($"no function {function}", nameof(function)),
+    };
+
+    /// <summary>The custom action a function serves (GuardDutyResponder: the isolate action, whose events it refuses).</summary>
+    public static string ActionOf(string function) => function switch
+    {
+        "SnapshotInstanceAction" => SnapshotAction,
+        "StopInstanceAction" => StopAction,
+        "ReleaseInstanceAction" => ReleaseAction,
+        _ => IsolateAction,
+    };
 
     /// <summary>Calls a handler exactly as Lambda would: a stream in, a stream out.</summary>
     public static async Task<JsonDocument> InvokeAsync(Func<Stream, Task<Stream>> handler, JsonNode @event)

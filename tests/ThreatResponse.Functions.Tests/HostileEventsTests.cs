@@ -22,7 +22,7 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
     {
         await using var world = await FunctionWorld.CreateAsync(Moto);
         using var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
-        var handler = Handler(function, runtime);
+        var handler = FunctionWorld.Handler(function, runtime);
         world.AwsProxy.Clear();
         var cases = MalformedEventCorpus.Cases().Select(row => ((string)row[0], (JsonInput)row[1], (string)row[2])).ToList();
         // 1,000 findings are larger than any event EventBridge delivers: refused before parsing, at the root.
@@ -46,12 +46,12 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
     public async Task Function_CustomActionOfAnotherAccount_RefusedWithoutAwsCall(string function)
     {
         await using var world = await FunctionWorld.CreateAsync(Moto);
-        using var runtime = world.Set("ACTION_TARGET_ARN", ActionOf(function)).Runtime();
+        using var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime();
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json");
-        @event["resources"]![0] = ActionOf(function).Replace("123456789012", OtherAccount, StringComparison.Ordinal);
+        @event["resources"]![0] = FunctionWorld.ActionOf(function).Replace("123456789012", OtherAccount, StringComparison.Ordinal);
         world.AwsProxy.Clear();
 
-        var error = await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(Handler(function, runtime), @event));
+        var error = await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(FunctionWorld.Handler(function, runtime), @event));
 
         Assert.Contains(function == "GuardDutyResponder" ? "GuardDutyFinding" : "$.resources", error.Message, StringComparison.Ordinal);
         Assert.Empty(world.AwsProxy.Calls);
@@ -75,20 +75,4 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Single(await world.NotificationsAsync());
     }
 
-    private static Func<Stream, Task<Stream>> Handler(string function, FunctionRuntime runtime) => function switch
-    {
-        "GuardDutyResponder" => new GuardDutyResponder(runtime).HandleAsync,
-        "IsolateInstanceAction" => new IsolateInstanceAction(runtime).HandleAsync,
-        "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
-        "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
-        _ => new ReleaseInstanceAction(runtime).HandleAsync,
-    };
-
-    private static string ActionOf(string function) => function switch
-    {
-        "SnapshotInstanceAction" => FunctionWorld.SnapshotAction,
-        "StopInstanceAction" => FunctionWorld.StopAction,
-        "ReleaseInstanceAction" => FunctionWorld.ReleaseAction,
-        _ => FunctionWorld.IsolateAction,
-    };
 }

@@ -104,12 +104,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
-        await ssm.PutParameterAsync(new PutParameterRequest
-        {
-            Name = "/threat-response/playbook",
-            Type = ParameterType.String,
-            Value = """
+        await PutPlaybookAsync("""
                 version: 1
                 rules:
                   - name: production-web-snapshot-only
@@ -118,8 +113,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
                     actions: [snapshot]
                   - name: default
                     actions: [notify]
-                """,
-        });
+                """);
         using var runtime = World.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
@@ -136,13 +130,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
-        await ssm.PutParameterAsync(new PutParameterRequest
-        {
-            Name = "/threat-response/playbook",
-            Type = ParameterType.String,
-            Value = "version: 1\nrules:\n  - name: all\n    actions: [isolate, explode]\n",
-        });
+        await PutPlaybookAsync("version: 1\nrules:\n  - name: all\n    actions: [isolate, explode]\n");
         using var runtime = World.Set("PLAYBOOK_PARAMETER_NAME", "/threat-response/playbook").Runtime();
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
@@ -177,6 +165,12 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
 
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.SecondaryGroups.Order(), eni.Groups.Select(g => g.GroupId).Order());
+    }
+
+    private async Task PutPlaybookAsync(string playbook)
+    {
+        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
+        await ssm.PutParameterAsync(new PutParameterRequest { Name = "/threat-response/playbook", Type = ParameterType.String, Value = playbook });
     }
 
     private static async Task<List<Snapshot>> SnapshotsAsync(Amazon.EC2.AmazonEC2Client ec2, string instanceId) =>

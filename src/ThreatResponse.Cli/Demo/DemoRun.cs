@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.SQS;
@@ -118,15 +117,7 @@ internal static class DemoRun
     private static async Task<string> CreateLedgerAsync(Uri emulator, CancellationToken cancellationToken)
     {
         using var dynamoDb = new AmazonDynamoDBClient(Credentials, Configure(new AmazonDynamoDBConfig(), emulator));
-        var table = $"threat-response-ledger-{Guid.NewGuid():N}";
-        await dynamoDb.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = table,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S)],
-            KeySchema = [new("pk", Amazon.DynamoDBv2.KeyType.HASH), new("sk", Amazon.DynamoDBv2.KeyType.RANGE)],
-        }, cancellationToken);
-        return table;
+        return await LedgerTable.CreateAsync(dynamoDb, $"threat-response-ledger-{Guid.NewGuid():N}", cancellationToken);
     }
 
     private static TConfig Configure<TConfig>(TConfig config, Uri emulator)

@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
@@ -18,13 +18,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     {
         await base.InitializeAsync();
         using var dynamoDb = DynamoDb();
-        await dynamoDb.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = Table,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new(DynamoDbIsolationStateStore.PartitionKey, ScalarAttributeType.S), new(DynamoDbIsolationStateStore.SortKey, ScalarAttributeType.S)],
-            KeySchema = [new(DynamoDbIsolationStateStore.PartitionKey, KeyType.HASH), new(DynamoDbIsolationStateStore.SortKey, KeyType.RANGE)],
-        });
+        await LedgerTable.CreateAsync(dynamoDb, Table);
     }
 
     [Fact]

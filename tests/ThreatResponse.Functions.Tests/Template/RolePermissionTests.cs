@@ -48,23 +48,16 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             world.SecurityHubProxy.Clear();
         }
 
-        using (var runtime = world.Set("ACTION_TARGET_ARN", ActionOf(function)).Runtime())
+        using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime())
         {
-            Func<Stream, Task<Stream>> handler = function switch
-            {
-                "GuardDutyResponder" => new GuardDutyResponder(runtime).HandleAsync,
-                "IsolateInstanceAction" => new IsolateInstanceAction(runtime).HandleAsync,
-                "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
-                "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
-                _ => new ReleaseInstanceAction(runtime).HandleAsync,
-            };
+            var handler = FunctionWorld.Handler(function, runtime);
             var file = function == "GuardDutyResponder" ? "guardduty-backdoor-c2-web-instance.json"
                 : function == "ReleaseInstanceAction" ? "securityhub-custom-action-release-web-instance.json"
                 : "securityhub-custom-action-isolate-web-instance.json";
             var @event = FunctionWorld.ProjectEvent(file, scene.InstanceId);
             if (function != "GuardDutyResponder")
             {
-                @event["resources"]![0] = ActionOf(function);
+                @event["resources"]![0] = FunctionWorld.ActionOf(function);
             }
             using var output = await FunctionWorld.InvokeAsync(handler, @event);
             Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
@@ -78,12 +71,4 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a)).Order());
     }
-
-    private static string ActionOf(string function) => function switch
-    {
-        "SnapshotInstanceAction" => FunctionWorld.SnapshotAction,
-        "StopInstanceAction" => FunctionWorld.StopAction,
-        "ReleaseInstanceAction" => FunctionWorld.ReleaseAction,
-        _ => FunctionWorld.IsolateAction,
-    };
 }
