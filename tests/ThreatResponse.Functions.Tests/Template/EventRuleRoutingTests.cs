@@ -5,6 +5,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.CloudFormation;
 
 namespace ThreatResponse.Functions.Tests.Template;
 
@@ -22,13 +23,16 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Rules_AllSharedAndProjectEvents_RouteOnlyWhereTheyShould()
     {
         var template = await SamTemplate.TranslatedAsync();
+        // The patterns as CloudFormation hands them to EventBridge, with the template's defaults (threshold 4) in the test account.
+        var deployed = CloudFormationRenderer.Render(template, new StackDeployment("threat-response", new Dictionary<string, string>(), Account, MotoServerFixture.DefaultRegion));
         using var sqs = new AmazonSQSClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSQSConfig()));
         var events = new AwsSignedHttpClient(new HttpClient(), Moto.Endpoint, "events", MotoServerFixture.DefaultRegion, _ => Task.FromResult(MotoServerFixture.Credentials));
         var queues = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (ruleId, rule) in await SamTemplate.ResourcesAsync("AWS::Events::Rule"))
         {
             var function = rule["Properties"]!["Targets"]![0]!["Arn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
-            var pattern = Resolve(rule["Properties"]!["EventPattern"]!.DeepClone(), template);
+            var rendered = deployed.Resources[ruleId].Properties["EventPattern"]!;
+            var pattern = rendered is JsonValue text ? JsonNode.Parse(text.GetValue<string>())! : rendered;
             var queueUrl = (await sqs.CreateQueueAsync(function)).QueueUrl;
             var queueArn = (await sqs.GetQueueAttributesAsync(queueUrl, ["QueueArn"])).QueueARN;
             await CallAsync(events, "PutRule", new JsonObject { ["Name"] = ruleId, ["EventPattern"] = pattern.ToJsonString() });
@@ -83,36 +87,6 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
         foreach (var (name, function) in routed)
         {
             Assert.True(expected.GetValueOrDefault(name) == function, $"{name}: expected {expected.GetValueOrDefault(name) ?? "no function"}, reached {function ?? "no function"}");
-        }
-    }
-
-    /// <summary>The template's intrinsics as deployed: the threshold's default, and each action target's ARN in the test account.</summary>
-    private static JsonNode Resolve(JsonNode node, JsonObject template)
-    {
-        switch (node)
-        {
-            case JsonObject o when o["Ref"] is JsonValue reference:
-                var parameter = template["Parameters"]![reference.GetValue<string>()]!;
-                return JsonValue.Create(parameter["Default"]!.GetValue<double>())!;
-            case JsonObject o when o["Fn::GetAtt"] is JsonArray getAtt && getAtt[1]!.GetValue<string>() == "ActionTargetArn":
-                var id = template["Resources"]![getAtt[0]!.GetValue<string>()]!["Properties"]!["Id"]!.GetValue<string>();
-                return JsonValue.Create($"arn:aws:securityhub:{MotoServerFixture.DefaultRegion}:{Account}:action/custom/{id}")!;
-            case JsonObject o:
-                foreach (var key in o.Select(p => p.Key).ToList())
-                {
-                    o[key] = Resolve(o[key]!.DeepClone(), template);
-                }
-
-                return o;
-            case JsonArray a:
-                for (var i = 0; i < a.Count; i++)
-                {
-                    a[i] = Resolve(a[i]!.DeepClone(), template);
-                }
-
-                return a;
-            default:
-                return node;
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class MemberRoleTemplateTests
 
         Assert.Contains("arn:${AWS::Partition}:iam::${SecurityAccountId}:root", trust, StringComparison.Ordinal);
         Assert.Contains("aws:PrincipalArn", trust, StringComparison.Ordinal);
-        Assert.Contains("role/${SecurityStackName}-*", trust, StringComparison.Ordinal);
+        Assert.Contains("role/threat-response/${SecurityStackName}/*", trust, StringComparison.Ordinal);
         Assert.Contains("sts:ExternalId", trust, StringComparison.Ordinal);
     }
 }

@@ -37,7 +37,8 @@ public sealed class TemplateLintTests
         foreach (var (line, index) in suppressions)
         {
             Assert.Equal("ignore_checks: [E3006]", line.Trim());
-            Assert.Contains("Type: AWS::SecurityHub::ActionTarget", lines[index - 4], StringComparison.Ordinal);
+            var resourceStart = Array.FindLastIndex(lines, index, l => l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("   ", StringComparison.Ordinal));
+            Assert.Contains("Type: AWS::SecurityHub::ActionTarget", lines[resourceStart + 1], StringComparison.Ordinal);
         }
     }
 }
