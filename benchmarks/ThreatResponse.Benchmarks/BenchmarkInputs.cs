@@ -1,6 +1,6 @@
 namespace ThreatResponse.Benchmarks;
 
-/// <summary>Locates event files: the project's own events/ and the shared corpus beside the repository.</summary>
+/// <summary>Locates event files of the repository (events/, tests/events/) above the benchmark's folder.</summary>
 internal static class BenchmarkInputs
 {
     public static byte[] Read(string relativeToWorkspace)

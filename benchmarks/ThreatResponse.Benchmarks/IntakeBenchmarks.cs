@@ -17,12 +17,12 @@ public class IntakeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _guardDuty5KB = BenchmarkInputs.Read("shared/events/guardduty/guardduty-ec2-backdoor-denialofservice-tcp-sample.json");
-        _customAction = BenchmarkInputs.Read("shared/events/securityhub-custom-action/securityhub-custom-action-fsbp-ec2.8-imdsv2-awsec2instance.json");
+        _guardDuty5KB = BenchmarkInputs.Read("tests/events/guardduty/guardduty-ec2-backdoor-denialofservice-tcp-sample.json");
+        _customAction = BenchmarkInputs.Read("tests/events/securityhub-custom-action/securityhub-custom-action-fsbp-ec2.8-imdsv2-awsec2instance.json");
         _projectSample = BenchmarkInputs.Read("events/guardduty-backdoor-c2-web-instance.json");
     }
 
-    [Benchmark(Description = "GuardDuty Finding, 5,236 B (shared corpus)")]
+    [Benchmark(Description = "GuardDuty Finding, 5,236 B (corpus)")]
     public IntakeResult GuardDuty5KB() => FindingEventParser.Parse(_guardDuty5KB);
 
     [Benchmark(Description = "Security Hub custom action, 4,567 B, AwsEc2Instance")]

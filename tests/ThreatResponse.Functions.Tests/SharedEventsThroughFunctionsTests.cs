@@ -7,7 +7,7 @@ using ThreatResponse.Testing;
 namespace ThreatResponse.Functions.Tests;
 
 /// <summary>
-/// Every real event in ../shared/events through the function its rule would invoke, in enforce mode. None of them may
+/// Every real event in the repository's corpus (tests/events) through the function its rule would invoke, in enforce mode. None of them may
 /// change anything in EC2 here (sample, low-severity, non-EC2 or unknown instances), and each must be notified and
 /// noted on its findings; Imported events reach no function and are refused if sent to one.
 /// </summary>
@@ -21,14 +21,14 @@ public sealed class SharedEventsThroughFunctionsTests(MotoServerFixture moto) : 
         "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
     };
 
-    public static TheoryData<string> Files() => [.. SharedEvents.All()];
+    public static TheoryData<string> Files() => [.. EventCorpus.All()];
 
     [Theory]
     [MemberData(nameof(Files))]
     public async Task Function_SharedEvent_NotifiedNotedAndNothingContained(string file)
     {
         await using var world = await FunctionWorld.CreateAsync(Moto);
-        var bytes = await File.ReadAllBytesAsync(SharedEvents.PathOf(file));
+        var bytes = await File.ReadAllBytesAsync(EventCorpus.PathOf(file));
         var parsed = FindingEventParser.Parse(bytes);
         Assert.True(parsed.IsSuccess, parsed.Error?.ToString());
         var @event = JsonNode.Parse(bytes)!;

@@ -49,7 +49,7 @@ public sealed class InvokeCommandTests(MotoServerFixture moto) : MotoTest(moto)
         var topicArn = await MotoSns.CreateTopicAsync(Moto, "threat-response");
 
         var (exit, _, stderr) = await RunAsync(securityHub, topicArn, "invoke", "IsolateInstanceAction", "--event",
-            SharedEvents.PathOf("guardduty/guardduty-ec2-ssh-bruteforce.json"));
+            EventCorpus.PathOf("guardduty/guardduty-ec2-ssh-bruteforce.json"));
 
         Assert.Equal(1, exit);
         Assert.Contains("InvalidEventException", stderr, StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class InvokeCommandTests(MotoServerFixture moto) : MotoTest(moto)
         using var securityHub = new SecurityHubModelEndpoint();
 
         var (exit, _, stderr) = await RunAsync(securityHub, "arn:aws:sns:us-east-1:123456789012:t", "invoke", "NoSuchFunction", "--event",
-            SharedEvents.PathOf("guardduty/guardduty-ec2-ssh-bruteforce.json"));
+            EventCorpus.PathOf("guardduty/guardduty-ec2-ssh-bruteforce.json"));
 
         Assert.Equal(2, exit);
         Assert.Contains("no AWS::Serverless::Function named 'NoSuchFunction'", stderr, StringComparison.Ordinal);

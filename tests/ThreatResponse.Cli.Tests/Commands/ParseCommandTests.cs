@@ -36,7 +36,7 @@ public sealed class ParseCommandTests : IDisposable
     [Fact]
     public async Task Parse_NonEc2SharedEvent_PrintsEmptyInstancesAndNullRole()
     {
-        var (exit, stdout, _) = await RunAsync("parse", "--event", SharedEvents.PathOf("securityhub-custom-action/securityhub-custom-action-multi-cis-1.6-two-findings.json"));
+        var (exit, stdout, _) = await RunAsync("parse", "--event", EventCorpus.PathOf("securityhub-custom-action/securityhub-custom-action-multi-cis-1.6-two-findings.json"));
 
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);

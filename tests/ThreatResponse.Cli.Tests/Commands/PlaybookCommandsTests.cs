@@ -116,7 +116,7 @@ public sealed class PlaybookCommandsTests : IDisposable
     [Fact]
     public async Task Plan_SharedEventWithoutInstance_PrintsNullInstanceId()
     {
-        var (exit, stdout, stderr) = await RunAsync("plan", "--event", SharedEvents.PathOf("guardduty/guardduty-runtime-container-dockersocketaccessed.json"));
+        var (exit, stdout, stderr) = await RunAsync("plan", "--event", EventCorpus.PathOf("guardduty/guardduty-runtime-container-dockersocketaccessed.json"));
 
         Assert.Equal(0, exit);
         Assert.Equal(string.Empty, stderr);
@@ -130,7 +130,7 @@ public sealed class PlaybookCommandsTests : IDisposable
     [Fact]
     public async Task Plan_SharedSampleEventWithoutInstance_PrintsSampleRuleAndNullInstanceId()
     {
-        var (exit, stdout, _) = await RunAsync("plan", "--event", SharedEvents.PathOf("guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"));
+        var (exit, stdout, _) = await RunAsync("plan", "--event", EventCorpus.PathOf("guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"));
 
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);

@@ -4,7 +4,7 @@ using ThreatResponse.Testing;
 
 namespace ThreatResponse.Core.Tests.Intake;
 
-/// <summary>Every real event in ../shared/events parses, and is classified as the file's provenance says it should be.</summary>
+/// <summary>Every real event in the repository's corpus (tests/events) parses, and is classified as the file's provenance says it should be.</summary>
 public sealed class FindingEventParserSharedEventsTests
 {
     /// <summary>What each shared file must yield: kind, finding count, and the instances named as "id@account/region".</summary>
@@ -36,12 +36,12 @@ public sealed class FindingEventParserSharedEventsTests
         ["securityhub-imported/securityhub-imported-guardduty-ec2-ssh-bruteforce.json"] = (FindingEventKind.SecurityHubImported, 1, ["i-0c10c2c7863d1a356@193043430472/us-east-1"]),
     };
 
-    public static TheoryData<string> SharedEventFiles() => [.. SharedEvents.All()];
+    public static TheoryData<string> SharedEventFiles() => [.. EventCorpus.All()];
 
     [Fact]
     public void SharedEvents_EveryFile_HasAnExpectedClassification()
     {
-        var files = SharedEvents.All();
+        var files = EventCorpus.All();
 
         Assert.NotEmpty(files);
         Assert.Empty(files.Except(Expected.Keys));
@@ -52,7 +52,7 @@ public sealed class FindingEventParserSharedEventsTests
     [MemberData(nameof(SharedEventFiles))]
     public void Parse_SharedEvent_ClassifiesAsExpected(string file)
     {
-        var result = FindingEventParser.Parse(File.ReadAllBytes(SharedEvents.PathOf(file)));
+        var result = FindingEventParser.Parse(File.ReadAllBytes(EventCorpus.PathOf(file)));
 
         Assert.True(result.IsSuccess, $"{file}: {result.Error}");
         var (kind, findings, instances) = Expected[file];
@@ -110,7 +110,7 @@ public sealed class FindingEventParserSharedEventsTests
     [Fact]
     public void Parse_CustomActionEvent_KeepsActionArnAndFindingRegionOverEnvelope()
     {
-        var result = FindingEventParser.Parse(File.ReadAllBytes(SharedEvents.PathOf("securityhub-custom-action/securityhub-custom-action-fsbp-ec2.8-imdsv2-awsec2instance.json")));
+        var result = FindingEventParser.Parse(File.ReadAllBytes(EventCorpus.PathOf("securityhub-custom-action/securityhub-custom-action-fsbp-ec2.8-imdsv2-awsec2instance.json")));
 
         Assert.True(result.IsSuccess, result.Error?.ToString());
         Assert.Equal("arn:aws:securityhub:us-east-1:123456789012:action/custom/slackMessaging", result.Event.CustomActionArn);
@@ -132,7 +132,7 @@ public sealed class FindingEventParserSharedEventsTests
 
     private static Finding ParseSingle(string file)
     {
-        var result = FindingEventParser.Parse(File.ReadAllBytes(SharedEvents.PathOf(file)));
+        var result = FindingEventParser.Parse(File.ReadAllBytes(EventCorpus.PathOf(file)));
         Assert.True(result.IsSuccess, $"{file}: {result.Error}");
         return Assert.Single(result.Event.Findings);
     }

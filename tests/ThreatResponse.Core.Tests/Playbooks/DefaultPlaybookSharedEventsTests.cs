@@ -7,7 +7,7 @@ using ThreatResponse.Testing;
 
 namespace ThreatResponse.Core.Tests.Playbooks;
 
-/// <summary>What the embedded default playbook decides for every real GuardDuty event in ../shared/events, and for synthetic findings that reach its other rules.</summary>
+/// <summary>What the embedded default playbook decides for every real GuardDuty event in the repository's corpus (tests/events), and for synthetic findings that reach its other rules.</summary>
 public sealed class DefaultPlaybookSharedEventsTests
 {
     private const string GuardDutyFolder = "guardduty/";
@@ -48,7 +48,7 @@ public sealed class DefaultPlaybookSharedEventsTests
     [MemberData(nameof(GuardDutyFiles))]
     public void Decide_SharedGuardDutyEvent_GetsTheExpectedDecision(string file)
     {
-        var result = FindingEventParser.Parse(File.ReadAllBytes(SharedEvents.PathOf(file)));
+        var result = FindingEventParser.Parse(File.ReadAllBytes(EventCorpus.PathOf(file)));
         Assert.True(result.IsSuccess, $"{file}: {result.Error}");
 
         var decisions = PlaybookDecisions.Decide(result.Event.Findings, DefaultLoad, ResponseMode.Enforce);
@@ -111,5 +111,5 @@ public sealed class DefaultPlaybookSharedEventsTests
         decision.Actions.Count == 0 ? "notify" : string.Join('+', decision.Actions.Select(a => a.ToString().ToLowerInvariant()));
 
     private static List<string> GuardDutyEventFiles() =>
-        [.. SharedEvents.All().Where(f => f.StartsWith(GuardDutyFolder, StringComparison.Ordinal))];
+        [.. EventCorpus.All().Where(f => f.StartsWith(GuardDutyFolder, StringComparison.Ordinal))];
 }

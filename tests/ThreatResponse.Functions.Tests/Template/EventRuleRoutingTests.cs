@@ -51,7 +51,7 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
             ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
             ["events/securityhub-custom-action-release-web-instance.json"] = "ReleaseInstanceAction",
         };
-        var cases = SharedEvents.All().Select(f => (Name: f, Path: SharedEvents.PathOf(f)))
+        var cases = EventCorpus.All().Select(f => (Name: f, Path: EventCorpus.PathOf(f)))
             .Concat(Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "events"), "*.json").Select(p => (Name: "events/" + Path.GetFileName(p), Path: p)));
 
         var routed = new Dictionary<string, string?>(StringComparer.Ordinal);
