@@ -10,7 +10,7 @@ public static class Botocore
     public static async Task<string> SignatureAsync(HttpMethod method, Uri url, IReadOnlyDictionary<string, string> headers, byte[] body, string accessKey, string secretKey, string? token, string region, string service)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "scripts", "sigv4_signature.py");
-        var start = new ProcessStartInfo("python3") { ArgumentList = { script }, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo((await TestTools.GetAsync()).Python) { ArgumentList = { script }, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
         await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
         {

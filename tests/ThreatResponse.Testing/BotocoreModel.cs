@@ -202,7 +202,7 @@ public sealed class BotocoreModel
 
     private static readonly Lazy<string> BotocoreDataDirectory = new(() =>
     {
-        var start = new ProcessStartInfo("python3") { ArgumentList = { "-c", "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))" }, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(TestTools.Current.Python) { ArgumentList = { "-c", "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))" }, RedirectStandardOutput = true };
         using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
         var path = process.StandardOutput.ReadToEnd().Trim();
         process.WaitForExit();

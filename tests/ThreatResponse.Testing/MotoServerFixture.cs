@@ -18,16 +18,24 @@ public sealed class MotoServerFixture : IAsyncLifetime
     public const string DefaultRegion = "us-east-1";
 
     private readonly string? _executable;
+    private readonly PythonToolsOptions? _tools;
     private LocalEmulator? _emulator;
 
     public MotoServerFixture()
     {
     }
 
-    private MotoServerFixture(string executable) => _executable = executable;
+    private MotoServerFixture(string? executable, PythonToolsOptions? tools)
+    {
+        _executable = executable;
+        _tools = tools;
+    }
 
     /// <summary>A fixture that starts <paramref name="executable"/> instead (xunit allows fixtures one public constructor).</summary>
-    public static MotoServerFixture WithExecutable(string executable) => new(executable);
+    public static MotoServerFixture WithExecutable(string executable) => new(executable, null);
+
+    /// <summary>A fixture that finds moto_server with <paramref name="tools"/> instead of the process's environment.</summary>
+    public static MotoServerFixture WithTools(PythonToolsOptions tools) => new(null, tools);
 
     /// <summary>The emulator's base URL, e.g. http://127.0.0.1:50123.</summary>
     public Uri Endpoint => _emulator?.Endpoint ?? throw new InvalidOperationException("the emulator is not started");
@@ -35,7 +43,8 @@ public sealed class MotoServerFixture : IAsyncLifetime
     /// <summary>Dummy credentials; moto accepts any.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("testing", "testing");
 
-    public async Task InitializeAsync() => _emulator = await LocalEmulator.StartAsync(_executable);
+    public async Task InitializeAsync() => _emulator = await LocalEmulator.StartAsync(
+        _executable ?? (_tools is null ? await TestTools.GetAsync() : await PythonTools.ResolveAsync(PythonToolNeeds.MotoServer, _tools, Console.Error)).MotoServer);
 
     public async Task DisposeAsync()
     {

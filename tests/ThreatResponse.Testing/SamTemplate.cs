@@ -56,7 +56,7 @@ public static class SamTemplate
     private static async Task<JsonObject> TranslateAsync(string relativePath)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "scripts", "sam_translate.py");
-        var start = new ProcessStartInfo("python3")
+        var start = new ProcessStartInfo((await TestTools.GetAsync()).Python)
         {
             ArgumentList = { script, Path.Combine(RepositoryRoot.Path, relativePath) },
             RedirectStandardOutput = true,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using ThreatResponse.Cli.Demo;
+using ThreatResponse.Cli.Emulator;
 
 namespace ThreatResponse.Cli.Commands;
 
@@ -28,20 +29,21 @@ internal static class DemoCommand
             var asJson = parse.GetValue(json);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(asJson ? cli.Stderr : cli.Stdout) });
             var functionLog = parse.GetValue(verbose) ? cli.Stderr : TextWriter.Null;
+            var tools = PythonToolsOptions.FromEnvironment(name => cli.Environment[name]);
             DemoResult result;
             try
             {
                 // A spinner where someone watches; plain progress lines where the output is captured.
                 result = console.Profile.Capabilities.Interactive
                     ? await console.Status().Spinner(Spinner.Known.Dots).StartAsync("Starting", async context =>
-                        await DemoRun.RunAsync(emulator, message =>
+                        await DemoRun.RunAsync(emulator, tools, message =>
                         {
                             context.Status(Markup.Escape(message));
                             console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}");
                         }, functionLog, cancellationToken))
-                    : await DemoRun.RunAsync(emulator, message => console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}"), functionLog, cancellationToken);
+                    : await DemoRun.RunAsync(emulator, tools, message => console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}"), functionLog, cancellationToken);
             }
-            catch (InvalidOperationException e) when (e.Message.Contains("moto_server", StringComparison.Ordinal))
+            catch (Exception e) when (e is PythonToolsUnavailableException || (e is InvalidOperationException && e.Message.Contains("moto_server", StringComparison.Ordinal)))
             {
                 await cli.Stderr.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.OperationFailed;

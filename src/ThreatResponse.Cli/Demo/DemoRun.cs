@@ -26,12 +26,12 @@ internal static class DemoRun
     private const string ReleaseAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRRelease";
     private static readonly AWSCredentials Credentials = new BasicAWSCredentials("demo", "demo");
 
-    public static async Task<DemoResult> RunAsync(Uri? endpoint, Action<string> progress, TextWriter functionLog, CancellationToken cancellationToken)
+    public static async Task<DemoResult> RunAsync(Uri? endpoint, PythonToolsOptions tools, Action<string> progress, TextWriter functionLog, CancellationToken cancellationToken)
     {
         var timings = new Dictionary<string, long>();
         var clock = Stopwatch.StartNew();
         progress(endpoint is null ? "Starting moto_server (the local AWS)" : $"Using the emulator at {endpoint}");
-        await using var emulator = endpoint is null ? await LocalEmulator.StartAsync(cancellationToken: cancellationToken) : LocalEmulator.Existing(endpoint);
+        await using var emulator = endpoint is null ? await LocalEmulator.StartAsync(tools: tools, progress: new ProgressWriter(progress), cancellationToken: cancellationToken) : LocalEmulator.Existing(endpoint);
         timings["emulatorStart"] = clock.ElapsedMilliseconds;
 
         progress("Building the scene: VPC, web-1 with two ENIs and two volumes, instance profile, topic, queue, ledger");

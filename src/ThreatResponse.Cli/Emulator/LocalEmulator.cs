@@ -22,11 +22,14 @@ public sealed class LocalEmulator : IAsyncDisposable
     /// <summary>The emulator's base URL, e.g. http://127.0.0.1:50123.</summary>
     public Uri Endpoint { get; }
 
-    /// <summary>Starts <paramref name="executable"/> (default <c>moto_server</c>, or <c>MOTO_SERVER_COMMAND</c>) and waits until it answers.</summary>
-    /// <exception cref="InvalidOperationException">It is not installed, or did not start; the message says how to fix it.</exception>
-    public static async Task<LocalEmulator> StartAsync(string? executable = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts <paramref name="executable"/>, or the <c>moto_server</c> <see cref="PythonTools"/> finds or provisions with
+    /// <paramref name="tools"/> (default: the process's environment), and waits until it answers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is not installed and cannot be, or did not start; the message says how to fix it.</exception>
+    public static async Task<LocalEmulator> StartAsync(string? executable = null, PythonToolsOptions? tools = null, TextWriter? progress = null, CancellationToken cancellationToken = default)
     {
-        executable ??= Environment.GetEnvironmentVariable("MOTO_SERVER_COMMAND") is { Length: > 0 } command ? command : "moto_server";
+        executable ??= (await PythonTools.ResolveAsync(PythonToolNeeds.MotoServer, tools ?? PythonToolsOptions.FromProcess(), progress ?? Console.Error, cancellationToken)).MotoServer;
 
         // A port found free can be taken before moto binds it; try a few.
         for (var attempt = 1; ; attempt++)

@@ -25,7 +25,7 @@ public sealed class LambdaPackageTests(ITestOutputHelper output)
         try
         {
             var publish = Path.Combine(work.FullName, "publish");
-            await PublishAsync(publish);
+            await PublishAsync(publish, Path.Combine(work.FullName, "artifacts"));
 
             var unzipped = new DirectoryInfo(publish).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
             var zip = Path.Combine(work.FullName, "functions.zip");
@@ -52,7 +52,7 @@ public sealed class LambdaPackageTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task PublishAsync(string outputDirectory)
+    private static async Task PublishAsync(string outputDirectory, string artifacts)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -61,6 +61,8 @@ public sealed class LambdaPackageTests(ITestOutputHelper output)
                 "publish", Path.Combine(RepositoryRoot.Path, "src", "ThreatResponse.Functions", "ThreatResponse.Functions.csproj"),
                 "--configuration", "Release", "--framework", "net10.0", "--runtime", "linux-arm64", "--self-contained", "false",
                 "/p:GenerateRuntimeConfigurationFiles=true", "--output", outputDirectory, "--nologo",
+                // Its own bin and obj: other test assemblies build Release outputs of the same projects at the same time.
+                "--artifacts-path", artifacts,
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -10,7 +10,7 @@ public sealed class TemplateLintTests
     [InlineData("templates/member-role.yaml")]
     public async Task CfnLint_Template_ReportsNothing(string template)
     {
-        var startInfo = new ProcessStartInfo("cfn-lint")
+        var startInfo = new ProcessStartInfo((await TestTools.GetAsync()).CfnLint)
         {
             ArgumentList = { "--", template },
             WorkingDirectory = RepositoryRoot.Path,
