@@ -5,6 +5,7 @@ using ThreatResponse.Aws.Fleet;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Responses;
 
 namespace ThreatResponse.Aws;

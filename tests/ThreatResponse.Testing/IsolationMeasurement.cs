@@ -1,13 +1,13 @@
-using ThreatResponse.Cli.Emulator;
 using System.Diagnostics;
 using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Testing;
 
 /// <summary>What one measured isolation cost: sequential round trips to isolation applied, requests, wall time.</summary>
-public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ResponseReport Report)
+public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ContainmentReport Report)
 {
     /// <summary>
     /// Builds <see cref="Ec2Scene"/> (and, when <paramref name="groupsExist"/>, isolates another instance of the same VPC

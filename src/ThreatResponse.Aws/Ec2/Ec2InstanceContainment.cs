@@ -1,6 +1,8 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Aws.Ec2;
@@ -10,7 +12,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
 {
     private const string ManagedByTag = QuarantineTags.Prefix + "ManagedBy";
 
-    public async Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
+    public async Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
     {
         var ec2 = Client(instance);
         var id = instance.InstanceId.Value;
@@ -276,10 +278,10 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
             DryRun = dryRun,
         }, ct), cancellationToken);
 
-    private static InstanceSnapshot Map(Instance instance, bool protection, string shutdown, ProfileAssociation? association)
+    private static InstanceDescription Map(Instance instance, bool protection, string shutdown, ProfileAssociation? association)
     {
         var metadata = instance.MetadataOptions;
-        return new InstanceSnapshot(
+        return new InstanceDescription(
             instance.InstanceId,
             instance.State?.Name?.Value ?? "unknown",
             (instance.Tags ?? []).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
 
 namespace ThreatResponse.Aws.Fleet;
 

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Aws.Fleet;

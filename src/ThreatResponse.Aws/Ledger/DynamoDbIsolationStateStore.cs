@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Aws.Ledger;

@@ -91,7 +91,7 @@ internal static class ContainmentCommands
 
         var request = new ContainmentRequest(findingId, [.. ids.Select(id => new InstanceReference(id, account, region))], actions, dryRun) { RestoreMembership = restoreMembership };
         var report = await aws.Engine.RunAsync(request, cancellationToken);
-        await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ResponseReport));
+        await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ContainmentReport));
         foreach (var instance in report.Instances)
         {
             await cli.Stderr.WriteLineAsync($"{instance.Instance.InstanceId} ({instance.Name ?? "no Name tag"}): {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");

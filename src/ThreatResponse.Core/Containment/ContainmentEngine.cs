@@ -1,9 +1,13 @@
+using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
+using ThreatResponse.Core.Containment.Steps;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Containment;
 
 /// <summary>
-/// Runs isolate, snapshot, stop and release on the instances of a request: several instances at once (bounded by
+/// Runs isolate, description, stop and release on the instances of a request: several instances at once (bounded by
 /// <see cref="ContainmentOptions.MaxConcurrentInstances"/>), one instance's failure never stopping the others, every
 /// step reported per instance.
 /// </summary>
@@ -14,7 +18,7 @@ public sealed class ContainmentEngine(
     IIsolationStateStore? stateStore = null,
     IFleetMembership? fleet = null)
 {
-    public async Task<ResponseReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
+    public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var startedAt = time.GetUtcNow();
@@ -31,7 +35,7 @@ public sealed class ContainmentEngine(
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
             async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, ct));
 
-        return new ResponseReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(results), results);
+        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(results), results);
     }
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
@@ -69,11 +73,11 @@ public sealed class ContainmentEngine(
             fleetView = fleet is null ? null : FleetView.DescribeAsync(fleet, instance, cancellationToken);
         }
 
-        InstanceSnapshot? snapshot = null;
+        InstanceDescription? description = null;
         var found = await log.RunAsync(null, "lookup", null, dryRun: false, async () =>
         {
-            snapshot = await ec2.DescribeInstanceAsync(instance, cancellationToken);
-            return snapshot is null ? null : $"{snapshot.State}, {snapshot.NetworkInterfaces.Count} ENI(s), {snapshot.VolumeIds.Count} volume(s)";
+            description = await ec2.DescribeInstanceAsync(instance, cancellationToken);
+            return description is null ? null : $"{description.State}, {description.NetworkInterfaces.Count} ENI(s), {description.VolumeIds.Count} volume(s)";
         });
 
         if (!found)
@@ -81,39 +85,39 @@ public sealed class ContainmentEngine(
             return Result(instance, null, log, "the instance could not be looked up");
         }
 
-        if (snapshot is null)
+        if (description is null)
         {
             return Skipped(instance, null, log, "instance not found");
         }
 
-        if (snapshot.IsGone)
+        if (description.IsGone)
         {
-            return Skipped(instance, snapshot.Name, log, $"instance is {snapshot.State}");
+            return Skipped(instance, description.Name, log, $"instance is {description.State}");
         }
 
-        if (snapshot.Tags.TryGetValue(options.ExemptTagKey, out var exempt) && exempt.Equals("true", StringComparison.OrdinalIgnoreCase))
+        if (description.Tags.TryGetValue(options.ExemptTagKey, out var exempt) && exempt.Equals("true", StringComparison.OrdinalIgnoreCase))
         {
-            return Skipped(instance, snapshot.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
+            return Skipped(instance, description.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
         }
 
-        var context = new InstanceContext(instance, snapshot, findingKey, request.DryRun, log, now) { RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership };
+        var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now) { RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership };
         await RunActionsAsync(context, request.Actions, groups, fleetView, cancellationToken);
-        return Result(instance, snapshot.Name, log, null);
+        return Result(instance, description.Name, log, null);
     }
 
-    /// <summary>Isolation and snapshot start together (the snapshot's point in time is its request); stop and release follow in request order.</summary>
+    /// <summary>Isolation and description start together (the description's point in time is its request); stop and release follow in request order.</summary>
     private async Task RunActionsAsync(
         InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new InstanceIsolation(ec2, stateStore, groups, fleetView).RunAsync(context, cancellationToken));
+            first.Add(new IsolateStep(ec2, stateStore, groups, fleetView).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))
         {
-            first.Add(new InstanceSnapshotting(ec2).RunAsync(context, cancellationToken));
+            first.Add(new SnapshotStep(ec2).RunAsync(context, cancellationToken));
         }
 
         await Task.WhenAll(first);
@@ -122,11 +126,11 @@ public sealed class ContainmentEngine(
         {
             if (action == ContainmentAction.Stop)
             {
-                await new InstanceStopping(ec2).RunAsync(context, cancellationToken);
+                await new StopStep(ec2).RunAsync(context, cancellationToken);
             }
             else if (action == ContainmentAction.Release)
             {
-                await new InstanceRelease(ec2, stateStore, fleet).RunAsync(context, cancellationToken);
+                await new ReleaseStep(ec2, stateStore, fleet).RunAsync(context, cancellationToken);
             }
         }
     }

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Containment;
@@ -10,7 +11,7 @@ namespace ThreatResponse.Core.Containment;
 public interface IInstanceContainment
 {
     /// <summary>The instance, its ENIs, attributes and profile association; null when EC2 does not know it.</summary>
-    Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
+    Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
 
     /// <summary>All quarantine groups in the account and Region, found by tag.</summary>
     Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken);

@@ -1,13 +1,14 @@
+using ThreatResponse.Core.Containment.Steps;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Containment;
 
 /// <summary>One instance's response in progress: what was looked up once and is shared by its actions.</summary>
-internal sealed class InstanceContext(InstanceReference instance, InstanceSnapshot snapshot, string findingKey, bool dryRun, StepLog log, DateTimeOffset now)
+internal sealed class InstanceContext(InstanceReference instance, InstanceDescription description, string findingKey, bool dryRun, StepLog log, DateTimeOffset now)
 {
     public InstanceReference Instance { get; } = instance;
 
-    public InstanceSnapshot Snapshot { get; } = snapshot;
+    public InstanceDescription Description { get; } = description;
 
     /// <summary>The finding id as stored in tags (<see cref="FindingKey"/>).</summary>
     public string FindingKey { get; } = findingKey;
@@ -26,5 +27,5 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceSnapsh
 
     /// <summary>Set once termination protection is known to be on, so a later stop does not set it again.</summary>
 
-    public bool TerminationProtectionOn { get; set; } = snapshot.TerminationProtection;
+    public bool TerminationProtectionOn { get; set; } = description.TerminationProtection;
 }

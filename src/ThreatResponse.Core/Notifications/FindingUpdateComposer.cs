@@ -47,7 +47,7 @@ public static class FindingUpdateComposer
         })];
     }
 
-    private static string Actions(ResponseReport report) =>
+    private static string Actions(ContainmentReport report) =>
         report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
 
 

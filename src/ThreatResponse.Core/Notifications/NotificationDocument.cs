@@ -15,7 +15,7 @@ public sealed record NotificationDocument(
     int FindingsOmitted,
     IReadOnlyList<NotificationFinding> Findings,
     IReadOnlyList<UnprocessedFinding> FindingUpdatesFailed,
-    ResponseReport Report);
+    ContainmentReport Report);
 
 public sealed record NotificationFinding(
     string Id,

@@ -8,13 +8,13 @@ namespace ThreatResponse.Core.Notifications;
 /// report. The notification and the finding updates are written from it.
 /// </summary>
 /// <param name="Trigger">What started the response: <c>GuardDutyResponder</c>, a custom action's name, <c>threat-response contain</c>.</param>
-public sealed record ResponseSummary(string Trigger, ResponseReport Report, IReadOnlyList<FindingOutcome> Findings)
+public sealed record ResponseSummary(string Trigger, ContainmentReport Report, IReadOnlyList<FindingOutcome> Findings)
 {
     /// <summary>
     /// Pairs each finding with the report's results for its instances. A finding naming no instance, or for which
     /// <paramref name="notActedOn"/> gives a reason (sample finding, notify-only rule), is reported as skipped with that reason.
     /// </summary>
-    public static ResponseSummary Create(string trigger, IReadOnlyList<Finding> findings, ResponseReport report, Func<Finding, string?>? notActedOn = null)
+    public static ResponseSummary Create(string trigger, IReadOnlyList<Finding> findings, ContainmentReport report, Func<Finding, string?>? notActedOn = null)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(report);

@@ -91,7 +91,7 @@ public sealed class FindingResponder(
     }
 
     /// <summary>One containment request per distinct action list and mode; their reports are merged into one.</summary>
-    private async Task<ResponseReport> ContainAsync(List<FindingDecision> decisions, CancellationToken cancellationToken)
+    private async Task<ContainmentReport> ContainAsync(List<FindingDecision> decisions, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -118,7 +118,7 @@ public sealed class FindingResponder(
 
         var now = time.GetUtcNow();
         var findingsIds = decisions.Select(d => d.Finding.Id).Distinct().ToList();
-        return new ResponseReport(
+        return new ContainmentReport(
             reports.FirstOrDefault()?.ReportId ?? "tr-" + Guid.CreateVersion7(now).ToString("N"),
             findingsIds.Count == 1 ? findingsIds[0] : null,
             [.. reports.SelectMany(r => r.Actions).Distinct()],
@@ -132,7 +132,7 @@ public sealed class FindingResponder(
             [.. reports.SelectMany(r => r.Instances)]);
     }
 
-    private async Task RecordAsync(List<FindingDecision> claimed, ResponseSummary summary, ResponseReport report, bool failed, CancellationToken cancellationToken)
+    private async Task RecordAsync(List<FindingDecision> claimed, ResponseSummary summary, ContainmentReport report, bool failed, CancellationToken cancellationToken)
     {
         if (ledger is null)
         {

@@ -11,7 +11,7 @@ namespace ThreatResponse.Core.Serialization;
 [JsonSerializable(typeof(FindingsDocument))]
 [JsonSerializable(typeof(PlanDocument))]
 [JsonSerializable(typeof(string))]
-[JsonSerializable(typeof(ThreatResponse.Core.Containment.ResponseReport))]
+[JsonSerializable(typeof(ThreatResponse.Core.Containment.ContainmentReport))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {

@@ -1,8 +1,9 @@
-using ThreatResponse.Cli.Emulator;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Aws.Ec2;
+using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Testing;
 using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
@@ -274,7 +275,7 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
     private ContainmentEngine Engine(ContainmentOptions? options = null) =>
         new(new Ec2InstanceContainment(new Ec2ClientProvider(_ => Ec2)), options ?? new ContainmentOptions(), TimeProvider.System);
 
-    private Task<ResponseReport> RunAsync(DemoScene scene, ContainmentAction[] actions, ContainmentOptions? options = null, bool dryRun = false, string findingId = FindingId) =>
+    private Task<ContainmentReport> RunAsync(DemoScene scene, ContainmentAction[] actions, ContainmentOptions? options = null, bool dryRun = false, string findingId = FindingId) =>
         Engine(options).RunAsync(new ContainmentRequest(findingId, [Reference(scene)], actions, dryRun), CancellationToken.None);
 
     private static InstanceReference Reference(DemoScene scene) =>

@@ -1,7 +1,7 @@
-using ThreatResponse.Cli.Emulator;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using ThreatResponse.Core.Containment;
+using ThreatResponse.Cli.Emulator;
+using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Aws.Tests.Ec2;
 

@@ -148,7 +148,7 @@ public sealed class FleetMembershipTests(MotoServerFixture moto) : MotoTest(moto
         }
     }
 
-    private async Task<ResponseReport> RunAsync(string instanceId, ContainmentAction action, bool restoreMembership = false)
+    private async Task<ContainmentReport> RunAsync(string instanceId, ContainmentAction action, bool restoreMembership = false)
     {
         _aws ??= new AwsContainment(
             new AwsEnvironment(name => name switch

@@ -27,7 +27,7 @@ internal static class SampleResponses
             new(ContainmentAction.Snapshot, "snapshot", "vol-1", StepOutcome.Succeeded, "snap-1 (1 volume(s))", null, 40),
         };
         var now = DateTimeOffset.Parse("2026-11-26T04:12:09Z", System.Globalization.CultureInfo.InvariantCulture);
-        var report = new ResponseReport(
+        var report = new ContainmentReport(
             "tr-0193f2c4d5e6f708a9b0c1d2e3f40516", finding.Id, [ContainmentAction.Isolate, ContainmentAction.Snapshot], false, now, now.AddMilliseconds(180),
             isolationOutcome, [new InstanceResult(instance, "web-1", isolationOutcome, null, steps)]);
         return ResponseSummary.Create("GuardDutyResponder", [finding], report);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Tests.Containment;
@@ -430,7 +432,7 @@ public sealed class ContainmentEngineTests
 
     private static async Task NextAsync(Channel<string> entered) => await entered.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 
-    private static void AssertOutcome(StepOutcome expected, ResponseReport report) =>
+    private static void AssertOutcome(StepOutcome expected, ContainmentReport report) =>
         Assert.True(report.Outcome == expected, $"expected {expected}, got {report.Outcome}: {string.Join(" | ", report.Instances.Select(r => $"{r.Instance.InstanceId} {r.Outcome} {r.Reason}"))}");
 
     private static void AssertOriginal(FakeInstance instance, params (string Eni, string[] Groups)[] groups)
@@ -450,7 +452,7 @@ public sealed class ContainmentEngineTests
     private ContainmentEngine Engine(ContainmentOptions? options = null, IIsolationStateStore? store = null) =>
         new(_ec2, options ?? new ContainmentOptions(), TimeProvider.System, store);
 
-    private Task<ResponseReport> RunAsync(IEnumerable<string> ids, ContainmentAction[] actions, bool dryRun = false) =>
+    private Task<ContainmentReport> RunAsync(IEnumerable<string> ids, ContainmentAction[] actions, bool dryRun = false) =>
         Engine().RunAsync(Request(ids, actions, dryRun), CancellationToken.None);
 
     private string GroupId(string vpcId, QuarantineGroupRole role) => _ec2.Groups.Single(g => g.VpcId == vpcId && g.Role == role).GroupId;

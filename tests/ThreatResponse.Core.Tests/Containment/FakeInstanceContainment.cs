@@ -1,4 +1,6 @@
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Tests.Containment;
@@ -126,7 +128,7 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
     public IReadOnlyList<FakeCall> CallsOf(string operation, string? target = null) =>
         [.. Calls.Where(c => c.Operation == operation && (target is null || c.Target == target))];
 
-    public async Task<InstanceSnapshot?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
+    public async Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var id = instance.InstanceId.Value;
@@ -138,7 +140,7 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
                 return null;
             }
 
-            return new InstanceSnapshot(
+            return new InstanceDescription(
                 id,
                 i.State,
                 new Dictionary<string, string>(i.Tags, StringComparer.Ordinal),

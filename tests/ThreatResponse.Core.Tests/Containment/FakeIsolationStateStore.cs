@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Core.Tests.Containment;

@@ -1,4 +1,6 @@
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

@@ -1,4 +1,5 @@
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

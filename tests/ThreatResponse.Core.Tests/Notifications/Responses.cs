@@ -100,7 +100,7 @@ internal static class Responses
     public static InstanceResult Skipped(InstanceReference instance, string? name, string reason) =>
         new(instance, name, StepOutcome.Skipped, reason, [Step(null, "skip", null, StepOutcome.Skipped, reason)]);
 
-    public static ResponseReport Report(
+    public static ContainmentReport Report(
         IReadOnlyList<InstanceResult> instances,
         IReadOnlyList<ContainmentAction>? actions = null,
         bool dryRun = false,

@@ -1,17 +1,19 @@
-namespace ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.State;
+
+namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Evidence: <c>CreateSnapshots</c> of every attached volume, tagged with the finding, once per finding and instance.
 /// The snapshots' point in time is the request, so they may run alongside isolation and a later stop.
 /// </summary>
-internal sealed class InstanceSnapshotting(IInstanceContainment ec2)
+internal sealed class SnapshotStep(IInstanceContainment ec2)
 {
     private const ContainmentAction Snapshot = ContainmentAction.Snapshot;
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        if (context.Snapshot.VolumeIds.Count == 0)
+        if (context.Description.VolumeIds.Count == 0)
         {
             log.Skip(Snapshot, "snapshot", null, "no EBS volume attached");
             return;
@@ -35,7 +37,7 @@ internal sealed class InstanceSnapshotting(IInstanceContainment ec2)
             return;
         }
 
-        await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Snapshot.VolumeIds), context.DryRun, async () =>
+        await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Description.VolumeIds), context.DryRun, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -45,7 +47,7 @@ internal sealed class InstanceSnapshotting(IInstanceContainment ec2)
             };
             var ids = await ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
             return context.DryRun
-                ? $"would snapshot {context.Snapshot.VolumeIds.Count} volume(s)"
+                ? $"would snapshot {context.Description.VolumeIds.Count} volume(s)"
                 : $"{string.Join(',', ids)} ({ids.Count} volume(s), crash-consistent at {context.NowText})";
         });
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>
 /// Keeps <see cref="PreIsolationState"/> in instance tags when there is no ledger. Tag values hold at most 256

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Groups;
 
 /// <summary>
 /// Finds, and creates on first use, each VPC's conversion and isolation groups — once per response, however many

@@ -1,6 +1,6 @@
 using ThreatResponse.Core.Findings;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>
 /// Where pre-isolation state lives when it is not on the instance's tags (the DynamoDB ledger, <c>LEDGER_TABLE_NAME</c>).

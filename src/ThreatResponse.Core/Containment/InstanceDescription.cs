@@ -5,7 +5,7 @@ namespace ThreatResponse.Core.Containment;
 /// <param name="ProfileAssociation">The instance profile association; null when none is associated.</param>
 /// <param name="HibernationConfigured">The instance was launched with hibernation configured, so it can hibernate.</param>
 /// <param name="VolumeIds">Attached EBS volumes.</param>
-public sealed record InstanceSnapshot(
+public sealed record InstanceDescription(
     string InstanceId,
     string State,
     IReadOnlyDictionary<string, string> Tags,

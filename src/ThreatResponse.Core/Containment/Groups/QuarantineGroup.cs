@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Groups;
 
 /// <summary>A quarantine security group as found in EC2, with whether its rules are what its role requires.</summary>
 /// <param name="RulesAsRequired">

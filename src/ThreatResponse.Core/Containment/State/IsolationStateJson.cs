@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ThreatResponse.Core.Containment.Fleet;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>
 /// <see cref="PreIsolationState"/> as compact, versioned JSON: the form kept in instance tags and in the ledger. Short

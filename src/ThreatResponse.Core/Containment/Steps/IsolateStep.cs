@@ -1,4 +1,8 @@
-namespace ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
+
+namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Isolates one instance. The critical path is the isolation group on every ENI: lookup (1 round trip), then per ENI
@@ -7,16 +11,16 @@ namespace ThreatResponse.Core.Containment;
 /// instance out of its Auto Scaling group and target groups (described alongside step 1) completes before step 3, so
 /// the failing health checks of an isolated instance never get it terminated.
 /// </summary>
-internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, Task<FleetView>? fleetView = null)
+internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, Task<FleetView>? fleetView = null)
 {
     private const ContainmentAction Isolate = ContainmentAction.Isolate;
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        var snapshot = context.Snapshot;
+        var description = context.Description;
         var log = context.Log;
-        snapshot.Tags.TryGetValue(QuarantineTags.Status, out var status);
-        snapshot.Tags.TryGetValue(QuarantineTags.FindingId, out var isolatedFor);
+        description.Tags.TryGetValue(QuarantineTags.Status, out var status);
+        description.Tags.TryGetValue(QuarantineTags.FindingId, out var isolatedFor);
         if (status == QuarantineTags.StatusIsolated)
         {
             log.Skip(Isolate, "isolate", null, isolatedFor == context.FindingKey
@@ -25,7 +29,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
             return;
         }
 
-        if (snapshot.NetworkInterfaces.Count == 0)
+        if (description.NetworkInterfaces.Count == 0)
         {
             log.Fail(Isolate, "isolate", null, "the instance has no network interface to isolate");
             return;
@@ -33,9 +37,9 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
 
         // A retried isolation ("isolating") already saved the state from before the first attempt: keep that one.
         var resuming = status == QuarantineTags.StatusIsolating;
-        var state = PreIsolationState.Capture(snapshot, context.FindingKey, context.Now);
+        var state = PreIsolationState.Capture(description, context.FindingKey, context.Now);
 
-        var vpcGroups = snapshot.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
+        var vpcGroups = description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
             .ToDictionary(vpc => vpc, vpc => groups.GetAsync(AwsScope.Of(context.Instance), vpc), StringComparer.Ordinal);
 
         var fleet = RemoveFromFleetAsync(context, cancellationToken);
@@ -45,7 +49,7 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
             SaveStateAsync(context, state, fleet, resuming, cancellationToken),
             ProtectAsync(context, cancellationToken),
         };
-        work.AddRange(snapshot.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(context, eni, vpcGroups[eni.VpcId], fleet, cancellationToken)));
+        work.AddRange(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(context, eni, vpcGroups[eni.VpcId], fleet, cancellationToken)));
         work.Add(CutCredentialsAsync(context, cancellationToken));
         await Task.WhenAll(work);
 
@@ -107,13 +111,13 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
 
         var tags = IsolationStateTags.Encode(state);
         tags[QuarantineTags.Status] = QuarantineTags.StatusIsolating;
-        var ours = context.Snapshot.Tags.Keys.Count(k => k.StartsWith(QuarantineTags.Prefix, StringComparison.Ordinal));
-        var needed = context.Snapshot.Tags.Count - ours + tags.Count + 2;
+        var ours = context.Description.Tags.Keys.Count(k => k.StartsWith(QuarantineTags.Prefix, StringComparison.Ordinal));
+        var needed = context.Description.Tags.Count - ours + tags.Count + 2;
         if (needed > IsolationStateTags.MaxTagsPerResource)
         {
             // Isolation goes ahead: containing the instance matters more than being able to undo it automatically.
             log.Fail(Isolate, "save-state", null,
-                $"the state needs {tags.Count} tags and the instance already has {context.Snapshot.Tags.Count - ours} of EC2's 50; set LEDGER_TABLE_NAME to keep state in DynamoDB. Isolating anyway; state was: {summary}");
+                $"the state needs {tags.Count} tags and the instance already has {context.Description.Tags.Count - ours} of EC2's 50; set LEDGER_TABLE_NAME to keep state in DynamoDB. Isolating anyway; state was: {summary}");
             return Task.CompletedTask;
         }
 
@@ -126,9 +130,9 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
 
     private async Task ProtectAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        var snapshot = context.Snapshot;
+        var description = context.Description;
         var log = context.Log;
-        var protection = snapshot.TerminationProtection
+        var protection = description.TerminationProtection
             ? Skipped("termination-protection", "already on")
             : log.RunAsync(Isolate, "termination-protection", null, context.DryRun, async () =>
             {
@@ -137,12 +141,12 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
                 return "on";
             });
 
-        var shutdown = snapshot.ShutdownBehavior == "stop"
+        var shutdown = description.ShutdownBehavior == "stop"
             ? Skipped("shutdown-behavior", "already stop")
             : log.RunAsync(Isolate, "shutdown-behavior", null, context.DryRun, async () =>
             {
                 await ec2.SetShutdownBehaviorAsync(context.Instance, "stop", context.DryRun, cancellationToken);
-                return $"{snapshot.ShutdownBehavior} -> stop";
+                return $"{description.ShutdownBehavior} -> stop";
             });
 
         await Task.WhenAll(protection, shutdown);
@@ -356,10 +360,10 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
 
     private async Task CutCredentialsAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        var snapshot = context.Snapshot;
+        var description = context.Description;
         var log = context.Log;
         Task metadata;
-        if (snapshot.MetadataOptions.IsEndpointDisabled)
+        if (description.MetadataOptions.IsEndpointDisabled)
         {
             log.Skip(Isolate, "metadata-endpoint", null, "already disabled");
             metadata = Task.CompletedTask;
@@ -368,13 +372,13 @@ internal sealed class InstanceIsolation(IInstanceContainment ec2, IIsolationStat
         {
             metadata = log.RunAsync(Isolate, "metadata-endpoint", null, context.DryRun, async () =>
             {
-                await ec2.SetMetadataOptionsAsync(context.Instance, snapshot.MetadataOptions with { HttpEndpoint = "disabled" }, context.DryRun, cancellationToken);
+                await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions with { HttpEndpoint = "disabled" }, context.DryRun, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
             });
         }
 
         Task profile;
-        if (snapshot.ProfileAssociation is not { } association)
+        if (description.ProfileAssociation is not { } association)
         {
             log.Skip(Isolate, "instance-profile", null, "no instance profile associated");
             profile = Task.CompletedTask;

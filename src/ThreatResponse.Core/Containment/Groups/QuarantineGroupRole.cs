@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Groups;
 
 /// <summary>The two security groups ThreatResponse keeps per VPC.</summary>
 public enum QuarantineGroupRole

@@ -3,7 +3,7 @@ namespace ThreatResponse.Core.Containment;
 /// <summary>The record of one response: per instance, per step, what happened.</summary>
 /// <param name="ReportId">Unique per response; quoted on the finding note and in the notification.</param>
 /// <param name="FindingId">The finding the response is for; null for an operator's CLI action without one.</param>
-public sealed record ResponseReport(
+public sealed record ContainmentReport(
     string ReportId,
     string? FindingId,
     IReadOnlyList<ContainmentAction> Actions,

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Fleet;
 
 /// <summary>The instance's place in its Auto Scaling group.</summary>
 /// <param name="LifecycleState">Auto Scaling's, e.g. <c>InService</c>, <c>Standby</c>.</param>

@@ -1,6 +1,6 @@
 using ThreatResponse.Core.Findings;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Fleet;
 
 /// <summary>
 /// An instance's Auto Scaling group and load-balancer target groups. An isolated instance fails its health checks,

@@ -1,4 +1,6 @@
-namespace ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
+
+namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>What isolation changes, saved before it changes it, so release restores it exactly.</summary>
 /// <param name="GroupsByNetworkInterface">Security groups per ENI id.</param>
@@ -19,7 +21,7 @@ public sealed record PreIsolationState(
     /// <summary>The target groups isolation deregistered the instance from; null when none.</summary>
     public IReadOnlyList<TargetGroupMembership>? TargetGroups { get; init; }
 
-    public static PreIsolationState Capture(InstanceSnapshot instance, string findingId, DateTimeOffset now)
+    public static PreIsolationState Capture(InstanceDescription instance, string findingId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(instance);
         return new PreIsolationState(

@@ -1,6 +1,6 @@
 using ThreatResponse.Core.Findings;
 
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Fleet;
 
 /// <summary>
 /// The instance's fleet membership as described before isolation, each half with its own failure: one failing never

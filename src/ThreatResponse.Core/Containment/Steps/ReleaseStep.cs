@@ -1,11 +1,14 @@
-namespace ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.State;
+
+namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Undoes an isolation from its saved state: groups per ENI, metadata options, instance profile, termination
 /// protection, shutdown behaviour; on request, Auto Scaling group and target groups. The quarantine tags and saved state go only when every restore step succeeded,
 /// so a failed release can be run again.
 /// </summary>
-internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null)
+internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
 
@@ -18,9 +21,9 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
             return;
         }
 
-        var snapshot = context.Snapshot;
+        var description = context.Description;
         var work = new List<Task<bool>>();
-        foreach (var eni in snapshot.NetworkInterfaces)
+        foreach (var eni in description.NetworkInterfaces)
         {
             if (!state.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var saved))
             {
@@ -35,7 +38,7 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
             }));
         }
 
-        foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(snapshot.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
+        foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(description.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
         {
             log.Skip(Release, "restore-groups", gone, "no longer attached to the instance");
         }
@@ -46,14 +49,14 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
             return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
         }));
         work.Add(RestoreProfileAsync(context, state, cancellationToken));
-        work.Add(state.TerminationProtection == snapshot.TerminationProtection
+        work.Add(state.TerminationProtection == description.TerminationProtection
             ? Skipped("restore-termination-protection", $"already {(state.TerminationProtection ? "on" : "off")}")
             : log.RunAsync(Release, "restore-termination-protection", null, context.DryRun, async () =>
             {
                 await ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
                 return state.TerminationProtection ? "on" : "off";
             }));
-        work.Add(state.ShutdownBehavior == snapshot.ShutdownBehavior
+        work.Add(state.ShutdownBehavior == description.ShutdownBehavior
             ? Skipped("restore-shutdown-behavior", $"already {state.ShutdownBehavior}")
             : log.RunAsync(Release, "restore-shutdown-behavior", null, context.DryRun, async () =>
             {
@@ -72,7 +75,7 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
 
         await log.RunAsync(Release, "remove-tags", null, context.DryRun, async () =>
         {
-            var keys = snapshot.Tags.Keys.Where(IsQuarantineTag).ToList();
+            var keys = description.Tags.Keys.Where(IsQuarantineTag).ToList();
             if (keys.Count > 0)
             {
                 await ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken);
@@ -105,15 +108,15 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
             try
             {
                 state = stateStore is not null
-                    ? await stateStore.LoadAsync(context.Instance, cancellationToken) ?? IsolationStateTags.Decode(context.Snapshot.Tags)
-                    : IsolationStateTags.Decode(context.Snapshot.Tags);
+                    ? await stateStore.LoadAsync(context.Instance, cancellationToken) ?? IsolationStateTags.Decode(context.Description.Tags)
+                    : IsolationStateTags.Decode(context.Description.Tags);
             }
             catch (FormatException e)
             {
                 throw new AwsOperationException("LoadState", "InvalidSavedState", e.Message, e);
             }
 
-            return state is null ? null : $"saved {state.SavedAt:u} for finding {state.FindingId}: {InstanceIsolation.Describe(state)}";
+            return state is null ? null : $"saved {state.SavedAt:u} for finding {state.FindingId}: {IsolateStep.Describe(state)}";
         });
 
         if (loaded && state is null)
@@ -213,7 +216,7 @@ internal sealed class InstanceRelease(IInstanceContainment ec2, IIsolationStateS
     private Task<bool> RestoreProfileAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var current = context.Snapshot.ProfileAssociation;
+        var current = context.Description.ProfileAssociation;
         if (state.ProfileArn is null)
         {
             log.Skip(Release, "restore-instance-profile", null, "none was associated before isolation");

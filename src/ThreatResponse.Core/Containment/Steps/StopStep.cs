@@ -1,14 +1,14 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>Stops the instance, termination protection first; hibernates it when it was launched able to, keeping memory as evidence.</summary>
-internal sealed class InstanceStopping(IInstanceContainment ec2)
+internal sealed class StopStep(IInstanceContainment ec2)
 {
     private const ContainmentAction Stop = ContainmentAction.Stop;
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var state = context.Snapshot.State;
+        var state = context.Description.State;
         if (state is "stopped" or "stopping")
         {
             log.Skip(Stop, "stop", null, $"already {state}");
@@ -30,7 +30,7 @@ internal sealed class InstanceStopping(IInstanceContainment ec2)
             return;
         }
 
-        var hibernate = context.Snapshot.HibernationConfigured;
+        var hibernate = context.Description.HibernationConfigured;
         await log.RunAsync(Stop, hibernate ? "hibernate" : "stop", null, context.DryRun, async () =>
         {
             await ec2.StopInstanceAsync(context.Instance, hibernate, context.DryRun, cancellationToken);

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>The tag keys ThreatResponse writes on instances, snapshots and its security groups.</summary>
 public static class QuarantineTags

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Fleet;
 
 /// <summary>How isolation took the instance out of its Auto Scaling group.</summary>
 public enum AutoScalingRemoval

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Core.Containment;
+namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Records the steps of one instance's response, in the order they were started (parallel steps are started in code
