@@ -170,4 +170,25 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         var failed = Assert.Single(message.RootElement.GetProperty("findingUpdatesFailed").EnumerateArray().ToList());
         Assert.Equal("InternalFailure", failed.GetProperty("errorCode").GetString());
     }
+
+    [Fact]
+    public async Task IsolateAction_SecurityHubRefusesForGood_ContainedNotifiedAndNotRetried()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+        var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
+        World.SecurityHub.LeaveUnprocessed(@event["detail"]!["findings"]![0]!["Id"]!.GetValue<string>(), "AccessDeniedException");
+
+        // A refusal no retry can change (the adapter's judgement) does not make Lambda run the response again.
+        using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var unprocessed = Assert.Single(output.RootElement.GetProperty("findingUpdatesUnprocessed").EnumerateArray().ToList());
+        Assert.Equal("AccessDeniedException", unprocessed.GetProperty("errorCode").GetString());
+        Assert.False(unprocessed.GetProperty("worthRetrying").GetBoolean());
+        var notification = Assert.Single(await World.NotificationsAsync());
+        using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
+        Assert.Equal("AccessDeniedException", Assert.Single(message.RootElement.GetProperty("findingUpdatesFailed").EnumerateArray().ToList()).GetProperty("errorCode").GetString());
+    }
 }

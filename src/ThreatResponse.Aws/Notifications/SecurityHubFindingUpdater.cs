@@ -16,7 +16,10 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
 {
     public const int MaxFindingsPerCall = 100;
 
-    /// <summary>Reasons that will not change on a retry.</summary>
+    /// <summary>
+    /// Reasons that will not change on a retry (the one list of them: the response is retried by Lambda only when some
+    /// unprocessed finding is <see cref="UnprocessedFinding.WorthRetrying"/>).
+    /// </summary>
     private static readonly HashSet<string> PermanentErrors = new(StringComparer.Ordinal)
     {
         "FindingNotFound", "InvalidInput", "InvalidInputException", "AccessDenied", "AccessDeniedException", "InvalidAccess",
@@ -58,10 +61,10 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
             var result = Parse(response.Body);
             processed += result.ProcessedFindings?.Count ?? 0;
             var left = (result.UnprocessedFindings ?? [])
-                .Select(u => new UnprocessedFinding(u.FindingIdentifier?.Id ?? "?", u.FindingIdentifier?.ProductArn ?? "?", u.ErrorCode ?? "Unknown", u.ErrorMessage ?? "no message"))
+                .Select(u => new UnprocessedFinding(u.FindingIdentifier?.Id ?? "?", u.FindingIdentifier?.ProductArn ?? "?", u.ErrorCode ?? "Unknown", u.ErrorMessage ?? "no message", !PermanentErrors.Contains(u.ErrorCode ?? "Unknown")))
                 .ToList();
-            final.AddRange(left.Where(u => PermanentErrors.Contains(u.ErrorCode)));
-            var retryable = left.Where(u => !PermanentErrors.Contains(u.ErrorCode)).ToList();
+            final.AddRange(left.Where(u => !u.WorthRetrying));
+            var retryable = left.Where(u => u.WorthRetrying).ToList();
             if (retryable.Count == 0 || attempt >= _retry.MaxAttempts)
             {
                 final.AddRange(retryable);

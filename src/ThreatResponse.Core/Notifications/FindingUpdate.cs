@@ -13,7 +13,8 @@ public sealed record FindingUpdate(
     IReadOnlyDictionary<string, string> UserDefinedFields);
 
 /// <summary>A finding Security Hub did not update, with its reason.</summary>
-public sealed record UnprocessedFinding(string Id, string ProductArn, string ErrorCode, string ErrorMessage);
+/// <param name="WorthRetrying">Whether a later attempt may succeed: decided by the adapter, which knows the service's error codes.</param>
+public sealed record UnprocessedFinding(string Id, string ProductArn, string ErrorCode, string ErrorMessage, bool WorthRetrying);
 
 /// <summary>The result of updating findings: how many were updated, and which were not (after retries) and why.</summary>
 public sealed record FindingUpdateResult(int Processed, IReadOnlyList<UnprocessedFinding> Unprocessed);

@@ -12,9 +12,6 @@ namespace ThreatResponse.Core.Responses;
 public sealed class FindingResponder(
     ContainmentEngine engine, IFindingUpdater findingUpdater, INotifier notifier, FindingUpdateOptions updateOptions, TimeProvider time, IResponseLedger? ledger = null)
 {
-    /// <summary>Findings Security Hub cannot update however often it is asked (no Security Hub, or a finding it never had).</summary>
-    private static readonly HashSet<string> PermanentUpdateErrors = new(StringComparer.Ordinal) { "FindingNotFound", "InvalidInput", "InvalidInputException" };
-
     /// <param name="trigger">Who asked: the function's name.</param>
     /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
     /// <returns>The result, or null when every decision had already been carried out (a repeated delivery).</returns>
@@ -47,7 +44,7 @@ public sealed class FindingResponder(
         }
 
         var notification = NotificationComposer.Compose(summary, updates is null && updateError is not null
-            ? new FindingUpdateResult(0, [.. summary.Findings.Select(f => new UnprocessedFinding(f.Finding.Id, f.Finding.ProductArn, "UpdateFailed", updateError))])
+            ? new FindingUpdateResult(0, [.. summary.Findings.Select(f => new UnprocessedFinding(f.Finding.Id, f.Finding.ProductArn, "UpdateFailed", updateError, WorthRetrying: true))])
             : updates);
 
         string messageId;
@@ -64,7 +61,7 @@ public sealed class FindingResponder(
 
         var retryable = summary.Outcome == StepOutcome.Failed
             || updateError is not null
-            || (updates?.Unprocessed.Any(u => !PermanentUpdateErrors.Contains(u.ErrorCode)) ?? false);
+            || (updates?.Unprocessed.Any(u => u.WorthRetrying) ?? false);
         await RecordAsync(claimed, summary, report, retryable, cancellationToken);
         var result = new ResponseResult(summary, updates, updateError, messageId, retryable);
         return retryable ? throw new ResponseFailedException(result) : result;

@@ -237,7 +237,7 @@ public sealed class NotificationComposerTests
     {
         var response = Isolated();
         var finding = response.Findings[0].Finding;
-        var updates = new FindingUpdateResult(0, [new UnprocessedFinding(finding.Id, finding.ProductArn, "FindingNotFound", "The finding was not found")]);
+        var updates = new FindingUpdateResult(0, [new UnprocessedFinding(finding.Id, finding.ProductArn, "FindingNotFound", "The finding was not found", WorthRetrying: false)]);
 
         var notification = NotificationComposer.Compose(response, updates);
 
