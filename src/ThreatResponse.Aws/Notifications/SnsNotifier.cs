@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Xml;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Notifications;
@@ -15,58 +14,66 @@ namespace ThreatResponse.Aws.Notifications;
 /// </summary>
 public sealed class SnsNotifier(AwsSignedHttpClient sns, string topicArn) : INotifier
 {
+    /// <summary>SNS's limit for one message: the message and its attributes together, in bytes (256 KiB).</summary>
+    public const int MaxMessageBytes = 256 * 1024;
+
     public async Task<string> PublishAsync(Notification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        var message = new Dictionary<string, string>
+        var form = new List<(string Key, string Value)>
         {
-            ["default"] = notification.Text,
-            ["email"] = notification.Text,
-            ["sqs"] = notification.Json,
-            ["lambda"] = notification.Json,
-            ["http"] = notification.Json,
-            ["https"] = notification.Json,
-        };
-
-        var form = new List<(string, string)>
-        {
-            ("Action", "Publish"),
-            ("Version", "2010-03-31"),
             ("TopicArn", topicArn),
             ("Subject", notification.Subject),
             ("MessageStructure", "json"),
-            ("Message", JsonSerializer.Serialize(message, SnsJsonContext.Relaxed.DictionaryStringString)),
+            ("Message", MessageStructure(notification)),
         };
 
         var entry = 1;
-        foreach (var (name, values) in notification.Attributes)
+        foreach (var (name, type, value) in Attributes(notification))
         {
             var prefix = string.Create(CultureInfo.InvariantCulture, $"MessageAttributes.entry.{entry++}");
             form.Add(($"{prefix}.Name", name));
-            form.Add(($"{prefix}.Value.DataType", values.Count == 1 ? "String" : "String.Array"));
-            form.Add(($"{prefix}.Value.StringValue", values.Count == 1 ? values[0] : JsonSerializer.Serialize(values.ToArray(), SnsJsonContext.Relaxed.StringArray)));
+            form.Add(($"{prefix}.Value.DataType", type));
+            form.Add(($"{prefix}.Value.StringValue", value));
         }
 
-        var body = Encoding.UTF8.GetBytes(string.Join('&', form.Select(p => $"{Uri.EscapeDataString(p.Item1)}={Uri.EscapeDataString(p.Item2)}")));
-        var response = await sns.SendAsync(new AwsHttpRequest("Publish", HttpMethod.Post, "/", body, "application/x-www-form-urlencoded; charset=utf-8"), cancellationToken);
-        return MessageIdOf(response.Body);
+        var response = await QueryProtocol.CallAsync(sns, "Publish", "2010-03-31", form, cancellationToken);
+        return QueryProtocol.Text(response, "MessageId") ?? throw new AwsOperationException("Publish", "MalformedResponse", "the response has no MessageId");
     }
 
-    private static string MessageIdOf(byte[] body)
+    /// <summary>
+    /// Whether <paramref name="notification"/> goes out as one message: its bytes as published — the per-protocol
+    /// message structure exactly as serialized (escaping included), the attributes' names, types and values, and the
+    /// subject — at most <see cref="MaxMessageBytes"/>.
+    /// </summary>
+    public bool Fits(Notification notification) => PublishedBytes(notification) <= MaxMessageBytes;
+
+    public static long PublishedBytes(Notification notification)
     {
-        try
-        {
-            var xml = new XmlDocument { XmlResolver = null };
-            using var reader = XmlReader.Create(new MemoryStream(body), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit });
-            xml.Load(reader);
-            return xml.SelectSingleNode("//*[local-name()='MessageId']")?.InnerText
-                ?? throw new AwsOperationException("Publish", "MalformedResponse", "the response has no MessageId");
-        }
-        catch (XmlException e)
-        {
-            throw new AwsOperationException("Publish", "MalformedResponse", e.Message, e);
-        }
+        ArgumentNullException.ThrowIfNull(notification);
+        return Encoding.UTF8.GetByteCount(MessageStructure(notification))
+            + Attributes(notification).Sum(a => Encoding.UTF8.GetByteCount(a.Name) + Encoding.UTF8.GetByteCount(a.Type) + Encoding.UTF8.GetByteCount(a.Value))
+            + Encoding.UTF8.GetByteCount(notification.Subject);
     }
+
+    /// <summary>One body per protocol: readable text for e-mail, the JSON document for SQS, Lambda and HTTP(S) subscribers.</summary>
+    private static string MessageStructure(Notification notification) =>
+        JsonSerializer.Serialize(
+            new Dictionary<string, string>
+            {
+                ["default"] = notification.Text,
+                ["email"] = notification.Text,
+                ["sqs"] = notification.Json,
+                ["lambda"] = notification.Json,
+                ["http"] = notification.Json,
+                ["https"] = notification.Json,
+            },
+            SnsJsonContext.Relaxed.DictionaryStringString);
+
+    private static IEnumerable<(string Name, string Type, string Value)> Attributes(Notification notification) =>
+        notification.Attributes.Select(a => a.Value.Count == 1
+            ? (a.Key, "String", a.Value[0])
+            : (a.Key, "String.Array", JsonSerializer.Serialize(a.Value.ToArray(), SnsJsonContext.Relaxed.StringArray)));
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]

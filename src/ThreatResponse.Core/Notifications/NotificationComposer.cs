@@ -9,39 +9,32 @@ namespace ThreatResponse.Core.Notifications;
 /// <summary>
 /// Writes the one notification of a response: a subject that says what happened to which instance, a plain-text body
 /// for e-mail (what, where, why, each step), the JSON document for machines, and attributes for filter policies.
-/// Kept under SNS's 256 KiB by dropping detail step by step — never by failing.
+/// Kept within what the notifier can send (<see cref="INotifier.Fits"/>) by dropping detail step by step — never by failing.
 /// </summary>
 public static class NotificationComposer
 {
-    /// <summary>SNS's limit for a message, subject and attributes together, with room for the JSON envelope's escaping.</summary>
-    public const int MaxBytes = 256 * 1024 - 4 * 1024;
-
     private const int MaxSubject = 100;
 
     /// <summary>At the smallest detail level, how many findings and instances are listed one by one (the rest are counted), tried in turn until the message fits.</summary>
     private static readonly int[] ListedAtCounts = [25, 10, 3, 1];
 
+    /// <param name="fits">The notifier's judgement of whether a candidate can be sent (<see cref="INotifier.Fits"/>).</param>
     /// <param name="findingUpdates">The result of writing the response onto its findings, when that was attempted.</param>
-    public static Notification Compose(ResponseSummary response, FindingUpdateResult? findingUpdates = null)
+    public static Notification Compose(ResponseSummary response, Func<Notification, bool> fits, FindingUpdateResult? findingUpdates = null)
     {
         ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(fits);
         var subject = Subject(response);
         var attributes = Attributes(response);
-        var attributeBytes = attributes.Sum(a => a.Key.Length + a.Value.Sum(v => Encoding.UTF8.GetByteCount(v) + 3));
         var levels = Enum.GetValues<Detail>().Where(d => d != Detail.Counts).Select(d => (Detail: d, Listed: int.MaxValue))
             .Concat(ListedAtCounts.Select(n => (Detail: Detail.Counts, Listed: n)))
             .ToList();
         foreach (var (detail, listedCount) in levels)
         {
-            var text = Text(response, findingUpdates, detail, listedCount);
-            var json = Json(response, findingUpdates, detail, listedCount);
-
-            // The text goes out twice (default, email) and the JSON four times (sqs, lambda, http, https), each escaped
-            // once more inside SNS's JSON message structure.
-            var size = ((2 * Encoding.UTF8.GetByteCount(text)) + (4 * Encoding.UTF8.GetByteCount(json))) * 11 / 10 + subject.Length + attributeBytes;
-            if (size <= MaxBytes || (detail, listedCount) == levels[^1])
+            var candidate = new Notification(subject, Text(response, findingUpdates, detail, listedCount), Json(response, findingUpdates, detail, listedCount), attributes, detail != Detail.Full);
+            if (fits(candidate) || (detail, listedCount) == levels[^1])
             {
-                return new Notification(subject, text, json, attributes, detail != Detail.Full);
+                return candidate;
             }
         }
 

@@ -43,7 +43,7 @@ public sealed class FindingResponder(
             updateError = e.Message;
         }
 
-        var notification = NotificationComposer.Compose(summary, updates is null && updateError is not null
+        var notification = NotificationComposer.Compose(summary, notifier.Fits, updates is null && updateError is not null
             ? new FindingUpdateResult(0, [.. summary.Findings.Select(f => new UnprocessedFinding(f.Finding.Id, f.Finding.ProductArn, "UpdateFailed", updateError, WorthRetrying: true))])
             : updates);
 

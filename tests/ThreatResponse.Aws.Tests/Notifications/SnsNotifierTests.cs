@@ -20,7 +20,7 @@ public sealed class SnsNotifierTests(MotoServerFixture moto) : MotoTest(moto)
         var topicArn = await MotoSns.CreateTopicAsync(Moto, "threat-response");
         await MotoSns.SubscribeQueueAsync(Moto, topicArn, queueArn);
         using var clients = new SignedClientFactory(MotoEnvironment()) { Credentials = _ => Task.FromResult(MotoServerFixture.Credentials) };
-        var notification = NotificationComposer.Compose(SampleResponses.Isolated());
+        var notification = NotificationComposer.Compose(SampleResponses.Isolated(), SnsFits);
 
         var messageId = await new SnsNotifier(clients.Sns(MotoServerFixture.DefaultRegion), topicArn).PublishAsync(notification, CancellationToken.None);
 
@@ -47,9 +47,45 @@ public sealed class SnsNotifierTests(MotoServerFixture moto) : MotoTest(moto)
         using var clients = new SignedClientFactory(MotoEnvironment()) { Credentials = _ => Task.FromResult(MotoServerFixture.Credentials) };
         var notifier = new SnsNotifier(clients.Sns(MotoServerFixture.DefaultRegion), "arn:aws:sns:us-east-1:123456789012:nope");
 
-        var error = await Assert.ThrowsAsync<Core.Containment.AwsOperationException>(() => notifier.PublishAsync(NotificationComposer.Compose(SampleResponses.Isolated()), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<Core.Containment.AwsOperationException>(() => notifier.PublishAsync(NotificationComposer.Compose(SampleResponses.Isolated(), SnsFits), CancellationToken.None));
 
         Assert.Equal("NotFound", error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Fits_TextWhoseEscapingCrossesTheLimit_FalseAndSnsRefusesIt()
+    {
+        // 70,000 quotes: 140,000 bytes as two bodies, 280,000 once each is escaped inside the message structure.
+        var notification = new Notification("[ThreatResponse] test", new string('"', 70_000), "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
+        var (notifier, _) = await TopicAsync();
+
+        Assert.False(notifier.Fits(notification));
+        Assert.True(SnsNotifier.PublishedBytes(notification) > SnsNotifier.MaxMessageBytes);
+        var error = await Assert.ThrowsAsync<Core.Containment.AwsOperationException>(() => notifier.PublishAsync(notification, CancellationToken.None));
+        Assert.Equal("InvalidParameter", error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Fits_LargestThatFits_PublishedWhole()
+    {
+        var (notifier, _) = await TopicAsync();
+        var empty = new Notification("[ThreatResponse] test", "", "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
+        var room = SnsNotifier.MaxMessageBytes - SnsNotifier.PublishedBytes(empty);
+        var notification = empty with { Text = new string('x', (int)(room / 2)) };
+
+        Assert.True(notifier.Fits(notification));
+        Assert.InRange(SnsNotifier.PublishedBytes(notification), SnsNotifier.MaxMessageBytes - 1, SnsNotifier.MaxMessageBytes);
+        Assert.False(string.IsNullOrEmpty(await notifier.PublishAsync(notification, CancellationToken.None)));
+        Assert.False(notifier.Fits(notification with { Text = notification.Text + "xx" }));
+    }
+
+    private static bool SnsFits(Notification notification) => SnsNotifier.PublishedBytes(notification) <= SnsNotifier.MaxMessageBytes;
+
+    private async Task<(SnsNotifier Notifier, string TopicArn)> TopicAsync()
+    {
+        var topicArn = await MotoSns.CreateTopicAsync(Moto, "threat-response");
+        var clients = new SignedClientFactory(MotoEnvironment()) { Credentials = _ => Task.FromResult(MotoServerFixture.Credentials) };
+        return (new SnsNotifier(clients.Sns(MotoServerFixture.DefaultRegion), topicArn), topicArn);
     }
 
     private AwsEnvironment MotoEnvironment() => new(name => name == "AWS_ENDPOINT_URL" ? Moto.Endpoint.ToString() : null);

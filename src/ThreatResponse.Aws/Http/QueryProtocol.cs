@@ -1,11 +1,10 @@
 using System.Text;
 using System.Xml;
-using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
 
-namespace ThreatResponse.Aws.Fleet;
+namespace ThreatResponse.Aws.Http;
 
-/// <summary>A query-protocol call (form body, XML response) on a signed client.</summary>
+/// <summary>A query-protocol call (form body, XML response) on a signed client: SNS, Auto Scaling, ELBv2.</summary>
 internal static class QueryProtocol
 {
     public static async Task<XmlDocument> CallAsync(AwsSignedHttpClient client, string action, string version, IEnumerable<(string Key, string Value)> parameters, CancellationToken cancellationToken)
