@@ -65,7 +65,6 @@ public sealed class FunctionWorld : IAsyncDisposable
         world.Set("EXEMPT_TAG_KEY", "ThreatResponse:Exempt");
         world.Set("ALLOWED_ACCOUNTS", string.Empty);
         world.Set("AUTO_RESPONSE_MODE", "enforce");
-        world.Set("SEVERITY_THRESHOLD", "7");
         world.Set("DRY_RUN", "false");
         world.Set("LEDGER_TABLE_NAME", await CreateLedgerTableAsync(moto));
         return world;

@@ -13,21 +13,6 @@ public sealed class AwsOperationException : Exception
         ErrorCode = errorCode;
     }
 
-    public AwsOperationException()
-        : this("unknown", "Unknown", "unknown error")
-    {
-    }
-
-    public AwsOperationException(string message)
-        : this("unknown", "Unknown", message)
-    {
-    }
-
-    public AwsOperationException(string message, Exception innerException)
-        : this("unknown", "Unknown", message, innerException)
-    {
-    }
-
     public string Operation { get; }
 
     public string ErrorCode { get; }

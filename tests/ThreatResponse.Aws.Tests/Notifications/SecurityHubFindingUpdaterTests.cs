@@ -123,9 +123,10 @@ public sealed class SecurityHubFindingUpdaterTests : IDisposable
     }
 
     [Fact]
-    public async Task UpdateAsync_NoteTooLongForModel_StandInRefusesWithInvalidInput()
+    public async Task UpdateAsync_BlankNote_StandInRefusesWithInvalidInput()
     {
-        // The stand-in's model check is real: an empty note breaks NonEmptyString's pattern.
+        // The stand-in's model check is real: a blank note breaks NonEmptyString's pattern (.*\S.*). The model sets no
+        // maximum length for Note.Text; the documented 512 characters are kept by the composer (FindingUpdateComposerTests).
         var error = await Assert.ThrowsAsync<AwsOperationException>(() => Updater().UpdateAsync([Update("finding-1") with { Note = " " }], CancellationToken.None));
 
         Assert.Equal("InvalidInputException", error.ErrorCode);

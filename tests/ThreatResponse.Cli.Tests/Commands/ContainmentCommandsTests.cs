@@ -77,12 +77,14 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
     public async Task Contain_BadInput_ExitsTwoWithoutTouchingAws(params string[] argsAndMessage)
     {
         var args = argsAndMessage[..^1];
+        using var proxy = new RecordingProxy(Moto.Endpoint);
 
-        var (exit, stdout, stderr) = await RunAsync(["contain", .. args]);
+        var (exit, stdout, stderr) = await RunAsync(proxy.Endpoint, ["contain", .. args]);
 
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout);
         Assert.Contains(argsAndMessage[^1], stderr, StringComparison.Ordinal);
+        Assert.Empty(proxy.Calls);
     }
 
     [Fact]
@@ -97,13 +99,16 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
         Assert.Contains("no Region", stderr.ToString(), StringComparison.Ordinal);
     }
 
-    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(Moto.Endpoint, args);
+
+    /// <summary>Runs the CLI against <paramref name="endpoint"/> (the emulator, or a recording proxy in front of it).</summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(Uri endpoint, string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var environment = new AwsEnvironment(name => name switch
         {
-            "AWS_ENDPOINT_URL" => Moto.Endpoint.ToString(),
+            "AWS_ENDPOINT_URL" => endpoint.ToString(),
             "AWS_REGION" => MotoServerFixture.DefaultRegion,
             _ => null,
         });

@@ -137,13 +137,11 @@ public sealed class NotificationComposerTests
     }
 
     [Fact]
-    public void Compose_SubjectIsTheComposedSubject()
+    public void Compose_Subject_SaysWhatWhichAndWhy()
     {
-        var response = Isolated();
+        var notification = NotificationComposer.Compose(Isolated(), FitsBudget);
 
-        var notification = NotificationComposer.Compose(response, FitsBudget);
-
-        Assert.Equal(NotificationComposer.Subject(response), notification.Subject);
+        Assert.Equal("[ThreatResponse] Isolated+snapshotted " + Web1 + Why, notification.Subject);
     }
 
     // ---- Text ----

@@ -113,7 +113,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             }
             catch (FormatException e)
             {
-                throw new AwsOperationException("LoadState", "InvalidSavedState", e.Message, e);
+                throw new StepFailedException("InvalidSavedState", $"the saved state cannot be read: {e.Message}", e);
             }
 
             return state is null ? null : $"saved {state.SavedAt:u} for finding {state.FindingId}: {IsolateStep.Describe(state)}";

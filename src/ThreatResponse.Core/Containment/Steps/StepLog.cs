@@ -20,20 +20,9 @@ internal sealed class StepLog(TimeProvider time)
         }
     }
 
-    public bool AnyFailed
-    {
-        get
-        {
-            lock (_steps)
-            {
-                return _steps.Exists(s => s.Result.Outcome == StepOutcome.Failed);
-            }
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="body"/> as a step. It returns the detail to record; the step is <see cref="StepOutcome.DryRun"/>
-    /// when <paramref name="dryRun"/>. An <see cref="AwsOperationException"/> makes it failed with the AWS error code.
+    /// when <paramref name="dryRun"/>. An <see cref="AwsOperationException"/> (or <see cref="StepFailedException"/>) makes it failed with its error code.
     /// Returns whether the step succeeded (or passed its dry run). <paramref name="failureNote"/> is appended to a failure's detail.
     /// </summary>
     public async Task<bool> RunAsync(ContainmentAction? action, string step, string? target, bool dryRun, Func<Task<string?>> body, string? failureNote = null)
@@ -47,6 +36,11 @@ internal sealed class StepLog(TimeProvider time)
             return true;
         }
         catch (AwsOperationException e)
+        {
+            Add(order, new StepResult(action, step, target, StepOutcome.Failed, failureNote is null ? e.Message : $"{e.Message}. {failureNote}", e.ErrorCode, Elapsed(started)));
+            return false;
+        }
+        catch (StepFailedException e)
         {
             Add(order, new StepResult(action, step, target, StepOutcome.Failed, failureNote is null ? e.Message : $"{e.Message}. {failureNote}", e.ErrorCode, Elapsed(started)));
             return false;
