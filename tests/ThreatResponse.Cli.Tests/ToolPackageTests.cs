@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Cli.Tests;
 

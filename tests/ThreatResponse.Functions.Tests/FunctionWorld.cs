@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using ThreatResponse.Aws;
-using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Functions.Hosting;
+using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests;
 

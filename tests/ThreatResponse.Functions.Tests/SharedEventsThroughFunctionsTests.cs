@@ -3,6 +3,7 @@ using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Functions.Hosting;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests;
 

@@ -1,5 +1,5 @@
 using Amazon.EC2;
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Testing;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using ThreatResponse.Aws.Ec2;
-using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Testing;
 

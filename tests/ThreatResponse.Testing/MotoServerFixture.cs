@@ -1,6 +1,6 @@
 using Amazon.EC2;
 using Amazon.Runtime;
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 using Xunit;
 
 namespace ThreatResponse.Testing;

@@ -1,4 +1,4 @@
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Testing;
 

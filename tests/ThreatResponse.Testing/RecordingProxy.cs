@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Testing;
 

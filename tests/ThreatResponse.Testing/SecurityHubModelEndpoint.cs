@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Testing;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using ThreatResponse.Cli.Demo;
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Cli.Commands;
 

@@ -7,9 +7,9 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using ThreatResponse.Aws;
-using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Functions;
 using ThreatResponse.Functions.Hosting;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Cli.Demo;
 

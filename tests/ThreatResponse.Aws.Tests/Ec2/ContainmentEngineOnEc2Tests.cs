@@ -1,10 +1,10 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Aws.Ec2;
-using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
 using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
 

@@ -1,7 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using ThreatResponse.Cli.Emulator;
 using ThreatResponse.Core.Containment.State;
+using ThreatResponse.LocalAws;
 
 namespace ThreatResponse.Aws.Tests.Ec2;
 

@@ -2,7 +2,7 @@ using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Notifications;
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Aws.Tests.Notifications;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Amazon.EC2.Model;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Cli.Tests.Commands;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Cli.Tests.Commands;
 

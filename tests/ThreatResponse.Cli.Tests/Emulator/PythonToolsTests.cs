@@ -1,5 +1,5 @@
 using ThreatResponse.Aws;
-using ThreatResponse.Cli.Emulator;
+using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
 
 namespace ThreatResponse.Cli.Tests.Emulator;

@@ -1,4 +1,4 @@
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Core.Tests.Intake;
 

@@ -1,6 +1,6 @@
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Core.Tests.Intake;
 

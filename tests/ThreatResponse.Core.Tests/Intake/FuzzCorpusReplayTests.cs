@@ -1,6 +1,6 @@
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Fuzz;
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Core.Tests.Intake;
 

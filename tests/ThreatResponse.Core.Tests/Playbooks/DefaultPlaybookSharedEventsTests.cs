@@ -3,7 +3,7 @@ using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
-using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Core.Tests.Playbooks;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ThreatResponse.Testing;
 using ThreatResponse.Testing.CloudFormation;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests.Template;
 

@@ -6,6 +6,7 @@ using Amazon.SQS.Model;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Testing;
 using ThreatResponse.Testing.CloudFormation;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests.Template;
 

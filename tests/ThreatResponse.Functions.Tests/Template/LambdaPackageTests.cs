@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 using Xunit.Abstractions;
 
 namespace ThreatResponse.Functions.Tests.Template;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests.Template;
 

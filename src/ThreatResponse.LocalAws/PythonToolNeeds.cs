@@ -1,4 +1,4 @@
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>Which of the Python tools a caller needs: the demo only the emulator, the tests all three.</summary>
 [Flags]

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Testing;
+namespace ThreatResponse.Testing.Corpus;
 
 /// <summary>The repository's root (the folder holding ThreatResponse.sln), for tests that read template.yaml or events/.</summary>
 public static class RepositoryRoot

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>An HTTP server on a free loopback port, for local stand-ins (the demo's Security Hub, the tests'); subclasses answer each request.</summary>
 public abstract class LoopbackHttpServer : IDisposable

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>
 /// The Python programs the demo and the tests stand on: <c>moto_server</c> (the local AWS), <c>cfn-lint</c> with the

@@ -1,4 +1,4 @@
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>Where <see cref="PythonTools"/> looks, read from an environment (the process's, or a test's own).</summary>
 public sealed record PythonToolsOptions(

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ThreatResponse.Testing;
+namespace ThreatResponse.Testing.Corpus;
 
 /// <summary>
 /// The repository's corpus of real published events (<c>tests/events</c>, provenance in its SOURCES.md). Every file is a

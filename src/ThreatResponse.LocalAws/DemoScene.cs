@@ -1,7 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>
 /// A realistic instance to contain, in the emulator (the demo's scene, and the tests'): a VPC, a web instance with two ENIs in different groups (the second in several, so

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>
 /// The demo's stand-in for Security Hub, which moto does not implement for <c>BatchUpdateFindings</c>: it records

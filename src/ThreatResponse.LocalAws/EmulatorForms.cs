@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>
 /// Set-up calls to moto for services whose SDK package is not served here: IAM (instance profiles) and SNS (topics,

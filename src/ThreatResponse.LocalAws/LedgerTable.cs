@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>The ledger table as template.yaml creates it (string <c>pk</c> and <c>sk</c>, on demand), for the demo and the tests.</summary>
 public static class LedgerTable

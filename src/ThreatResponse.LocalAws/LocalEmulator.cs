@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>
 /// A <c>moto_server</c> on a free loopback port: the local AWS the demo (and the tests) run against. Killed on

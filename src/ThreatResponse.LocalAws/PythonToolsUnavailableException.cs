@@ -1,4 +1,4 @@
-namespace ThreatResponse.Cli.Emulator;
+namespace ThreatResponse.LocalAws;
 
 /// <summary>The Python tools are missing and could not be provisioned; the message is one line naming what to install and how.</summary>
 public sealed class PythonToolsUnavailableException : InvalidOperationException
