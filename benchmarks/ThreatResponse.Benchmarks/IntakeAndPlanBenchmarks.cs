@@ -12,7 +12,7 @@ namespace ThreatResponse.Benchmarks;
 [MemoryDiagnoser]
 public class IntakeAndPlanBenchmarks
 {
-    private static readonly PlaybookLoad DefaultPlaybook = new(Playbook.Default, "default", null);
+    private static readonly LoadedPlaybook DefaultPlaybook = new(Playbook.Default, "default", null);
     private byte[] _guardDuty = [];
     private byte[] _customAction = [];
 

@@ -7,7 +7,7 @@ using ThreatResponse.Core.Findings;
 // `threat-response contain --actions isolate --account ACCOUNT --region REGION`; the caller times each line.
 // Usage: WarmHost ACCOUNT REGION
 var (account, region) = (args[0], args[1]);
-using var aws = new AwsContainment(AwsEnvironment.Process, TimeProvider.System);
+using var aws = new AwsCompositionRoot(AwsEnvironment.Process, TimeProvider.System);
 while (await Console.In.ReadLineAsync() is { Length: > 0 } line)
 {
     var request = new ContainmentRequest(null, [new InstanceReference(InstanceId.Parse(line.Trim()), account, region)], [ContainmentAction.Isolate], DryRun: false);

@@ -30,7 +30,7 @@ public sealed class MemberAccountCredentials : IDisposable
         _environment = environment;
         _time = time;
         _own = own ?? (ct => DefaultResolver.Value.ResolveIdentityAsync(null!, ct));
-        _sts = new(() => new AmazonSecurityTokenServiceClient(new StsCredentials(this), AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), environment, "STS", null)));
+        _sts = new(() => new AmazonSecurityTokenServiceClient(new StsCredentials(this), SdkClientSettings.Apply(new AmazonSecurityTokenServiceConfig(), environment, "STS", null)));
         _homeAccount = new(() => environment["HOME_ACCOUNT_ID"] is { } home ? Task.FromResult(home) : CallerAccountAsync());
     }
 
@@ -106,7 +106,7 @@ public sealed class MemberAccountCredentials : IDisposable
         var roleArn = RoleArnFor(account);
         try
         {
-            var response = await AwsSdk.CallAsync("AssumeRole", () => _sts.Value.AssumeRoleAsync(new AssumeRoleRequest
+            var response = await SdkCall.RunAsync("AssumeRole", () => _sts.Value.AssumeRoleAsync(new AssumeRoleRequest
             {
                 RoleArn = roleArn,
                 RoleSessionName = session,
@@ -125,8 +125,8 @@ public sealed class MemberAccountCredentials : IDisposable
 
     private async Task<string> CallerAccountAsync()
     {
-        using var sts = new AmazonSecurityTokenServiceClient(new StsCredentials(this), AwsSdk.Configure(new AmazonSecurityTokenServiceConfig(), _environment, "STS", null));
-        return (await AwsSdk.CallAsync("GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest()))).Account;
+        using var sts = new AmazonSecurityTokenServiceClient(new StsCredentials(this), SdkClientSettings.Apply(new AmazonSecurityTokenServiceConfig(), _environment, "STS", null));
+        return (await SdkCall.RunAsync("GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest()))).Account;
     }
 
     private sealed record Assumed(ImmutableCredentials Credentials, DateTime? Expiry);

@@ -16,7 +16,7 @@ public sealed class Ec2ClientProvider(Func<AwsScope, IAmazonEC2> create) : IDisp
     /// <c>AWS_ENDPOINT_URL(_EC2)</c> when set, else the Region's endpoint.
     /// </summary>
     public Ec2ClientProvider(AwsEnvironment environment, Accounts.MemberAccountCredentials credentials)
-        : this(scope => new AmazonEC2Client(credentials.For(scope.Account), AwsSdk.Configure(new AmazonEC2Config(), environment, "EC2", scope.Region)))
+        : this(scope => new AmazonEC2Client(credentials.For(scope.Account), SdkClientSettings.Apply(new AmazonEC2Config(), environment, "EC2", scope.Region)))
     {
     }
 

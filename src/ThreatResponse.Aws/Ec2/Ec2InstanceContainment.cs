@@ -84,7 +84,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
         var name = GroupName(role);
         try
         {
-            var created = await Ec2Errors.CallAsync("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+            var created = await SdkCall.RunEc2Async("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
             {
                 GroupName = name,
                 VpcId = vpcId,
@@ -94,7 +94,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
                 TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
                 DryRun = dryRun,
             }, cancellationToken));
-            Ec2Errors.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
+            SdkCall.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
             return created?.GroupId;
         }
         catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
@@ -258,7 +258,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
         ArgumentNullException.ThrowIfNull(instance);
         await PaceAsync(AwsScope.Of(instance), "CreateSnapshots", cancellationToken);
         var ec2 = Client(instance);
-        var response = await Ec2Errors.CallAsync("CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
+        var response = await SdkCall.RunEc2Async("CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
         {
             InstanceSpecification = new InstanceSpecification { InstanceId = instance.InstanceId.Value, ExcludeBootVolume = false },
             CopyTagsFromSource = CopyTagsFromSource.Volume,
@@ -266,7 +266,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
             TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = [.. tags.Select(t => new Tag(t.Key, t.Value))] }],
             DryRun = dryRun,
         }, cancellationToken));
-        Ec2Errors.EnsureDryRunDidNotAct("CreateSnapshots", dryRun, response);
+        SdkCall.EnsureDryRunDidNotAct("CreateSnapshots", dryRun, response);
         return [.. (response?.Snapshots ?? []).Select(s => s.SnapshotId)];
     }
 
@@ -354,12 +354,12 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
     {
         await PaceAsync(AwsScope.Of(instance), operation, cancellationToken);
         var ec2 = Client(instance);
-        var response = await Ec2Errors.CallAsync(operation, dryRun, () => call(ec2, cancellationToken));
-        Ec2Errors.EnsureDryRunDidNotAct(operation, dryRun, response);
+        var response = await SdkCall.RunEc2Async(operation, dryRun, () => call(ec2, cancellationToken));
+        SdkCall.EnsureDryRunDidNotAct(operation, dryRun, response);
     }
 
     private static Task<T?> CallAsync<T>(string operation, Func<Task<T>> call)
-        where T : class => Ec2Errors.CallAsync(operation, dryRun: false, call);
+        where T : class => SdkCall.RunEc2Async(operation, dryRun: false, call);
 
     private static async Task IgnoringAsync(string errorCode, Func<Task> call)
     {

@@ -72,5 +72,5 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
         [SortKey] = new(StateSortKey),
     };
 
-    private static Task<T> CallAsync<T>(string operation, Func<Task<T>> call) => AwsSdk.CallAsync(operation, call);
+    private static Task<T> CallAsync<T>(string operation, Func<Task<T>> call) => SdkCall.RunAsync(operation, call);
 }

@@ -24,7 +24,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
         ArgumentNullException.ThrowIfNull(decision);
         try
         {
-            await AwsSdk.CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
+            await SdkCall.RunAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
             {
                 TableName = tableName,
                 Item = new Dictionary<string, AttributeValue>(Key(decision, findingKey))
@@ -52,7 +52,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
         catch (AwsOperationException e) when (e.ErrorCode == "ConditionalCheckFailedException")
         {
             // The same decision is done or under way: count the delivery (a re-sent finding shows here) and stand aside.
-            await AwsSdk.CallAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            await SdkCall.RunAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
                 Key = Key(decision, findingKey),
@@ -67,7 +67,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(outcome);
-        return AwsSdk.CallAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
+        return SdkCall.RunAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = tableName,
             Key = Key(decision, findingKey),

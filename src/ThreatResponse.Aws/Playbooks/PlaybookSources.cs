@@ -28,7 +28,7 @@ public static class PlaybookSources
             return null;
         }
 
-        var config = AwsSdk.Configure(new AmazonSimpleSystemsManagementConfig(), environment, "SSM", null);
+        var config = SdkClientSettings.Apply(new AmazonSimpleSystemsManagementConfig(), environment, "SSM", null);
         var ssm = credentials is null ? new AmazonSimpleSystemsManagementClient(config) : new AmazonSimpleSystemsManagementClient(credentials, config);
         client = ssm;
         return new SsmPlaybookSource(ssm, parameter);

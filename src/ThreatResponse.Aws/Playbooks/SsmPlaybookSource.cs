@@ -11,7 +11,7 @@ public sealed class SsmPlaybookSource(IAmazonSimpleSystemsManagement ssm, string
 
     public async Task<string> ReadAsync(CancellationToken cancellationToken)
     {
-        var response = await AwsSdk.CallAsync("GetParameter", () => ssm.GetParameterAsync(new GetParameterRequest { Name = parameterName, WithDecryption = true }, cancellationToken));
+        var response = await SdkCall.RunAsync("GetParameter", () => ssm.GetParameterAsync(new GetParameterRequest { Name = parameterName, WithDecryption = true }, cancellationToken));
         return response.Parameter.Value;
     }
 }

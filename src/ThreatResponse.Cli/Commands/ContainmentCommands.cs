@@ -78,7 +78,7 @@ internal static class ContainmentCommands
             return await cli.BadInputAsync($"--account: '{account}' is not a 12-digit AWS account id");
         }
 
-        using var aws = new AwsContainment(cli.Environment, TimeProvider.System);
+        using var aws = new AwsCompositionRoot(cli.Environment, TimeProvider.System);
         try
         {
             account ??= await aws.CallerAccountAsync();

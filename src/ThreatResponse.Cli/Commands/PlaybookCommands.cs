@@ -31,7 +31,7 @@ internal static class PlaybookCommands
                 return await cli.BadInputAsync(playbookError!);
             }
 
-            var decisions = PlaybookDecisions.Decide(result.Event!.Findings, new PlaybookLoad(playbook, "playbook", null), ResponseMode.Enforce);
+            var decisions = PlaybookDecisions.Decide(result.Event!.Findings, new LoadedPlaybook(playbook, "playbook", null), ResponseMode.Enforce);
             var plan = new PlanDocument([.. decisions.Select(d => new PlannedDecision(
                 d.Finding.Id,
                 d.Instance?.InstanceId.Value,

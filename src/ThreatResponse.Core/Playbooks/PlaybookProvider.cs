@@ -11,13 +11,13 @@ public sealed class PlaybookProvider(IPlaybookSource? source, TimeProvider time,
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeSpan _ttl = ttl ?? TimeSpan.FromMinutes(1);
-    private (PlaybookLoad Load, DateTimeOffset At)? _cached;
+    private (LoadedPlaybook Load, DateTimeOffset At)? _cached;
 
-    public async Task<PlaybookLoad> GetAsync(CancellationToken cancellationToken)
+    public async Task<LoadedPlaybook> GetAsync(CancellationToken cancellationToken)
     {
         if (source is null)
         {
-            return new PlaybookLoad(Playbook.Default, "the default playbook", null);
+            return new LoadedPlaybook(Playbook.Default, "the default playbook", null);
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -41,20 +41,20 @@ public sealed class PlaybookProvider(IPlaybookSource? source, TimeProvider time,
 
     public void Dispose() => _gate.Dispose();
 
-    private static async Task<PlaybookLoad> LoadAsync(IPlaybookSource source, CancellationToken cancellationToken)
+    private static async Task<LoadedPlaybook> LoadAsync(IPlaybookSource source, CancellationToken cancellationToken)
     {
         try
         {
             var text = await source.ReadAsync(cancellationToken);
-            return new PlaybookLoad(PlaybookParser.Parse(text, source.Description), source.Description, null);
+            return new LoadedPlaybook(PlaybookParser.Parse(text, source.Description), source.Description, null);
         }
         catch (PlaybookException e)
         {
-            return new PlaybookLoad(null, source.Description, e.Message);
+            return new LoadedPlaybook(null, source.Description, e.Message);
         }
         catch (AwsOperationException e)
         {
-            return new PlaybookLoad(null, source.Description, $"{source.Description} could not be read: {e.Message}");
+            return new LoadedPlaybook(null, source.Description, $"{source.Description} could not be read: {e.Message}");
         }
     }
 }

@@ -9,7 +9,7 @@ namespace ThreatResponse.Core.Responses;
 /// </summary>
 public static class PlaybookDecisions
 {
-    public static List<FindingDecision> Decide(IEnumerable<Finding> findings, PlaybookLoad playbook, ResponseMode mode)
+    public static List<FindingDecision> Decide(IEnumerable<Finding> findings, LoadedPlaybook playbook, ResponseMode mode)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(playbook);

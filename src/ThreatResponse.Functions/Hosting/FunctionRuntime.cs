@@ -16,7 +16,7 @@ namespace ThreatResponse.Functions.Hosting;
 /// </summary>
 public sealed class FunctionRuntime : IDisposable
 {
-    private readonly AwsContainment _containment;
+    private readonly AwsCompositionRoot _containment;
     private readonly SignedClientFactory _signed;
     private readonly IDisposable? _ssm;
 
@@ -32,7 +32,7 @@ public sealed class FunctionRuntime : IDisposable
             ? parts[3]
             : throw new InvalidOperationException($"NOTIFICATION_TOPIC_ARN='{topicArn}' is not an SNS topic ARN");
 
-        _containment = new AwsContainment(environment, time, credentials);
+        _containment = new AwsCompositionRoot(environment, time, credentials);
         _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
         Responder = new FindingResponder(
             _containment.Engine,

@@ -16,7 +16,7 @@ public sealed class FleetMembershipTests(MotoServerFixture moto) : MotoTest(moto
     private const string FindingId = "arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/f1";
     private RecordingProxy? _proxy;
     private AmazonEC2Client? _ec2;
-    private AwsContainment? _aws;
+    private AwsCompositionRoot? _aws;
 
     private RecordingProxy Proxy => _proxy ??= new RecordingProxy(Moto.Endpoint);
 
@@ -150,7 +150,7 @@ public sealed class FleetMembershipTests(MotoServerFixture moto) : MotoTest(moto
 
     private async Task<ContainmentReport> RunAsync(string instanceId, ContainmentAction action, bool restoreMembership = false)
     {
-        _aws ??= new AwsContainment(
+        _aws ??= new AwsCompositionRoot(
             new AwsEnvironment(name => name switch
             {
                 "AWS_ENDPOINT_URL" => Proxy.Endpoint.ToString(),

@@ -105,7 +105,7 @@ public sealed class DefaultPlaybookSharedEventsTests
         Assert.Null(decision.Reason);
     }
 
-    private static PlaybookLoad DefaultLoad => new(Playbook.Default, "default", null);
+    private static LoadedPlaybook DefaultLoad => new(Playbook.Default, "default", null);
 
     private static string ActionsOf(FindingDecision decision) =>
         decision.Actions.Count == 0 ? "notify" : string.Join('+', decision.Actions.Select(a => a.ToString().ToLowerInvariant()));

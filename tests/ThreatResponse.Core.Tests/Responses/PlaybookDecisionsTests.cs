@@ -30,7 +30,7 @@ public sealed class PlaybookDecisionsTests
             actions: [notify]
         """;
 
-    private static readonly PlaybookLoad Modes = new(PlaybookParser.Parse(ModesPlaybook, "modes"), "modes", null);
+    private static readonly LoadedPlaybook Modes = new(PlaybookParser.Parse(ModesPlaybook, "modes"), "modes", null);
 
     [Fact]
     public void Decide_ModeOff_NotifiesOnlyAndSaysSoEvenWhenARuleSaysIsolate()
@@ -60,7 +60,7 @@ public sealed class PlaybookDecisionsTests
     {
         var finding = TestFindings.Make(type: "CryptoCurrency:EC2/BitcoinTool.B!DNS", severity: 9, role: ResourceRole.Actor);
 
-        var decision = Assert.Single(PlaybookDecisions.Decide([finding], new PlaybookLoad(Playbook.Default, "default", null), ResponseMode.Off));
+        var decision = Assert.Single(PlaybookDecisions.Decide([finding], new LoadedPlaybook(Playbook.Default, "default", null), ResponseMode.Off));
 
         Assert.Equal("high-severity-actor", decision.Rule);
         Assert.Empty(decision.Actions);
@@ -136,7 +136,7 @@ public sealed class PlaybookDecisionsTests
     {
         var finding = TestFindings.Make(type: "Backdoor:EC2/C&CActivity.B", severity: 9, role: ResourceRole.Actor, instances: [TestFindings.InstanceA, TestFindings.InstanceB]);
 
-        var decisions = PlaybookDecisions.Decide([finding], new PlaybookLoad(null, "PLAYBOOK", "x"), mode);
+        var decisions = PlaybookDecisions.Decide([finding], new LoadedPlaybook(null, "PLAYBOOK", "x"), mode);
 
         Assert.Equal([TestFindings.InstanceA, TestFindings.InstanceB], decisions.Select(d => d.Instance!.InstanceId.Value));
         Assert.All(decisions, d =>
@@ -153,7 +153,7 @@ public sealed class PlaybookDecisionsTests
     {
         var finding = TestFindings.WithoutInstances(TestFindings.Make());
 
-        var decision = Assert.Single(PlaybookDecisions.Decide([finding], new PlaybookLoad(null, "PLAYBOOK", "x"), ResponseMode.Enforce));
+        var decision = Assert.Single(PlaybookDecisions.Decide([finding], new LoadedPlaybook(null, "PLAYBOOK", "x"), ResponseMode.Enforce));
 
         Assert.Null(decision.Instance);
         Assert.Equal("playbook-invalid", decision.Rule);
@@ -190,7 +190,7 @@ public sealed class PlaybookDecisionsTests
             .WithTags(TestFindings.InstanceA, ("Environment", "production"), ("Name", "web-1"))
             .WithTags(TestFindings.InstanceB, ("Environment", "staging"));
 
-        var decisions = PlaybookDecisions.Decide([finding], new PlaybookLoad(playbook, "tags", null), ResponseMode.Enforce);
+        var decisions = PlaybookDecisions.Decide([finding], new LoadedPlaybook(playbook, "tags", null), ResponseMode.Enforce);
 
         Assert.Equal(2, decisions.Count);
         Assert.Equal(TestFindings.InstanceA, decisions[0].Instance!.InstanceId.Value);
@@ -217,7 +217,7 @@ public sealed class PlaybookDecisionsTests
         var finding = TestFindings.Make(instances: [TestFindings.InstanceA, TestFindings.InstanceB])
             .WithTags(TestFindings.InstanceB, ("Environment", ""));
 
-        var decisions = PlaybookDecisions.Decide([finding], new PlaybookLoad(playbook, "tags", null), ResponseMode.Enforce);
+        var decisions = PlaybookDecisions.Decide([finding], new LoadedPlaybook(playbook, "tags", null), ResponseMode.Enforce);
 
         Assert.Equal(["default", "anything-tagged"], decisions.Select(d => d.Rule));
     }

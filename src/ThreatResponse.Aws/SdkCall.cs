@@ -1,43 +1,20 @@
-using Amazon;
 using Amazon.Runtime;
 using ThreatResponse.Core.Containment;
 
 namespace ThreatResponse.Aws;
 
-/// <summary>What every AWSSDK-based adapter shares: pointing a client at the right endpoint, and turning SDK failures into <see cref="AwsOperationException"/>.</summary>
-internal static class AwsSdk
+/// <summary>
+/// The one wrapper around an AWSSDK call: SDK failures become <see cref="AwsOperationException"/> with the AWS error
+/// code, responses cut short are retried, and EC2's DryRun answer is read as success.
+/// </summary>
+internal static class SdkCall
 {
-    /// <summary>
-    /// Sets the endpoint like the SDKs read the environment (<c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then
-    /// <c>AWS_ENDPOINT_URL</c>), else the Region's endpoint; retries (standard mode, 6 attempts) and the attempt timeout.
-    /// </summary>
-    public static TConfig Configure<TConfig>(TConfig config, AwsEnvironment environment, string serviceId, string? region)
-        where TConfig : ClientConfig
-    {
-        // Standard retry mode with more attempts than the SDK's default: EC2 throttles bursts (RequestLimitExceeded) and
-        // a containment that waits a few seconds beats one that gives up.
-        config.RetryMode = RequestRetryMode.Standard;
-        config.MaxErrorRetry = 5;
-        config.Timeout = environment.AttemptTimeout;
-        if (environment.EndpointFor(serviceId) is { } endpoint)
-        {
-            config.ServiceURL = endpoint;
-            config.AuthenticationRegion = region ?? environment.Region ?? "us-east-1";
-        }
-        else if ((region ?? environment.Region) is { } name)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(name);
-        }
-
-        return config;
-    }
-
     /// <summary>
     /// Runs one SDK call; an AWS error, a client error, a network failure or a timeout becomes an
     /// <see cref="AwsOperationException"/> with the AWS error code. A response cut short (empty or truncated body, which
     /// the SDK's own retries do not cover) is retried twice more before it counts as a failure.
     /// </summary>
-    public static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)
+    public static async Task<T> RunAsync<T>(string operation, Func<Task<T>> call)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -77,6 +54,32 @@ internal static class AwsSdk
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
             throw new AwsOperationException(operation, "Timeout", e.Message, e);
+        }
+    }
+
+    public const string DryRunOperation = "DryRunOperation";
+
+    /// <summary>An EC2 call taking DryRun: the response, or null when a DryRun call would have succeeded (EC2 answers that as the error <c>DryRunOperation</c>).</summary>
+    public static Task<T?> RunEc2Async<T>(string operation, bool dryRun, Func<Task<T>> call)
+        where T : class =>
+        RunAsync<T?>(operation, async () =>
+        {
+            try
+            {
+                return await call();
+            }
+            catch (AmazonServiceException e) when (dryRun && e.ErrorCode == DryRunOperation)
+            {
+                return null;
+            }
+        });
+
+    /// <summary>A DryRun call that EC2 answered with success instead of <c>DryRunOperation</c> acted for real: say so.</summary>
+    public static void EnsureDryRunDidNotAct(string operation, bool dryRun, object? response)
+    {
+        if (dryRun && response is not null)
+        {
+            throw new AwsOperationException(operation, "DryRunNotHonoured", "the endpoint acted on a DryRun request instead of answering DryRunOperation");
         }
     }
 }

@@ -1,4 +1,4 @@
 namespace ThreatResponse.Core.Playbooks;
 
 /// <summary>The playbook in force, or why there is none: then nothing is contained (fail safe).</summary>
-public sealed record PlaybookLoad(Playbook? Playbook, string Source, string? Error);
+public sealed record LoadedPlaybook(Playbook? Playbook, string Source, string? Error);

@@ -15,7 +15,7 @@ namespace ThreatResponse.Aws;
 /// <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>LEDGER_TABLE_NAME</c>, and the SDK's endpoint and credential settings.
 /// Created once per execution environment.
 /// </summary>
-public sealed class AwsContainment : IDisposable
+public sealed class AwsCompositionRoot : IDisposable
 {
     private readonly Ec2ClientProvider _ec2;
     private readonly AmazonDynamoDBClient? _dynamoDb;
@@ -23,7 +23,7 @@ public sealed class AwsContainment : IDisposable
 
     /// <param name="credentials">The caller's own credentials; null: AWSSDK.Core's default chain.</param>
     /// <param name="handler">Carries the Auto Scaling and ELBv2 requests; null: a pooled <see cref="SocketsHttpHandler"/>.</param>
-    public AwsContainment(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null, HttpMessageHandler? handler = null)
+    public AwsCompositionRoot(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         Environment = environment;
@@ -33,7 +33,7 @@ public sealed class AwsContainment : IDisposable
         IIsolationStateStore? store = null;
         if (environment["LEDGER_TABLE_NAME"] is { } table)
         {
-            var config = AwsSdk.Configure(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null);
+            var config = SdkClientSettings.Apply(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null);
             _dynamoDb = Credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(Credentials, config);
             store = new DynamoDbIsolationStateStore(_dynamoDb, table);
             Ledger = new DynamoDbResponseLedger(_dynamoDb, table);

@@ -1,0 +1,33 @@
+using Amazon;
+using Amazon.Runtime;
+
+namespace ThreatResponse.Aws;
+
+/// <summary>How every AWSSDK client of ours is configured: endpoint from the environment, retries, attempt timeout.</summary>
+internal static class SdkClientSettings
+{
+    /// <summary>
+    /// Sets the endpoint like the SDKs read the environment (<c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then
+    /// <c>AWS_ENDPOINT_URL</c>), else the Region's endpoint; retries (standard mode, 6 attempts) and the attempt timeout.
+    /// </summary>
+    public static TConfig Apply<TConfig>(TConfig config, AwsEnvironment environment, string serviceId, string? region)
+        where TConfig : ClientConfig
+    {
+        // Standard retry mode with more attempts than the SDK's default: EC2 throttles bursts (RequestLimitExceeded) and
+        // a containment that waits a few seconds beats one that gives up.
+        config.RetryMode = RequestRetryMode.Standard;
+        config.MaxErrorRetry = 5;
+        config.Timeout = environment.AttemptTimeout;
+        if (environment.EndpointFor(serviceId) is { } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.AuthenticationRegion = region ?? environment.Region ?? "us-east-1";
+        }
+        else if ((region ?? environment.Region) is { } name)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(name);
+        }
+
+        return config;
+    }
+}
