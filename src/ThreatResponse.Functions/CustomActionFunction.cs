@@ -1,5 +1,4 @@
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Functions.Hosting;
 
@@ -14,18 +13,6 @@ public abstract class CustomActionFunction(FunctionRuntime runtime, ContainmentA
 {
     private readonly FunctionLog _log = new(runtime.Output, runtime.Time, name);
 
-    protected async Task<Stream> RespondAsync(Stream input)
-    {
-        var actionTarget = runtime.Required("ACTION_TARGET_ARN");
-        var dryRun = runtime.Flag("DRY_RUN");
-        var findingEvent = await EventHandling.ReadAsync(input, FindingEventKind.SecurityHubCustomAction, _log, CancellationToken.None);
-        if (!string.Equals(findingEvent.CustomActionArn, actionTarget, StringComparison.Ordinal))
-        {
-            EventHandling.Reject(_log, $"event rejected, nothing was done: $.resources names {findingEvent.CustomActionArn}, but this function serves {actionTarget}");
-        }
-
-        var rule = $"custom-action:{findingEvent.CustomActionName ?? name}";
-        var decisions = findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun)).ToList();
-        return await EventHandling.RespondAsync(runtime, _log, name, findingEvent, decisions, CancellationToken.None);
-    }
+    protected Task<Stream> RespondAsync(Stream input) =>
+        FunctionInvocation.RunAsync(runtime, _log, name, input, new CustomActionPolicy(runtime.Required("ACTION_TARGET_ARN"), action, name, runtime.Flag("DRY_RUN")), CancellationToken.None);
 }

@@ -1,4 +1,4 @@
-using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Functions.Hosting;
 
@@ -28,18 +28,20 @@ public sealed class GuardDutyResponder
         _log = new FunctionLog(runtime.Output, runtime.Time, nameof(GuardDutyResponder));
     }
 
-    public async Task<Stream> HandleAsync(Stream input)
+    public Task<Stream> HandleAsync(Stream input) =>
+        FunctionInvocation.RunAsync(_runtime, _log, nameof(GuardDutyResponder), input,
+            new PlaybookPolicy(PlaybookInForceAsync, ResponseModes.Parse(_runtime.Environment["AUTO_RESPONSE_MODE"])), CancellationToken.None);
+
+    /// <summary>The playbook, read once the event is accepted; an unusable one is logged and counted before anything is decided.</summary>
+    private async Task<LoadedPlaybook> PlaybookInForceAsync(CancellationToken cancellationToken)
     {
-        var mode = ResponseModes.Parse(_runtime.Environment["AUTO_RESPONSE_MODE"]);
-        var findingEvent = await EventHandling.ReadAsync(input, FindingEventKind.GuardDutyFinding, _log, CancellationToken.None);
-        var playbook = await _runtime.Playbooks.GetAsync(CancellationToken.None);
+        var playbook = await _runtime.Playbooks.GetAsync(cancellationToken);
         if (playbook.Error is not null)
         {
             _log.Error(playbook.Error, ("source", playbook.Source));
             _log.Count("PlaybookInvalid");
         }
 
-        var decisions = PlaybookDecisions.Decide(findingEvent.Findings, playbook, mode);
-        return await EventHandling.RespondAsync(_runtime, _log, nameof(GuardDutyResponder), findingEvent, decisions, CancellationToken.None);
+        return playbook;
     }
 }

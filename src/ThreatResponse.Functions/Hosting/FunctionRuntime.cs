@@ -34,13 +34,13 @@ public sealed class FunctionRuntime : IDisposable
 
         _containment = new AwsCompositionRoot(environment, time, credentials);
         _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
-        Responder = new FindingResponder(
+        Events = new EventResponder(new FindingResponder(
             _containment.Engine,
             new SecurityHubFindingUpdater(_signed.SecurityHub, time),
             new SnsNotifier(_signed.Sns(topicRegion), topicArn),
             FindingUpdateOptions.FromEnvironment(n => environment[n]),
             time,
-            _containment.Ledger);
+            _containment.Ledger));
         Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, _containment.Credentials, out _ssm), time);
     }
 
@@ -50,7 +50,8 @@ public sealed class FunctionRuntime : IDisposable
 
     public TimeProvider Time { get; }
 
-    public FindingResponder Responder { get; }
+    /// <summary>The use case each function runs: intake, decide, respond.</summary>
+    public EventResponder Events { get; }
 
     /// <summary>The playbook in force, re-read from its source at most once a minute.</summary>
     public PlaybookProvider Playbooks { get; }

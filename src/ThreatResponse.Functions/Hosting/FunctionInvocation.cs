@@ -1,42 +1,23 @@
 using System.Text.Json;
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Findings;
-using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Responses;
 
 namespace ThreatResponse.Functions.Hosting;
 
-/// <summary>The shared shape of every handler: read and check the event, respond, log, return the outcome.</summary>
-internal static class EventHandling
+/// <summary>
+/// One invocation of any function: the Core use case (<see cref="EventResponder"/>) on the input with the function's
+/// policy, then the log, the metrics and the output — or the exception Lambda must see to retry.
+/// </summary>
+internal static class FunctionInvocation
 {
-    /// <exception cref="InvalidEventException">The event is malformed or not of <paramref name="expected"/> kind; nothing was done.</exception>
-    public static async Task<FindingEvent> ReadAsync(Stream input, FindingEventKind expected, FunctionLog log, CancellationToken cancellationToken)
+    /// <exception cref="InvalidEventException">The event was refused; nothing was done.</exception>
+    /// <exception cref="ResponseFailedException">The response did not complete; Lambda retries it.</exception>
+    public static async Task<Stream> RunAsync(FunctionRuntime runtime, FunctionLog log, string trigger, Stream input, IDecisionPolicy policy, CancellationToken cancellationToken)
     {
-        var result = await FindingEventParser.ParseAsync(input, cancellationToken);
-        if (!result.IsSuccess)
-        {
-            return Reject(log, $"event rejected, nothing was done: {result.Error}");
-        }
-
-        return result.Event.Kind == expected
-            ? result.Event
-            : Reject(log, $"event rejected, nothing was done: this function handles {expected} events, not {result.Event.Kind}");
-    }
-
-    public static FindingEvent Reject(FunctionLog log, string message)
-    {
-        log.Error(message);
-        throw new InvalidEventException(message);
-    }
-
-    /// <summary>Runs the response; logs it; returns the output stream, or throws when a retry is needed.</summary>
-    public static async Task<Stream> RespondAsync(
-        FunctionRuntime runtime, FunctionLog log, string trigger, FindingEvent findingEvent, IReadOnlyList<FindingDecision> decisions, CancellationToken cancellationToken)
-    {
-        ResponseResult? result;
+        EventResponse response;
         try
         {
-            result = await runtime.Responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken);
+            response = await runtime.Events.RespondAsync(input, policy, trigger, cancellationToken);
         }
         catch (ResponseFailedException e) when (e.Result is not null)
         {
@@ -52,7 +33,14 @@ internal static class EventHandling
             throw;
         }
 
-        if (result is null)
+        if (response.RefusedBecause is { } reason)
+        {
+            log.Error(reason);
+            throw new InvalidEventException(reason);
+        }
+
+        var findingEvent = response.Event!;
+        if (response.Result is not { } result)
         {
             // Every decision was already carried out: a repeated delivery or a re-sent finding. Nothing done, nothing notified.
             log.Info("repeated delivery: every decision already carried out; nothing done", ("eventId", findingEvent.EventId), ("findings", findingEvent.Findings.Count));

@@ -1,0 +1,28 @@
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
+
+namespace ThreatResponse.Core.Responses;
+
+/// <summary>
+/// An analyst's button: <paramref name="action"/> on every instance of every finding of the event, refused unless the
+/// event names this function's action target (<c>ACTION_TARGET_ARN</c>).
+/// </summary>
+public sealed class CustomActionPolicy(string actionTargetArn, ContainmentAction action, string functionName, bool dryRun) : IDecisionPolicy
+{
+    public FindingEventKind Serves => FindingEventKind.SecurityHubCustomAction;
+
+    public string? Refuse(FindingEvent findingEvent)
+    {
+        ArgumentNullException.ThrowIfNull(findingEvent);
+        return string.Equals(findingEvent.CustomActionArn, actionTargetArn, StringComparison.Ordinal)
+            ? null
+            : $"$.resources names {findingEvent.CustomActionArn}, but this function serves {actionTargetArn}";
+    }
+
+    public Task<IReadOnlyList<FindingDecision>> DecideAsync(FindingEvent findingEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(findingEvent);
+        var rule = $"custom-action:{findingEvent.CustomActionName ?? functionName}";
+        return Task.FromResult<IReadOnlyList<FindingDecision>>([.. findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun))]);
+    }
+}

@@ -1,0 +1,47 @@
+using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Intake;
+
+namespace ThreatResponse.Core.Responses;
+
+/// <summary>
+/// The use case every function runs, in one call: intake (parse and check the event), decide (the function's
+/// <see cref="IDecisionPolicy"/>), respond (<see cref="FindingResponder"/>). A refused event changes nothing in AWS.
+/// </summary>
+public sealed class EventResponder(FindingResponder responder)
+{
+    /// <param name="trigger">Who asked: the function's name.</param>
+    /// <exception cref="ResponseFailedException">Something a retry could fix did not complete (after notifying).</exception>
+    public async Task<EventResponse> RespondAsync(Stream input, IDecisionPolicy policy, string trigger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var intake = await FindingEventParser.ParseAsync(input, cancellationToken);
+        if (!intake.IsSuccess)
+        {
+            return EventResponse.Refused($"event rejected, nothing was done: {intake.Error}");
+        }
+
+        var findingEvent = intake.Event;
+        if (findingEvent.Kind != policy.Serves)
+        {
+            return EventResponse.Refused($"event rejected, nothing was done: this function handles {policy.Serves} events, not {findingEvent.Kind}");
+        }
+
+        if (policy.Refuse(findingEvent) is { } reason)
+        {
+            return EventResponse.Refused($"event rejected, nothing was done: {reason}");
+        }
+
+        var decisions = await policy.DecideAsync(findingEvent, cancellationToken);
+        var result = await responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken);
+        return new EventResponse(findingEvent, result, RefusedBecause: null);
+    }
+}
+
+/// <summary>
+/// What became of an event: refused (with the reason), every decision already carried out (<see cref="Result"/> null: a
+/// repeated delivery), or responded.
+/// </summary>
+public sealed record EventResponse(FindingEvent? Event, ResponseResult? Result, string? RefusedBecause)
+{
+    public static EventResponse Refused(string reason) => new(null, null, reason);
+}
