@@ -19,7 +19,14 @@ public sealed record InstanceDescription(
 {
     public string? Name => Tags.TryGetValue("Name", out var name) ? name : null;
 
+    /// <summary>The instance-initiated shutdown behaviour that keeps the instance (and its evidence): <c>stop</c>, not <c>terminate</c>.</summary>
+    public const string ShutdownStops = "stop";
+
     public bool IsGone => State is "terminated" or "shutting-down";
+
+    public bool IsStoppedOrStopping => State is "stopped" or "stopping";
+
+    public bool ShutdownKeepsInstance => ShutdownBehavior == ShutdownStops;
 }
 
 /// <summary>An ENI attached to the instance, with its VPC and security groups.</summary>
@@ -33,7 +40,12 @@ public sealed record MetadataOptionsState(
     string InstanceMetadataTags,
     string HttpProtocolIpv6)
 {
-    public bool IsEndpointDisabled => HttpEndpoint == "disabled";
+    private const string Disabled = "disabled";
+
+    public bool IsEndpointDisabled => HttpEndpoint == Disabled;
+
+    /// <summary>These options with the metadata endpoint off: the instance can no longer fetch role credentials.</summary>
+    public MetadataOptionsState WithEndpointDisabled() => this with { HttpEndpoint = Disabled };
 }
 
 /// <summary>An instance profile associated with the instance.</summary>

@@ -143,11 +143,11 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
                 return "on";
             });
 
-        var shutdown = description.ShutdownBehavior == "stop"
+        var shutdown = description.ShutdownKeepsInstance
             ? Skipped("shutdown-behavior", "already stop")
             : log.RunAsync(Isolate, "shutdown-behavior", null, context.DryRun, async () =>
             {
-                await ec2.SetShutdownBehaviorAsync(context.Instance, "stop", context.DryRun, cancellationToken);
+                await ec2.SetShutdownBehaviorAsync(context.Instance, InstanceDescription.ShutdownStops, context.DryRun, cancellationToken);
                 return $"{description.ShutdownBehavior} -> stop";
             });
 
@@ -231,7 +231,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         {
             metadata = log.RunAsync(Isolate, "metadata-endpoint", null, context.DryRun, async () =>
             {
-                await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions with { HttpEndpoint = "disabled" }, context.DryRun, cancellationToken);
+                await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions.WithEndpointDisabled(), context.DryRun, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
             });
         }

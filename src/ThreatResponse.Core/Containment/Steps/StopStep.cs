@@ -8,10 +8,9 @@ internal sealed class StopStep(IInstanceContainment ec2)
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var state = context.Description.State;
-        if (state is "stopped" or "stopping")
+        if (context.Description.IsStoppedOrStopping)
         {
-            log.Skip(Stop, "stop", null, $"already {state}");
+            log.Skip(Stop, "stop", null, $"already {context.Description.State}");
             return;
         }
 
