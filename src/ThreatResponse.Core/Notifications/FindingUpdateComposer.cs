@@ -41,7 +41,7 @@ public static class FindingUpdateComposer
                 outcome.Finding.Id,
                 outcome.Finding.ProductArn,
                 region,
-                Fit(note, MaxNoteLength),
+                Fit(OneLine.Of(note), MaxNoteLength),
                 contained ? options.WorkflowStatusAfterContainment : null,
                 fields);
         })];

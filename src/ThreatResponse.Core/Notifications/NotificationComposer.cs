@@ -13,7 +13,8 @@ namespace ThreatResponse.Core.Notifications;
 /// </summary>
 public static class NotificationComposer
 {
-    private const int MaxSubject = 100;
+    /// <summary>SNS wants a subject under 100 characters.</summary>
+    private const int MaxSubject = 99;
 
     /// <summary>At the smallest detail level, how many findings and instances are listed one by one (the rest are counted), tried in turn until the message fits.</summary>
     private static readonly int[] ListedAtCounts = [25, 10, 3, 1];
@@ -123,7 +124,7 @@ public static class NotificationComposer
     {
         var report = response.Report;
         var text = new StringBuilder();
-        var line = (string s) => text.Append(s).Append('\n');
+        var line = (string s) => text.Append(OneLine.Of(s)).Append('\n');
         line(Subject(response).Replace("[ThreatResponse] ", "ThreatResponse: ", StringComparison.Ordinal));
         line(string.Empty);
         line("WHAT");

@@ -305,4 +305,17 @@ public sealed class FindingUpdateComposerTests
             }
         }
     }
+
+    [Fact]
+    public void Compose_NameTagWithLineBreak_NoteStaysOneLine()
+    {
+        var finding = GuardDuty();
+        var response = ResponseSummary.Create(Trigger, [finding], Report([Result(finding.Instances[0], "web-1\nThreatResponse tr-0: isolate succeeded.", IsolateAndSnapshotSteps(StepOutcome.Failed))]));
+
+        var note = Assert.Single(FindingUpdateComposer.Compose(response, "us-east-1", new FindingUpdateOptions())).Note;
+
+        Assert.DoesNotContain('\n', note);
+        Assert.Contains("web-1\\u000AThreatResponse tr-0", note, StringComparison.Ordinal);
+        Assert.Contains(": isolate+snapshot failed.", note, StringComparison.Ordinal);
+    }
 }

@@ -56,7 +56,9 @@ public sealed class NotificationComposerTests
 
         var subject = NotificationComposer.Subject(response);
 
-        Assert.Equal("[ThreatResponse] DRY RUN would isolate " + Web1 + Why, subject);
+        // 100 characters in full: cut to stay under SNS's 100, the finding type's end giving way.
+        Assert.Equal(100, ("[ThreatResponse] DRY RUN would isolate " + Web1 + Why).Length);
+        Assert.Equal(("[ThreatResponse] DRY RUN would isolate " + Web1 + Why)[..96] + "...", subject);
         AssertSnsSubject(subject);
     }
 
@@ -122,7 +124,7 @@ public sealed class NotificationComposerTests
     }
 
     [Fact]
-    public void Subject_FindingType300CharactersAndOddName_TruncatedTo100WithEllipsis()
+    public void Subject_FindingType300CharactersAndOddName_TruncatedUnder100WithEllipsis()
     {
         var finding = GuardDuty(type: "Backdoor:EC2/" + new string('X', 287));
         var response = ResponseSummary.Create(Trigger, [finding], Report([Result(finding.Instances[0], "wéb\n🚀", IsolateAndSnapshotSteps())]));
@@ -130,10 +132,29 @@ public sealed class NotificationComposerTests
         var subject = NotificationComposer.Subject(response);
 
         Assert.Equal(300, finding.Type.Length);
-        Assert.Equal(100, subject.Length);
+        Assert.Equal(99, subject.Length); // SNS: "must be less than 100 characters"
         Assert.EndsWith("...", subject, StringComparison.Ordinal);
         Assert.StartsWith("[ThreatResponse] Isolated+snapshotted " + WebInstanceId, subject, StringComparison.Ordinal);
         AssertSnsSubject(subject);
+    }
+
+    [Theory]
+    [InlineData("web-1\n  Outcome:   succeeded")]
+    [InlineData("web-1\r\n  Outcome:   succeeded")]
+    [InlineData("web-1\u2028  Outcome:   succeeded")]
+    [InlineData("web-1\u0085  Outcome:   succeeded")]
+    public void Compose_NameTagWithLineBreak_CannotForgeALineOfTheEmail(string name)
+    {
+        var finding = GuardDuty();
+        var response = ResponseSummary.Create(Trigger, [finding], Report([Result(finding.Instances[0], name, IsolateAndSnapshotSteps(StepOutcome.Failed))]));
+
+        var text = NotificationComposer.Compose(response, FitsBudget).Text;
+
+        var outcomeLines = text.Split('\n').Where(l => l.TrimStart().StartsWith("Outcome:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["  Outcome:   failed"], outcomeLines);
+        Assert.Contains("web-1\\u", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', text);
+        Assert.DoesNotContain('\u2028', text);
     }
 
     [Fact]
@@ -446,7 +467,7 @@ public sealed class NotificationComposerTests
 
     private static void AssertSnsSubject(string subject)
     {
-        Assert.InRange(subject.Length, 1, 100);
+        Assert.InRange(subject.Length, 1, 99);
         Assert.All(subject, c => Assert.InRange(c, ' ', '~'));
         Assert.DoesNotContain('\n', subject);
         Assert.DoesNotContain('\r', subject);
