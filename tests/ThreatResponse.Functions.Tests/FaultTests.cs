@@ -17,7 +17,10 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        World.Set("THREATRESPONSE_AWS_TIMEOUT_SECONDS", "1");
+        // Short enough that an injected delay times an attempt out, long enough that moto on a loaded two-core machine
+        // answers a real request in time: at 1 s, a slow Publish was timed out after SNS had taken it, and the retry
+        // notified twice (SNS Publish has no idempotency key).
+        World.Set("THREATRESPONSE_AWS_TIMEOUT_SECONDS", "2");
     }
 
     [Fact]
@@ -29,7 +32,7 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
         proxy.Inject(c => c.Operation == "ModifyNetworkInterfaceAttribute", new ProxyFault.AwsError(503, RecordingProxy.Ec2Error("RequestLimitExceeded", "Request limit exceeded.")), times: 3);
         proxy.Inject(c => c.Operation == "CreateSnapshots", new ProxyFault.AwsError(500, RecordingProxy.Ec2Error("InternalError")), times: 1);
         proxy.Inject(c => c.Operation == "DescribeInstances", new ProxyFault.Drop(), times: 1);
-        proxy.Inject(c => c.Operation == "DescribeInstanceAttribute", new ProxyFault.Delay(TimeSpan.FromSeconds(3)), times: 1);
+        proxy.Inject(c => c.Operation == "DescribeInstanceAttribute", new ProxyFault.Delay(TimeSpan.FromSeconds(5)), times: 1);
         proxy.Inject(c => c.Operation == "Publish", new ProxyFault.AwsError(500, RecordingProxy.QueryError("InternalError", "injected")), times: 1);
         proxy.Inject(c => c.Service == "dynamodb", new ProxyFault.AwsError(400, RecordingProxy.JsonError("com.amazonaws.dynamodb.v20120810#ThrottlingException", "Rate exceeded")), times: 2);
         World.SecurityHub.FailNext(429, "TooManyRequestsException");
