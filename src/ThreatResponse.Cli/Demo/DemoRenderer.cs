@@ -38,7 +38,7 @@ internal static class DemoRenderer
         var timings = string.Join(", ", result.TimingsMs.Select(t => $"{t.Key} {t.Value} ms"));
         console.MarkupLine($"[grey]Emulator {Markup.Escape(result.Emulator)}; {Markup.Escape(timings)}.[/]");
         console.MarkupLine(result.Succeeded
-            ? "[green bold]Contained on every ENI with existing connections cut, evidence kept, credentials cut — and released to exactly where it was.[/]"
+            ? "[green bold]Contained on every ENI, evidence kept, credentials cut.\n…and released to exactly where it was.[/]\n[grey]Flows EC2 always tracks (NAT gateway, load balancers, ICMP) are not cut by security groups: see the README's Limitations.[/]"
             : "[red bold]The demo did not end as expected: see the table and the notifications above.[/]");
     }
 
