@@ -191,4 +191,24 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
         Assert.Equal("AccessDeniedException", Assert.Single(message.RootElement.GetProperty("findingUpdatesFailed").EnumerateArray().ToList()).GetProperty("errorCode").GetString());
     }
+
+    [Fact]
+    public async Task IsolateAction_FindingFromAnotherAccountNamesOurInstance_RefusedUntouchedAndNotified()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+        var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
+
+        // A finding imported in (or forged for) account 444455556666 naming an instance of 123456789012.
+        @event["detail"]!["findings"]![0]!["AwsAccountId"] = "444455556666";
+        using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
+
+        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
+        Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service == "ec2");
+        var notification = Assert.Single(await World.NotificationsAsync());
+        Assert.Contains("its finding is from account 444455556666", notification.GetProperty("Message").GetString(), StringComparison.Ordinal);
+    }
 }

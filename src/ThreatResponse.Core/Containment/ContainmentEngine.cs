@@ -59,6 +59,12 @@ public sealed class ContainmentEngine(
         InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
+        if (request.FindingAccountByInstance?.TryGetValue(instance, out var findingAccount) == true && findingAccount != instance.Account)
+        {
+            return Skipped(instance, null, log,
+                $"refused: the instance is in account {instance.Account} but its finding is from account {findingAccount}; a finding names only its own account's instances, so nothing was called");
+        }
+
         if (options.AllowedAccounts.Count > 0 && !options.AllowedAccounts.Contains(instance.Account))
         {
             return Skipped(instance, null, log, $"account {instance.Account} is not in ALLOWED_ACCOUNTS; nothing was called");

@@ -18,6 +18,13 @@ public sealed record ContainmentRequest(
     /// </summary>
     public IReadOnlyDictionary<InstanceReference, string>? FindingIdByInstance { get; init; }
 
+    /// <summary>
+    /// The account of the finding that names each instance. An instance in another account is refused before any call:
+    /// a finding describes its own account's resources, and a finding imported in one account naming another account's
+    /// instance is no authority to act there.
+    /// </summary>
+    public IReadOnlyDictionary<InstanceReference, string>? FindingAccountByInstance { get; init; }
+
     /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
     public bool RestoreMembership { get; init; }
 }

@@ -97,14 +97,16 @@ public sealed class FindingResponder(
         var reports = await Task.WhenAll(groups.Select(group =>
         {
             var byInstance = new Dictionary<InstanceReference, string>();
+            var accountByInstance = new Dictionary<InstanceReference, string>();
             foreach (var d in group)
             {
                 byInstance.TryAdd(d.Instance!, d.Finding.Id);
+                accountByInstance.TryAdd(d.Instance!, d.Finding.Account);
             }
 
             var findingIds = group.Select(d => d.Finding.Id).Distinct().ToList();
             return engine.RunAsync(
-                new ContainmentRequest(findingIds.Count == 1 ? findingIds[0] : null, [.. byInstance.Keys], group[0].Actions, group[0].DryRun) { FindingIdByInstance = byInstance },
+                new ContainmentRequest(findingIds.Count == 1 ? findingIds[0] : null, [.. byInstance.Keys], group[0].Actions, group[0].DryRun) { FindingIdByInstance = byInstance, FindingAccountByInstance = accountByInstance },
                 cancellationToken);
         }));
 

@@ -373,6 +373,24 @@ public sealed class ContainmentEngineTests
     }
 
     [Fact]
+    public async Task Run_InstanceInAnotherAccountThanItsFinding_RefusedWithoutAnyCall()
+    {
+        var instance = _ec2.AddInstance(Id(1), ("eni-a", "vpc-1", ["sg-a"]));
+        var request = Request([Id(1)], [Isolate, ContainmentAction.Stop]) with
+        {
+            FindingAccountByInstance = new Dictionary<InstanceReference, string> { [Reference(Id(1))] = "444455556666" },
+        };
+
+        var report = await Engine().RunAsync(request, CancellationToken.None);
+
+        var result = Assert.Single(report.Instances);
+        Assert.Equal(StepOutcome.Skipped, result.Outcome);
+        Assert.StartsWith($"refused: the instance is in account {Account} but its finding is from account 444455556666", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(_ec2.Calls);
+        Assert.Equal(["sg-a"], instance.Eni("eni-a").GroupIds);
+    }
+
+    [Fact]
     public async Task Run_OneInstanceFailsOneSucceeds_ReportFailed()
     {
         _ec2.AddInstance(Id(1), ("eni-a", "vpc-1", ["sg-a"]));
