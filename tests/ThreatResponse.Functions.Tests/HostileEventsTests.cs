@@ -65,6 +65,9 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json");
         var resource = @event["detail"]!["findings"]![0]!["Resources"]![0]!;
         resource["Id"] = $"arn:aws:ec2:us-east-1:{OtherAccount}:instance/i-0a1b2c3d4e5f60718";
+
+        // A consistent finding of that account (an instance of another account than its finding's is refused earlier).
+        @event["detail"]!["findings"]![0]!["AwsAccountId"] = OtherAccount;
         world.AwsProxy.Clear();
 
         using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
