@@ -102,8 +102,8 @@ public sealed class PythonTools
             }
 
             await progress.WriteLineAsync($"Installing {string.Join(", ", Pins)} into {directory} (first run only; reused afterwards)");
-            await RunOrExplainAsync(python, ["-m", "venv", directory], "could not create a virtual environment (on Debian/Ubuntu: sudo apt-get install -y python3-venv)", cancellationToken);
-            await RunOrExplainAsync(Path.Combine(directory, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", .. Pins], "pip could not install them", cancellationToken);
+            await RunOrExplainAsync(directory, python, ["-m", "venv", directory], "could not create a virtual environment (on Debian/Ubuntu: sudo apt-get install -y python3-venv)", cancellationToken);
+            await RunOrExplainAsync(directory, Path.Combine(directory, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", .. Pins], "pip could not install them", cancellationToken);
             foreach (var program in new[] { "moto_server", "cfn-lint", "python" })
             {
                 if (!File.Exists(Path.Combine(directory, "bin", program)))
@@ -121,12 +121,12 @@ public sealed class PythonTools
         }
     }
 
-    private static async Task RunOrExplainAsync(string program, IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
+    /// <summary>One install step into <paramref name="directory"/>; a failure becomes the one-line message.</summary>
+    private static async Task RunOrExplainAsync(string directory, string program, IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
     {
         var (exit, output) = await RunAsync(program, arguments, TimeSpan.FromMinutes(10), cancellationToken);
         if (exit != 0)
         {
-            var directory = arguments.Contains("venv") ? arguments[^1] : Path.GetDirectoryName(Path.GetDirectoryName(program))!;
             throw Unavailable(directory, $"{what}: {LastLine(output)}");
         }
     }

@@ -206,9 +206,7 @@ public sealed class DeployFidelityTests
     public async Task MemberRole_Name_IsTheOneTheFunctionsAssume()
     {
         var stack = await RenderAsync(Environments["default"]);
-        var member = CloudFormationRenderer.Render(
-            await SamTemplate.ReadAsync("templates/member-role.yaml"),
-            new StackDeployment("threat-response-member", new Dictionary<string, string> { ["SecurityAccountId"] = stack.Deployment.Account }, Account: "444455556666"));
+        var member = await RenderMemberRoleAsync(stack.Deployment.Account, securityStackName: null);
         var memberRoleArn = $"arn:aws:iam::444455556666:role/{member.Resources["MemberRole"].Properties["RoleName"]!.GetValue<string>()}";
 
         foreach (var role in stack.OfType("AWS::IAM::Role"))
@@ -231,11 +229,21 @@ public sealed class DeployFidelityTests
     private static string RoleArn(RenderedTemplate stack, RenderedResource role) =>
         stack.Resources[role.LogicalId[..^"Role".Length]].Properties["Role"]!.GetValue<string>();
 
+    /// <summary>templates/member-role.yaml as deployed in member account 444455556666 for this security account (and stack, when given).</summary>
+    private static async Task<RenderedTemplate> RenderMemberRoleAsync(string securityAccount, string? securityStackName)
+    {
+        var parameters = new Dictionary<string, string> { ["SecurityAccountId"] = securityAccount };
+        if (securityStackName is not null)
+        {
+            parameters["SecurityStackName"] = securityStackName;
+        }
+
+        return CloudFormationRenderer.Render(await SamTemplate.ReadAsync("templates/member-role.yaml"), new StackDeployment("threat-response-member", parameters, Account: "444455556666"));
+    }
+
     private static async Task<(string Principal, string PrincipalArnPattern)> MemberRoleTrustAsync(string securityStackName, string securityAccount)
     {
-        var member = CloudFormationRenderer.Render(
-            await SamTemplate.ReadAsync("templates/member-role.yaml"),
-            new StackDeployment("threat-response-member", new Dictionary<string, string> { ["SecurityAccountId"] = securityAccount, ["SecurityStackName"] = securityStackName }, Account: "444455556666"));
+        var member = await RenderMemberRoleAsync(securityAccount, securityStackName);
         var statement = member.Resources["MemberRole"].Properties["AssumeRolePolicyDocument"]!["Statement"]!.AsArray().Single()!;
         Assert.Equal("Allow", statement["Effect"]!.GetValue<string>());
         return (statement["Principal"]!["AWS"]!.GetValue<string>(), statement["Condition"]!["ArnLike"]!["aws:PrincipalArn"]!.GetValue<string>());

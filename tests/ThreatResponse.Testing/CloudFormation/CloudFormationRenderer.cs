@@ -354,7 +354,7 @@ public sealed partial class CloudFormationRenderer
     /// shortening the stack name and logical id (as it does for long stack names; the random part here is a hash so
     /// that renders repeat).
     /// </summary>
-    public string GeneratedName(string resource, int maxLength = 64)
+    private string GeneratedName(string resource, int maxLength = 64)
     {
         var suffix = new string(Hash(deployment.StackName + "/" + resource).Where(char.IsAsciiLetterOrDigit).Take(12).Select(char.ToUpperInvariant).ToArray());
         var budget = maxLength - suffix.Length - 2;
