@@ -12,7 +12,7 @@ namespace ThreatResponse.Aws.Accounts;
 /// Credentials for acting in any account: the function's own for its own account (<c>HOME_ACCOUNT_ID</c>, else STS
 /// <c>GetCallerIdentity</c>), and for a member account those of <c>arn:PARTITION:iam::ACCOUNT:role/MEMBER_ROLE_NAME</c>,
 /// assumed with AWSSDK.SecurityToken (optional <c>MEMBER_ROLE_EXTERNAL_ID</c>) under a session name that names the
-/// finding — it shows in the member's CloudTrail — and kept until five minutes before they expire.
+/// finding (passed by the caller) — it shows in the member's CloudTrail — and kept until five minutes before they expire.
 /// </summary>
 public sealed class MemberAccountCredentials : IDisposable
 {
@@ -36,8 +36,9 @@ public sealed class MemberAccountCredentials : IDisposable
 
     public string RoleName => _environment["MEMBER_ROLE_NAME"] ?? "ThreatResponseMember";
 
-    /// <summary>Credentials for clients acting in <paramref name="account"/> (resolved at each request, so a client serves every finding).</summary>
-    public AWSCredentials For(string account) => new AccountCredentials(this, account);
+    /// <summary>Credentials for clients acting in <paramref name="account"/>, resolved at each request.</summary>
+    /// <param name="findingKey">The finding the calls are for: a member role's session is named after it; null: an operator's session.</param>
+    public AWSCredentials For(string account, string? findingKey = null) => new AccountCredentials(this, account, SessionNameFor(findingKey));
 
     /// <summary>The account of the function's own credentials.</summary>
     public Task<string> HomeAccountAsync() => _homeAccount.Value;
@@ -71,14 +72,15 @@ public sealed class MemberAccountCredentials : IDisposable
         return name.Length <= 64 ? name.ToString() : name.ToString(0, 64);
     }
 
-    private async Task<ImmutableCredentials> CredentialsForAsync(string account, CancellationToken cancellationToken)
+    private async Task<ImmutableCredentials> CredentialsForAsync(string account, string session, CancellationToken cancellationToken)
     {
         if (account == await HomeAccountAsync())
         {
             return await (await _own(cancellationToken)).GetCredentialsAsync();
         }
 
-        var key = (account, SessionNameFor(ResponseContext.FindingId));
+        var key = (account, session);
+        PruneExpired();
         while (true)
         {
             var entry = _assumed.GetOrAdd(key, k => new Lazy<Task<Assumed>>(() => AssumeAsync(k.Account, k.Session, cancellationToken)));
@@ -98,6 +100,24 @@ public sealed class MemberAccountCredentials : IDisposable
             }
 
             _assumed.TryRemove(new KeyValuePair<(string, string), Lazy<Task<Assumed>>>(key, entry));
+        }
+    }
+
+    /// <summary>One session per finding adds up in a long-lived execution environment: expired ones are let go.</summary>
+    private void PruneExpired()
+    {
+        if (_assumed.Count < 64)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var entry in _assumed)
+        {
+            if (entry.Value.IsValueCreated && entry.Value.Value.IsCompletedSuccessfully && entry.Value.Value.Result.Expiry is { } expiry && expiry - now <= RefreshBefore)
+            {
+                _assumed.TryRemove(entry);
+            }
         }
     }
 
@@ -134,11 +154,11 @@ public sealed class MemberAccountCredentials : IDisposable
     private static readonly Lazy<DefaultAWSCredentialsIdentityResolver> DefaultResolver = new(() => new DefaultAWSCredentialsIdentityResolver());
 
     /// <summary>Asks the cache at every request, so one client per account and Region serves every finding.</summary>
-    private sealed class AccountCredentials(MemberAccountCredentials owner, string account) : AWSCredentials
+    private sealed class AccountCredentials(MemberAccountCredentials owner, string account, string session) : AWSCredentials
     {
         public override ImmutableCredentials GetCredentials() => GetCredentialsAsync().GetAwaiter().GetResult();
 
-        public override Task<ImmutableCredentials> GetCredentialsAsync() => owner.CredentialsForAsync(account, CancellationToken.None);
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => owner.CredentialsForAsync(account, session, CancellationToken.None);
     }
 
     /// <summary>The function's own credentials, for STS itself.</summary>

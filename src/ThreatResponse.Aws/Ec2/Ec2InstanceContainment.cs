@@ -8,8 +8,11 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Aws.Ec2;
 
 /// <summary><see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into <see cref="AwsOperationException"/>.</summary>
-public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null) : IInstanceContainment
+/// <param name="findingKey">The finding the calls are for (names the member role's session); null: an operator's.</param>
+public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null, string? findingKey = null) : IInstanceContainment
 {
+    public IInstanceContainment ForFinding(string findingKey) => new Ec2InstanceContainment(clients, pacer, findingKey);
+
     private const string ManagedByTag = QuarantineTags.Prefix + "ManagedBy";
 
     public async Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken)
@@ -60,7 +63,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
 
     public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
     {
-        var ec2 = clients.For(scope);
+        var ec2 = clients.For(scope, findingKey);
         var groups = new List<QuarantineGroup>();
         string? next = null;
         do
@@ -80,7 +83,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
 
     public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
     {
-        var ec2 = clients.For(scope);
+        var ec2 = clients.For(scope, findingKey);
         var name = GroupName(role);
         try
         {
@@ -111,7 +114,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
 
     public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
     {
-        var ec2 = clients.For(scope);
+        var ec2 = clients.For(scope, findingKey);
         if (role == QuarantineGroupRole.Conversion)
         {
             // EC2 gives a new group IPv4 egress to 0.0.0.0/0; the rest is added. Already present is fine.
@@ -344,7 +347,7 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
         new("Name", GroupName(role)),
     ];
 
-    private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance));
+    private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance), findingKey);
 
     private Task PaceAsync(AwsScope scope, string operation, CancellationToken cancellationToken) =>
         pacer?.WaitAsync(scope, operation, cancellationToken) ?? Task.CompletedTask;

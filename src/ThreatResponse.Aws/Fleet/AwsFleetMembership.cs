@@ -8,8 +8,11 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Aws.Fleet;
 
 /// <summary><see cref="IFleetMembership"/> on Auto Scaling and ELBv2, in the instance's account (its member role) and Region.</summary>
-public sealed class AwsFleetMembership(SignedClientFactory clients, MemberAccountCredentials accounts) : IFleetMembership
+/// <param name="findingKey">The finding the calls are for (names the member role's session); null: an operator's.</param>
+public sealed class AwsFleetMembership(SignedClientFactory clients, MemberAccountCredentials accounts, string? findingKey = null) : IFleetMembership
 {
+    public IFleetMembership ForFinding(string findingKey) => new AwsFleetMembership(clients, accounts, findingKey);
+
     public Task<AutoScalingMembership?> FindAutoScalingGroupAsync(InstanceReference instance, CancellationToken cancellationToken) =>
         AutoScaling(instance).DescribeAutoScalingInstanceAsync(Id(instance), cancellationToken);
 
@@ -75,5 +78,5 @@ public sealed class AwsFleetMembership(SignedClientFactory clients, MemberAccoun
     private ElasticLoadBalancingClient LoadBalancing(InstanceReference instance) =>
         new(clients.ElasticLoadBalancing(instance.Account, instance.Region, Credentials(instance.Account)));
 
-    private Func<CancellationToken, Task<AWSCredentials>> Credentials(string account) => _ => Task.FromResult(accounts.For(account));
+    private Func<CancellationToken, Task<AWSCredentials>> Credentials(string account) => _ => Task.FromResult(accounts.For(account, findingKey));
 }

@@ -24,7 +24,8 @@ public sealed class ContainmentEngine(
         var startedAt = time.GetUtcNow();
         var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
         var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
-        var groups = new QuarantineGroupResolver(ec2, time, request.DryRun, cancellationToken);
+        // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
+        var groups = new QuarantineGroupResolver(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), time, request.DryRun, cancellationToken);
         var instances = request.Instances.Distinct().ToList();
         var results = new InstanceResult[instances.Count];
         string KeyFor(InstanceReference instance) =>
@@ -44,7 +45,6 @@ public sealed class ContainmentEngine(
     {
         try
         {
-            using var context = ResponseContext.For(findingKey);
             return await RespondAsync(instance, request, findingKey, now, groups, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -59,6 +59,8 @@ public sealed class ContainmentEngine(
         InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
+        var findingEc2 = ec2.ForFinding(findingKey);
+        var findingFleet = fleet?.ForFinding(findingKey);
         if (request.FindingAccountByInstance?.TryGetValue(instance, out var findingAccount) == true && findingAccount != instance.Account)
         {
             return Skipped(instance, null, log,
@@ -76,13 +78,13 @@ public sealed class ContainmentEngine(
             groups.Prefetch(AwsScope.Of(instance));
 
             // Alongside the lookup, so taking the instance out of service does not lengthen isolation's critical path.
-            fleetView = fleet is null ? null : FleetView.DescribeAsync(fleet, instance, cancellationToken);
+            fleetView = findingFleet is null ? null : FleetView.DescribeAsync(findingFleet, instance, cancellationToken);
         }
 
         InstanceDescription? description = null;
         var found = await log.RunAsync(null, "lookup", null, dryRun: false, async () =>
         {
-            description = await ec2.DescribeInstanceAsync(instance, cancellationToken);
+            description = await findingEc2.DescribeInstanceAsync(instance, cancellationToken);
             return description is null ? null : $"{description.State}, {description.NetworkInterfaces.Count} ENI(s), {description.VolumeIds.Count} volume(s)";
         });
 
@@ -107,13 +109,13 @@ public sealed class ContainmentEngine(
         }
 
         var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now) { RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership };
-        await RunActionsAsync(context, request.Actions, groups, fleetView, cancellationToken);
+        await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
     /// <summary>Isolation and description start together (the description's point in time is its request); stop and release follow in request order.</summary>
     private async Task RunActionsAsync(
-        InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+        IInstanceContainment ec2, IFleetMembership? fleet, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))

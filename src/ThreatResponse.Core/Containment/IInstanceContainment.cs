@@ -10,6 +10,12 @@ namespace ThreatResponse.Core.Containment;
 /// </summary>
 public interface IInstanceContainment
 {
+    /// <summary>
+    /// The same operations, attributed to <paramref name="findingKey"/>: across accounts the role session is named after
+    /// the finding, so the member account's CloudTrail says which finding each change was for.
+    /// </summary>
+    IInstanceContainment ForFinding(string findingKey);
+
     /// <summary>The instance, its ENIs, attributes and profile association; null when EC2 does not know it.</summary>
     Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
 

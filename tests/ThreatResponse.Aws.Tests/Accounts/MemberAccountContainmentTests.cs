@@ -47,6 +47,31 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     }
 
     [Fact]
+    public async Task Isolate_TwoFindingsInOneRequest_EachInstanceActedOnUnderItsOwnFindingsSession()
+    {
+        using var memberEc2 = await Ec2InAsync(Member);
+        var (first, _) = await LaunchAsync(memberEc2);
+        var (second, _) = await LaunchAsync(memberEc2);
+        var firstRef = new InstanceReference(InstanceId.Parse(first), Member, "us-east-1");
+        var secondRef = new InstanceReference(InstanceId.Parse(second), Member, "us-east-1");
+        const string OtherFinding = "arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/77aa00000000000000000000000000bb";
+        var request = new ContainmentRequest(null, [firstRef, secondRef], [ContainmentAction.Isolate], DryRun: false)
+        {
+            FindingIdByInstance = new Dictionary<InstanceReference, string> { [firstRef] = FindingId, [secondRef] = OtherFinding },
+        };
+
+        var report = await Engine().RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        var sessions = Proxy.Calls.Where(c => c.Operation == "AssumeRole")
+            .Select(c => System.Text.RegularExpressions.Regex.Match(c.Body, "RoleSessionName=([^&]+)").Groups[1].Value)
+            .ToHashSet();
+        Assert.Contains("ThreatResponse-5eb7d2599b228a6564523732e2b8757c", sessions);
+        Assert.Contains("ThreatResponse-77aa00000000000000000000000000bb", sessions);
+        Assert.Contains(sessions, s => s.StartsWith("ThreatResponse-tr-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Isolate_InstanceInOtherRegionOfHomeAccount_IsolatedWithoutAssumingAnyRole()
     {
         using var homeEuWest = Moto.CreateEc2Client("eu-west-1");

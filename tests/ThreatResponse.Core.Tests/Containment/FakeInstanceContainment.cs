@@ -78,6 +78,19 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
 
     public Dictionary<string, FakeInstance> Instances { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The findings the engine attributed its calls to, in order.</summary>
+    public List<string> AttributedTo { get; } = [];
+
+    public IInstanceContainment ForFinding(string findingKey)
+    {
+        lock (_lock)
+        {
+            AttributedTo.Add(findingKey);
+        }
+
+        return this;
+    }
+
     public List<QuarantineGroup> Groups { get; } = [];
 
     /// <summary>Awaited inside every call, after it is recorded and before it ends: a test's gate.</summary>

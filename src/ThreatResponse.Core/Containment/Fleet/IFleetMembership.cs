@@ -9,6 +9,9 @@ namespace ThreatResponse.Core.Containment.Fleet;
 /// </summary>
 public interface IFleetMembership
 {
+    /// <summary>The same operations, attributed to <paramref name="findingKey"/> (see <see cref="IInstanceContainment.ForFinding"/>).</summary>
+    IFleetMembership ForFinding(string findingKey);
+
     /// <summary>The instance's Auto Scaling group; null when it is in none.</summary>
     Task<AutoScalingMembership?> FindAutoScalingGroupAsync(InstanceReference instance, CancellationToken cancellationToken);
 
