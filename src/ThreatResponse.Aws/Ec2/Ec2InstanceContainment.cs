@@ -1,7 +1,6 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
@@ -9,7 +8,7 @@ namespace ThreatResponse.Aws.Ec2;
 
 /// <summary><see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into <see cref="AwsOperationException"/>.</summary>
 /// <param name="findingKey">The finding the calls are for (names the member role's session); null: an operator's.</param>
-public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null, string? findingKey = null) : IInstanceContainment
+public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null, string? findingKey = null) : IInstanceContainment
 {
     public IInstanceContainment ForFinding(string findingKey) => new Ec2InstanceContainment(clients, pacer, findingKey);
 
@@ -61,110 +60,21 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
             current is null ? null : new ProfileAssociation(current.AssociationId, current.IamInstanceProfile?.Arn ?? string.Empty));
     }
 
-    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    public Task SetConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, ConnectionTrackingState timeouts, bool dryRun, CancellationToken cancellationToken)
     {
-        var ec2 = clients.For(scope, findingKey);
-        var groups = new List<QuarantineGroup>();
-        string? next = null;
-        do
-        {
-            var page = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
-            {
-                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, ["conversion", "isolation"])],
-                NextToken = next,
-            }, cancellationToken)))!;
-            groups.AddRange((page.SecurityGroups ?? []).Select(ToQuarantineGroup).OfType<QuarantineGroup>());
-            next = page.NextToken;
-        }
-        while (!string.IsNullOrEmpty(next));
-
-        return groups;
-    }
-
-    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
-    {
-        var ec2 = clients.For(scope, findingKey);
-        var name = GroupName(role);
-        try
-        {
-            var created = await SdkCall.RunEc2Async("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
-            {
-                GroupName = name,
-                VpcId = vpcId,
-                Description = role == QuarantineGroupRole.Isolation
-                    ? "ThreatResponse isolation: no rules, nothing in or out"
-                    : "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
-                TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
-                DryRun = dryRun,
-            }, cancellationToken));
-            SdkCall.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
-            return created?.GroupId;
-        }
-        catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
-        {
-            // Another response created it a moment ago (or someone did by hand): use it, and tag it so it is found by tag next time.
-            var existing = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
-            {
-                Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [name])],
-            }, cancellationToken)))!.SecurityGroups.Single();
-            await CallAsync("CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken));
-            return existing.GroupId;
-        }
-    }
-
-    public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
-    {
-        var ec2 = clients.For(scope, findingKey);
-        if (role == QuarantineGroupRole.Conversion)
-        {
-            // EC2 gives a new group IPv4 egress to 0.0.0.0/0; the rest is added. Already present is fine.
-            await Task.WhenAll(
-                IgnoringAsync("InvalidPermission.Duplicate", () => CallAsync("AuthorizeSecurityGroupIngress", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
-                {
-                    GroupId = groupId,
-                    IpPermissions = [AllTraffic(ipv4: true, ipv6: true)],
-                }, cancellationToken))),
-                IgnoringAsync("InvalidPermission.Duplicate", () => CallAsync("AuthorizeSecurityGroupEgress", () => ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest
-                {
-                    GroupId = groupId,
-                    IpPermissions = [AllTraffic(ipv4: !freshlyCreated, ipv6: true)],
-                }, cancellationToken))));
-            return;
-        }
-
-        if (freshlyCreated)
-        {
-            await IgnoringAsync("InvalidPermission.NotFound", () => CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest
-            {
-                GroupId = groupId,
-                IpPermissions = [AllTraffic(ipv4: true, ipv6: false)],
-            }, cancellationToken)));
-            return;
-        }
-
-        // Repair: revoke whatever rules the group has gained.
-        var group = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken)))!.SecurityGroups.Single();
-        var revokes = new List<Task>();
-        if (group.IpPermissions is { Count: > 0 } ingress)
-        {
-            revokes.Add(CallAsync("RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = ingress }, cancellationToken)));
-        }
-
-        if (group.IpPermissionsEgress is { Count: > 0 } egress)
-        {
-            revokes.Add(CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = egress }, cancellationToken)));
-        }
-
-        await Task.WhenAll(revokes);
-    }
-
-    public Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken) =>
-        MutateAsync(instance, "ModifyNetworkInterfaceAttribute", dryRun, (ec2, ct) => ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest
+        ArgumentNullException.ThrowIfNull(timeouts);
+        return MutateAsync(instance, "ModifyNetworkInterfaceAttribute", dryRun, (ec2, ct) => ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest
         {
             NetworkInterfaceId = networkInterfaceId,
-            ConnectionTrackingSpecification = new ConnectionTrackingSpecificationRequest { TcpEstablishedTimeout = 60, UdpStreamTimeout = 60, UdpTimeout = 30 },
+            ConnectionTrackingSpecification = new ConnectionTrackingSpecificationRequest
+            {
+                TcpEstablishedTimeout = timeouts.TcpEstablished,
+                UdpStreamTimeout = timeouts.UdpStream,
+                UdpTimeout = timeouts.Udp,
+            },
             DryRun = dryRun,
         }, ct), cancellationToken);
+    }
 
     public Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken) =>
         MutateAsync(instance, "ModifyNetworkInterfaceAttribute", dryRun, (ec2, ct) => ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest
@@ -290,7 +200,19 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
             (instance.Tags ?? []).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value ?? string.Empty, StringComparer.Ordinal),
             [.. (instance.NetworkInterfaces ?? [])
                 .OrderBy(n => n.Attachment?.DeviceIndex ?? 0)
-                .Select(n => new NetworkInterfaceState(n.NetworkInterfaceId, n.VpcId ?? instance.VpcId, [.. (n.Groups ?? []).Select(g => g.GroupId)]))],
+                .Select(n => new NetworkInterfaceState(n.NetworkInterfaceId, n.VpcId ?? instance.VpcId, [.. (n.Groups ?? []).Select(g => g.GroupId)])
+                {
+                    SubnetId = n.SubnetId ?? instance.SubnetId,
+                    GroupNames = [.. (n.Groups ?? []).Select(g => g.GroupName ?? string.Empty)],
+                    Ipv4Addresses = [.. (n.PrivateIpAddresses ?? []).Select(a => a.PrivateIpAddress).OfType<string>().DefaultIfEmpty(n.PrivateIpAddress).OfType<string>()],
+                    Ipv6Addresses = [.. (n.Ipv6Addresses ?? []).Select(a => a.Ipv6Address).OfType<string>()],
+                    Tracking = n.ConnectionTrackingConfiguration is { } t
+                        ? new ConnectionTrackingState(
+                            t.TcpEstablishedTimeout ?? ConnectionTrackingState.Default.TcpEstablished,
+                            t.UdpStreamTimeout ?? ConnectionTrackingState.Default.UdpStream,
+                            t.UdpTimeout ?? ConnectionTrackingState.Default.Udp)
+                        : ConnectionTrackingState.Default,
+                })],
             new MetadataOptionsState(
                 metadata?.HttpEndpoint?.Value ?? "enabled",
                 metadata?.HttpTokens?.Value ?? "optional",
@@ -304,59 +226,19 @@ public sealed class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2Request
             [.. (instance.BlockDeviceMappings ?? []).Where(b => b.Ebs?.VolumeId is not null).Select(b => b.Ebs.VolumeId)]);
     }
 
-    private static QuarantineGroup? ToQuarantineGroup(SecurityGroup group)
-    {
-        var roleTag = group.Tags?.FirstOrDefault(t => t.Key == QuarantineTags.GroupRole)?.Value;
-        QuarantineGroupRole? role = roleTag switch
-        {
-            "conversion" => QuarantineGroupRole.Conversion,
-            "isolation" => QuarantineGroupRole.Isolation,
-            _ => null,
-        };
-        if (role is not { } r)
-        {
-            return null;
-        }
-
-        var ingress = group.IpPermissions ?? [];
-        var egress = group.IpPermissionsEgress ?? [];
-        var asRequired = r == QuarantineGroupRole.Isolation
-            ? ingress.Count == 0 && egress.Count == 0
-            : IsAllOpen(ingress) && IsAllOpen(egress);
-        return new QuarantineGroup(group.GroupId, group.VpcId, r, asRequired);
-    }
-
-    /// <summary>All protocols to and from 0.0.0.0/0 and ::/0: what makes flows untracked.</summary>
-    private static bool IsAllOpen(List<IpPermission> permissions) =>
-        permissions.Any(p => p.IpProtocol == "-1" && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0"))
-        && permissions.Any(p => p.IpProtocol == "-1" && (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
-
-    private static IpPermission AllTraffic(bool ipv4, bool ipv6) => new()
-    {
-        IpProtocol = "-1",
-        Ipv4Ranges = ipv4 ? [new IpRange { CidrIp = "0.0.0.0/0" }] : null,
-        Ipv6Ranges = ipv6 ? [new Ipv6Range { CidrIpv6 = "::/0" }] : null,
-    };
-
-    private static string GroupName(QuarantineGroupRole role) => role == QuarantineGroupRole.Isolation ? "threat-response-isolation" : "threat-response-conversion";
-
-    private static List<Tag> GroupTags(QuarantineGroupRole role) =>
-    [
-        new(QuarantineTags.GroupRole, role == QuarantineGroupRole.Isolation ? "isolation" : "conversion"),
-        new(ManagedByTag, "ThreatResponse"),
-        new("Name", GroupName(role)),
-    ];
-
     private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance), findingKey);
 
     private Task PaceAsync(AwsScope scope, string operation, CancellationToken cancellationToken) =>
         pacer?.WaitAsync(scope, operation, cancellationToken) ?? Task.CompletedTask;
 
-    private async Task MutateAsync<T>(InstanceReference instance, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    private Task MutateAsync<T>(InstanceReference instance, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        where T : class => MutateAsync(AwsScope.Of(instance), operation, dryRun, call, cancellationToken);
+
+    private async Task MutateAsync<T>(AwsScope scope, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         where T : class
     {
-        await PaceAsync(AwsScope.Of(instance), operation, cancellationToken);
-        var ec2 = Client(instance);
+        await PaceAsync(scope, operation, cancellationToken);
+        var ec2 = clients.For(scope, findingKey);
         var response = await SdkCall.RunEc2Async(operation, dryRun, () => call(ec2, cancellationToken));
         SdkCall.EnsureDryRunDidNotAct(operation, dryRun, response);
     }

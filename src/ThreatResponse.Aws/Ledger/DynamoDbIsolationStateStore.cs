@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
@@ -17,31 +16,21 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
     public const string SortKey = "sk";
     private const string StateSortKey = "isolation-state";
 
-    public async Task<bool> SaveIfAbsentAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    public async Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        try
+        await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
         {
-            await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
+            TableName = tableName,
+            Item = new Dictionary<string, AttributeValue>
             {
-                TableName = tableName,
-                Item = new Dictionary<string, AttributeValue>
-                {
-                    [PartitionKey] = new(KeyOf(instance)),
-                    [SortKey] = new(StateSortKey),
-                    ["findingId"] = new(state.FindingId),
-                    ["savedAt"] = new(state.SavedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
-                    ["state"] = new(IsolationStateJson.Serialize(state)),
-                },
-                ConditionExpression = "attribute_not_exists(#pk)",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = PartitionKey },
-            }, cancellationToken));
-            return true;
-        }
-        catch (AwsOperationException e) when (e.ErrorCode == "ConditionalCheckFailedException")
-        {
-            return false;
-        }
+                [PartitionKey] = new(KeyOf(instance)),
+                [SortKey] = new(StateSortKey),
+                ["findingId"] = new(state.FindingId),
+                ["savedAt"] = new(state.SavedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+                ["state"] = new(IsolationStateJson.Serialize(state)),
+            },
+        }, cancellationToken));
     }
 
     public async Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken)

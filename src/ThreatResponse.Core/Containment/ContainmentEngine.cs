@@ -120,7 +120,7 @@ public sealed class ContainmentEngine(
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new IsolateStep(ec2, stateStore, groups, fleetView).RunAsync(context, cancellationToken));
+            first.Add(new IsolateStep(ec2, stateStore, groups, options, fleetView).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))

@@ -21,7 +21,19 @@ public sealed record ContainmentOptions
     /// </summary>
     public bool ReleaseRestoresMembership { get; init; }
 
-    /// <summary>Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c> and <c>RELEASE_RESTORES_MEMBERSHIP</c> from <paramref name="environment"/>.</summary>
+    /// <summary>
+    /// Isolation also adds network ACL deny entries for the instance's addresses, which end flows that security groups
+    /// cannot (tracked ones). <c>NETWORK_ACL_DENY=false</c> turns it off for teams that forbid ACL changes; default on.
+    /// </summary>
+    public bool DenyInNetworkAcls { get; init; } = true;
+
+    /// <summary>
+    /// Entries an ACL may hold per direction, besides the default one: EC2's quota (20 by default, adjustable to 40).
+    /// <c>NETWORK_ACL_RULE_QUOTA</c> when the account's quota was raised.
+    /// </summary>
+    public int NetworkAclRuleQuota { get; init; } = 20;
+
+    /// <summary>Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>RELEASE_RESTORES_MEMBERSHIP</c>, <c>NETWORK_ACL_DENY</c> and <c>NETWORK_ACL_RULE_QUOTA</c> from <paramref name="environment"/>.</summary>
     public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -37,6 +49,8 @@ public sealed record ContainmentOptions
         {
             AllowedAccounts = allowed.ToHashSet(StringComparer.Ordinal),
             ReleaseRestoresMembership = string.Equals(environment("RELEASE_RESTORES_MEMBERSHIP")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
+            DenyInNetworkAcls = !string.Equals(environment("NETWORK_ACL_DENY")?.Trim(), "false", StringComparison.OrdinalIgnoreCase),
+            NetworkAclRuleQuota = int.TryParse(environment("NETWORK_ACL_RULE_QUOTA"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var quota) && quota is >= 20 and <= 40 ? quota : 20,
         };
     }
 }

@@ -23,19 +23,33 @@ public interface IInstanceContainment
     Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Creates the VPC's group for <paramref name="role"/>, tagged so it is found again, and returns its id; returns the
-    /// existing group's id when another response created it first; returns null in a dry run.
+    /// Creates the VPC's group for <paramref name="role"/>, tagged so it is found again. When a group of that name
+    /// exists already (another response, or anyone in the account, made it), returns it as adopted: its rules are
+    /// unknown. Returns null in a dry run.
     /// </summary>
-    Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken);
+    Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Makes the group's rules what <paramref name="role"/> requires: all traffic in and out for conversion, no rule for
-    /// isolation. <paramref name="freshlyCreated"/>: the group has only EC2's default egress rule, so no describe is needed.
+    /// Makes the group's rules exactly what <paramref name="role"/> requires: all traffic in and out for 0.0.0.0/0 and
+    /// ::/0 for conversion, no rule at all for isolation. <paramref name="freshlyCreated"/>: this call created the group,
+    /// so it has only EC2's default IPv4 egress rule and no describe is needed; otherwise the group is described,
+    /// repaired one permission per call, and described again: an <see cref="AwsOperationException"/> when it still differs.
     /// </summary>
     Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken);
 
-    /// <summary>Connection-tracking timeouts of the ENI to EC2's minimum (TCP established 60 s, UDP stream 60 s, UDP 30 s).</summary>
-    Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken);
+    /// <summary>The ENI's connection-tracking timeouts.</summary>
+    Task SetConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, ConnectionTrackingState timeouts, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>The VPC's network ACLs with their subnets and entries.</summary>
+    Task<IReadOnlyList<NetworkAclState>> DescribeNetworkAclsAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken);
+
+    /// <summary>Adds the deny entry; <c>NetworkAclEntryAlreadyExists</c> when its number is taken.</summary>
+    Task CreateNetworkAclDenyEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken);
+
+    Task DeleteNetworkAclEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>The VPC of each security group found; groups that do not exist are left out.</summary>
+    Task<IReadOnlyDictionary<string, string>> FindSecurityGroupVpcsAsync(AwsScope scope, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
 
     /// <summary>Replaces the ENI's security groups (per ENI, never per instance: that fails with several ENIs).</summary>
     Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken);

@@ -30,7 +30,36 @@ public sealed record InstanceDescription(
 }
 
 /// <summary>An ENI attached to the instance, with its VPC and security groups.</summary>
-public sealed record NetworkInterfaceState(string NetworkInterfaceId, string VpcId, IReadOnlyList<string> GroupIds);
+public sealed record NetworkInterfaceState(string NetworkInterfaceId, string VpcId, IReadOnlyList<string> GroupIds)
+{
+    public string? SubnetId { get; init; }
+
+    /// <summary>The names of <see cref="GroupIds"/>, in the same order, as EC2 reports them with the instance.</summary>
+    public IReadOnlyList<string> GroupNames { get; init; } = [];
+
+    /// <summary>Private IPv4 addresses, primary and secondary.</summary>
+    public IReadOnlyList<string> Ipv4Addresses { get; init; } = [];
+
+    public IReadOnlyList<string> Ipv6Addresses { get; init; } = [];
+
+    /// <summary>The ENI's connection-tracking timeouts; EC2's defaults when it reports none.</summary>
+    public ConnectionTrackingState Tracking { get; init; } = ConnectionTrackingState.Default;
+
+    /// <summary>Every private address as a host CIDR: <c>/32</c> for IPv4, <c>/128</c> for IPv6.</summary>
+    public IEnumerable<string> HostCidrs => Ipv4Addresses.Select(a => a + "/32").Concat(Ipv6Addresses.Select(a => a + "/128"));
+}
+
+/// <summary>Idle timeouts, in seconds, after which EC2 forgets a tracked connection.</summary>
+public sealed record ConnectionTrackingState(int TcpEstablished, int UdpStream, int Udp)
+{
+    /// <summary>EC2's defaults: TCP established 432,000 s (5 days), UDP stream 180 s, UDP 30 s.</summary>
+    public static ConnectionTrackingState Default { get; } = new(432_000, 180, 30);
+
+    /// <summary>EC2's minimum: TCP established 60 s, UDP stream 60 s, UDP 30 s.</summary>
+    public static ConnectionTrackingState Minimum { get; } = new(60, 60, 30);
+
+    public override string ToString() => $"TCP established {TcpEstablished} s, UDP stream {UdpStream} s, UDP {Udp} s";
+}
 
 /// <summary>The instance metadata service options, as <c>ModifyInstanceMetadataOptions</c> sets them.</summary>
 public sealed record MetadataOptionsState(

@@ -51,22 +51,28 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     }
 
     [Fact]
-    public async Task SaveIfAbsent_SecondSave_KeepsFirstState()
+    public async Task Save_SecondSave_ReplacesTheFirstWithEveryPartKept()
     {
         using var dynamoDb = DynamoDb();
         var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
         var instance = new InstanceReference(InstanceId.Parse("i-0123456789abcdef0"), "111122223333", "eu-west-1");
         var metadata = new MetadataOptionsState("enabled", "required", 2, "disabled", "disabled");
         var first = new PreIsolationState(new Dictionary<string, IReadOnlyList<string>> { ["eni-1"] = ["sg-original"] }, null, metadata, false, "stop", "f1", DateTimeOffset.UnixEpoch);
-        var second = first with { GroupsByNetworkInterface = new Dictionary<string, IReadOnlyList<string>> { ["eni-1"] = ["sg-isolation"] }, FindingId = "f2" };
+        var second = first with
+        {
+            TrackingByNetworkInterface = new Dictionary<string, ConnectionTrackingState> { ["eni-1"] = new(3600, 120, 30) },
+            AclEntries = [new NetworkAclDenyEntry("acl-1", 1, false, "10.0.1.4/32"), new NetworkAclDenyEntry("acl-1", 2, true, "2600:1f18::4/128")],
+        };
 
-        Assert.True(await store.SaveIfAbsentAsync(instance, first, CancellationToken.None));
-        Assert.False(await store.SaveIfAbsentAsync(instance, second, CancellationToken.None));
+        await store.SaveAsync(instance, first, CancellationToken.None);
+        await store.SaveAsync(instance, second, CancellationToken.None);
 
         var loaded = await store.LoadAsync(instance, CancellationToken.None);
         Assert.Equal(["sg-original"], loaded!.GroupsByNetworkInterface["eni-1"]);
         Assert.Equal("f1", loaded.FindingId);
         Assert.Equal(metadata, loaded.MetadataOptions);
+        Assert.Equal(new ConnectionTrackingState(3600, 120, 30), loaded.TrackingByNetworkInterface!["eni-1"]);
+        Assert.Equal(second.AclEntries, loaded.AclEntries);
     }
 
     private AmazonDynamoDBClient DynamoDb() => new(MotoServerFixture.Credentials, Moto.Configure(new AmazonDynamoDBConfig()));

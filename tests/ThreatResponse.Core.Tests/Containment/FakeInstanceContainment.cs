@@ -35,7 +35,29 @@ internal sealed class FakeNetworkInterface(string id, string vpcId, IEnumerable<
 
     public List<string> GroupIds { get; set; } = [.. groupIds];
 
-    public bool MinimumConnectionTracking { get; set; }
+    public ConnectionTrackingState Tracking { get; set; } = ConnectionTrackingState.Default;
+
+    public bool MinimumConnectionTracking => Tracking == ConnectionTrackingState.Minimum;
+
+    public string SubnetId { get; set; } = "subnet-1";
+
+    public List<string> Ipv4Addresses { get; } = [];
+}
+
+internal sealed class FakeNetworkAcl(string id, string vpcId, params string[] subnetIds)
+{
+    public string Id { get; } = id;
+
+    public string VpcId { get; } = vpcId;
+
+    public List<string> SubnetIds { get; } = [.. subnetIds];
+
+    /// <summary>Starts with EC2's defaults: allow all at 100 and deny all at 32767, each way.</summary>
+    public List<NetworkAclEntryState> Entries { get; } =
+    [
+        new(100, false, true, "-1", "0.0.0.0/0"), new(32767, false, false, "-1", "0.0.0.0/0"),
+        new(100, true, true, "-1", "0.0.0.0/0"), new(32767, true, false, "-1", "0.0.0.0/0"),
+    ];
 }
 
 internal sealed class FakeInstance(string id)
@@ -157,7 +179,12 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
                 id,
                 i.State,
                 new Dictionary<string, string>(i.Tags, StringComparer.Ordinal),
-                [.. i.NetworkInterfaces.Select(n => new NetworkInterfaceState(n.Id, n.VpcId, [.. n.GroupIds]))],
+                [.. i.NetworkInterfaces.Select(n => new NetworkInterfaceState(n.Id, n.VpcId, [.. n.GroupIds])
+                {
+                    SubnetId = n.SubnetId,
+                    Ipv4Addresses = [.. n.Ipv4Addresses],
+                    Tracking = n.Tracking,
+                })],
                 i.Metadata,
                 i.ProfileArn is null ? null : new ProfileAssociation("iip-assoc-" + id[2..], i.ProfileArn),
                 i.TerminationProtection,
@@ -176,7 +203,7 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         }
     }
 
-    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    public async Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
     {
         await CallAsync("CreateQuarantineGroup", vpcId, role.ToString(), dryRun);
         if (dryRun)
@@ -188,12 +215,12 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         {
             if (Groups.Find(g => g.VpcId == vpcId && g.Role == role) is { } existing)
             {
-                return existing.GroupId;
+                return new CreatedGroup(existing.GroupId, Adopted: true);
             }
 
             var id = $"sg-q{role.ToString().ToLowerInvariant()}{++_nextId}";
             Groups.Add(new QuarantineGroup(id, vpcId, role, RulesAsRequired: false));
-            return id;
+            return new CreatedGroup(id, Adopted: false);
         }
     }
 
@@ -207,8 +234,48 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         }
     }
 
-    public Task SetMinimumConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, bool dryRun, CancellationToken cancellationToken) =>
-        ApplyAsync("SetMinimumConnectionTracking", networkInterfaceId, "", dryRun, () => Eni(instance, networkInterfaceId).MinimumConnectionTracking = true);
+    public Task SetConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, ConnectionTrackingState timeouts, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("SetConnectionTracking", networkInterfaceId, $"{timeouts.TcpEstablished}/{timeouts.UdpStream}/{timeouts.Udp}", dryRun, () => Eni(instance, networkInterfaceId).Tracking = timeouts);
+
+    /// <summary>The network ACLs of every VPC; none unless a test adds them.</summary>
+    public List<FakeNetworkAcl> NetworkAcls { get; } = [];
+
+    public async Task<IReadOnlyList<NetworkAclState>> DescribeNetworkAclsAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken)
+    {
+        await CallAsync("DescribeNetworkAcls", vpcId);
+        lock (_lock)
+        {
+            return [.. NetworkAcls.Where(a => a.VpcId == vpcId).Select(a => new NetworkAclState(a.Id, a.VpcId, [.. a.SubnetIds], [.. a.Entries]))];
+        }
+    }
+
+    public Task CreateNetworkAclDenyEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("CreateNetworkAclEntry", entry.NetworkAclId, $"#{entry.RuleNumber} {(entry.Egress ? "out" : "in")} {entry.Cidr}", dryRun, () =>
+        {
+            var acl = NetworkAcls.Single(a => a.Id == entry.NetworkAclId);
+            if (acl.Entries.Any(e => e.RuleNumber == entry.RuleNumber && e.Egress == entry.Egress))
+            {
+                throw new AwsOperationException("CreateNetworkAclEntry", "NetworkAclEntryAlreadyExists", "taken");
+            }
+
+            acl.Entries.Add(new NetworkAclEntryState(entry.RuleNumber, entry.Egress, Allow: false, "-1", entry.Cidr));
+        });
+
+    public Task DeleteNetworkAclEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken) =>
+        ApplyAsync("DeleteNetworkAclEntry", entry.NetworkAclId, $"#{entry.RuleNumber} {(entry.Egress ? "out" : "in")}", dryRun,
+            () => NetworkAcls.Single(a => a.Id == entry.NetworkAclId).Entries.RemoveAll(e => e.RuleNumber == entry.RuleNumber && e.Egress == entry.Egress));
+
+    /// <summary>Security groups outside the quarantine ones, by id: their VPC. Unknown ids are in the instance's VPC ("vpc-1") unless listed.</summary>
+    public Dictionary<string, string> SecurityGroupVpcs { get; } = new(StringComparer.Ordinal);
+
+    public async Task<IReadOnlyDictionary<string, string>> FindSecurityGroupVpcsAsync(AwsScope scope, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        await CallAsync("FindSecurityGroupVpcs", scope.Account, Keys(groupIds));
+        lock (_lock)
+        {
+            return groupIds.Where(id => SecurityGroupVpcs.GetValueOrDefault(id) != "gone").ToDictionary(id => id, id => SecurityGroupVpcs.GetValueOrDefault(id, "vpc-1"), StringComparer.Ordinal);
+        }
+    }
 
     public Task SetNetworkInterfaceGroupsAsync(InstanceReference instance, string networkInterfaceId, IReadOnlyList<string> groupIds, bool dryRun, CancellationToken cancellationToken) =>
         ApplyAsync("SetNetworkInterfaceGroups", networkInterfaceId, string.Join(',', groupIds), dryRun, () => Eni(instance, networkInterfaceId).GroupIds = [.. groupIds]);

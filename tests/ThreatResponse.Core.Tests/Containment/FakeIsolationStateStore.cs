@@ -11,10 +11,11 @@ internal sealed class FakeIsolationStateStore : IIsolationStateStore
 
     public ConcurrentQueue<(string Operation, InstanceReference Instance)> Calls { get; } = new();
 
-    public Task<bool> SaveIfAbsentAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    public Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
     {
-        Calls.Enqueue(("SaveIfAbsent", instance));
-        return Task.FromResult(States.TryAdd(instance, state));
+        Calls.Enqueue(("Save", instance));
+        States[instance] = state;
+        return Task.CompletedTask;
     }
 
     public Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken)

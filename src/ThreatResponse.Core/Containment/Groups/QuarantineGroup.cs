@@ -6,3 +6,7 @@ namespace ThreatResponse.Core.Containment.Groups;
 /// changed the group (or its creation was interrupted) and it must be repaired before use.
 /// </param>
 public sealed record QuarantineGroup(string GroupId, string VpcId, QuarantineGroupRole Role, bool RulesAsRequired);
+
+/// <summary>A quarantine group <see cref="IInstanceContainment.CreateQuarantineGroupAsync"/> made or found.</summary>
+/// <param name="Adopted">A group of that name existed already: its rules are whatever someone gave it, so they are verified and repaired.</param>
+public sealed record CreatedGroup(string GroupId, bool Adopted);

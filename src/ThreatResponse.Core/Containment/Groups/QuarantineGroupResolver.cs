@@ -15,6 +15,13 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
     /// <summary>Starts the tag lookup for the scope without waiting for it.</summary>
     public void Prefetch(AwsScope scope) => _ = Found(scope);
 
+    /// <summary>The names ThreatResponse gives its groups; one name per VPC, since EC2 keeps group names unique there.</summary>
+    public static bool IsQuarantineGroupName(string name) => name is "threat-response-isolation" or "threat-response-conversion";
+
+    /// <summary>Ids of every group tagged as a quarantine group in the scope, whatever its rules: never an instance's own.</summary>
+    public async Task<IReadOnlySet<string>> QuarantineGroupIdsAsync(AwsScope scope) =>
+        (await Found(scope)).Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+
     public Task<VpcQuarantineGroups> GetAsync(AwsScope scope, string vpcId) =>
         _ready.GetOrAdd((scope, vpcId), key => new Lazy<Task<VpcQuarantineGroups>>(() => PrepareAsync(key.Scope, key.VpcId))).Value;
 
@@ -69,8 +76,9 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
             return (null, "would be created");
         }
 
-        await ec2.SetQuarantineGroupRulesAsync(scope, created, role, freshlyCreated: true, cancellationToken);
-        return (created, $"{created} (created)");
+        // An adopted group was made by someone else, maybe with rules that let traffic through: verified and repaired.
+        await ec2.SetQuarantineGroupRulesAsync(scope, created.GroupId, role, freshlyCreated: !created.Adopted, cancellationToken);
+        return (created.GroupId, created.Adopted ? $"{created.GroupId} (adopted by name, rules verified)" : $"{created.GroupId} (created)");
     }
 }
 

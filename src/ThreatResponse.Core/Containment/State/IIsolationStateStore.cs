@@ -3,13 +3,13 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>
-/// Where pre-isolation state lives when it is not on the instance's tags (the DynamoDB ledger, <c>LEDGER_TABLE_NAME</c>).
-/// Without a store, state is kept in tags (<see cref="IsolationStateTags"/>).
+/// Where pre-isolation state lives when it is not on the instance's tags: the DynamoDB ledger (<c>LEDGER_TABLE_NAME</c>),
+/// which only the functions write. Without a store, state is kept in tags (<see cref="IsolationStateKeeper"/>).
 /// </summary>
 public interface IIsolationStateStore
 {
-    /// <summary>Saves the state unless one is already saved for the instance (a retried isolation keeps the original); returns false then.</summary>
-    Task<bool> SaveIfAbsentAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken);
+    /// <summary>Saves the state, replacing any saved before for the instance.</summary>
+    Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken);
 
     Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken);
 

@@ -27,6 +27,8 @@ public static class IsolationStateJson
         {
             A = state.AutoScalingGroup is { } g ? new AutoScalingDocument(g.Name, g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached", g.WasProtected) : null,
             L = state.TargetGroups is { Count: > 0 } t ? [.. t.Select(x => new TargetGroupDocument(x.TargetGroupArn, x.Port))] : null,
+            C = state.TrackingByNetworkInterface?.ToDictionary(p => p.Key, p => new[] { p.Value.TcpEstablished, p.Value.UdpStream, p.Value.Udp }, StringComparer.Ordinal),
+            N = state.AclEntries is { Count: > 0 } n ? [.. n.Select(e => new AclEntryDocument(e.NetworkAclId, e.RuleNumber, e.Egress, e.Cidr))] : null,
         };
         return JsonSerializer.Serialize(document, StateJsonContext.Default.StateDocument);
     }
@@ -63,6 +65,8 @@ public static class IsolationStateJson
                 ? new AutoScalingGroupState(a.N, a.R == "standby" ? AutoScalingRemoval.Standby : AutoScalingRemoval.Detached, a.P)
                 : null,
             TargetGroups = document.L?.Where(l => l.A is not null).Select(l => new TargetGroupMembership(l.A, l.P)).ToList(),
+            TrackingByNetworkInterface = document.C?.Where(p => p.Value is { Length: 3 }).ToDictionary(p => p.Key, p => new ConnectionTrackingState(p.Value[0], p.Value[1], p.Value[2]), StringComparer.Ordinal),
+            AclEntries = document.N?.Where(e => e.A is not null && e.C is not null).Select(e => new NetworkAclDenyEntry(e.A, e.R, e.E, e.C)).ToList(),
         };
     }
 
@@ -81,7 +85,15 @@ public static class IsolationStateJson
 
         /// <summary>Target groups deregistered from; optional like <see cref="A"/>.</summary>
         public TargetGroupDocument[]? L { get; init; }
+
+        /// <summary>Connection-tracking timeouts per ENI: TCP established, UDP stream, UDP.</summary>
+        public Dictionary<string, int[]>? C { get; init; }
+
+        /// <summary>Network ACL deny entries added.</summary>
+        public AclEntryDocument[]? N { get; init; }
     }
+
+    internal sealed record AclEntryDocument(string A, int R, bool E, string C);
 
     internal sealed record AutoScalingDocument(string N, string R, bool P);
 

@@ -21,6 +21,12 @@ public sealed record PreIsolationState(
     /// <summary>The target groups isolation deregistered the instance from; null when none.</summary>
     public IReadOnlyList<TargetGroupMembership>? TargetGroups { get; init; }
 
+    /// <summary>Connection-tracking timeouts per ENI id before isolation lowered them; null in states saved before they were kept.</summary>
+    public IReadOnlyDictionary<string, ConnectionTrackingState>? TrackingByNetworkInterface { get; init; }
+
+    /// <summary>The network ACL deny entries isolation added; release removes exactly these.</summary>
+    public IReadOnlyList<NetworkAclDenyEntry>? AclEntries { get; init; }
+
     public static PreIsolationState Capture(InstanceDescription instance, string findingId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -31,6 +37,9 @@ public sealed record PreIsolationState(
             instance.TerminationProtection,
             instance.ShutdownBehavior,
             findingId,
-            now);
+            now)
+        {
+            TrackingByNetworkInterface = instance.NetworkInterfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.Tracking, StringComparer.Ordinal),
+        };
     }
 }

@@ -5,13 +5,14 @@ using ThreatResponse.Core.Containment.State;
 namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
-/// Isolates one instance. The critical path is the isolation group on every ENI: lookup (1 round trip), then per ENI
-/// the conversion group with minimal connection tracking (2), then the isolation group (3) — plus two when the VPC's
-/// groups must first be created and given their rules. Everything else runs alongside step 2 or after step 3; taking the
-/// instance out of its Auto Scaling group and target groups (<see cref="FleetRemovalStep"/>, described alongside step 1)
-/// completes before step 3, so the failing health checks of an isolated instance never get it terminated.
+/// Isolates one instance. Nothing changes before its pre-isolation state is saved; then each ENI goes through the
+/// all-open conversion group straight into the isolation group, and deny entries go into the VPC's network ACLs. The
+/// critical path: lookup (1), state saved (2), conversion group (3), isolation group (4) — plus two when the VPC's
+/// groups must first be created and given their rules. Taking the instance out of its Auto Scaling group and target
+/// groups (<see cref="FleetRemovalStep"/>) runs alongside, never between the two group changes: an isolated instance
+/// fails its load balancer's health checks only after several intervals, and Standby is asked for at the same moment.
 /// </summary>
-internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, Task<FleetView>? fleetView = null)
+internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, Task<FleetView>? fleetView = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
 
@@ -21,43 +22,45 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var description = context.Description;
         var log = context.Log;
-        description.Tags.TryGetValue(QuarantineTags.Status, out var status);
-        description.Tags.TryGetValue(QuarantineTags.FindingId, out var isolatedFor);
-        if (status == QuarantineTags.StatusIsolated)
-        {
-            log.Skip(Isolate, "isolate", null, isolatedFor == context.FindingKey
-                ? "already isolated for this finding; nothing changed"
-                : $"already isolated for finding {isolatedFor}; nothing changed, its saved state kept");
-            return;
-        }
-
         if (description.NetworkInterfaces.Count == 0)
         {
             log.Fail(Isolate, "isolate", null, "the instance has no network interface to isolate");
             return;
         }
 
-        // A retried isolation ("isolating") already saved the state from before the first attempt: keep that one.
-        var resuming = status == QuarantineTags.StatusIsolating;
-        var state = PreIsolationState.Capture(description, context.FindingKey, context.Now);
-
+        var scope = AwsScope.Of(context.Instance);
         var vpcGroups = description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
-            .ToDictionary(vpc => vpc, vpc => groups.GetAsync(AwsScope.Of(context.Instance), vpc), StringComparer.Ordinal);
+            .ToDictionary(vpc => vpc, vpc => groups.GetAsync(scope, vpc), StringComparer.Ordinal);
+        var acls = new NetworkAclStep(ec2, options);
+        var aclView = acls.DescribeAsync(context, cancellationToken);
+
+        // The groups found by tag came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
+        // died): what it is in now is not the instance's own state, so the state saved by that attempt is kept.
+        var quarantineIds = await groups.QuarantineGroupIdsAsync(scope);
+        var resuming = description.NetworkInterfaces.Any(n => n.GroupIds.Any(quarantineIds.Contains) || n.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName));
+        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var saved = await SaveStateAsync(context, keeper, resuming, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
+        var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
+            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, quarantineIds), cancellationToken)));
         var work = new List<Task>
         {
             _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
-            SaveStateAsync(context, state, fleet, resuming, cancellationToken),
             ProtectAsync(context, cancellationToken),
+            CutCredentialsAsync(context, cancellationToken),
+            interfaces,
         };
-        work.AddRange(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(context, eni, vpcGroups[eni.VpcId], fleet, cancellationToken)));
-        work.Add(CutCredentialsAsync(context, cancellationToken));
+
+        // Deny entries once every ENI is in its isolation group, so the ACLs never hold entries for an open instance.
+        var entries = DenyAfterAsync(interfaces, acls, context, aclView, cancellationToken);
+        work.Add(entries);
         await Task.WhenAll(work);
 
-        // Tagged isolated only once contained, else a retry would skip as "already isolated" and leave the failed part
-        // undone; it resumes from "isolating" instead. A state that could not be saved does not hold the tag back.
-        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && s.Step != "save-state"))
+        await SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken);
+
+        // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).
+        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed))
         {
             log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
             return;
@@ -76,58 +79,90 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         });
     }
 
-    /// <summary>Waits for the fleet removal (not on the critical path), since release needs to know what it did.</summary>
-    private async Task SaveStateAsync(InstanceContext context, PreIsolationState state, Task<FleetRemoval> fleet, bool resuming, CancellationToken cancellationToken)
+    /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
+    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlySet<string> quarantineIds) =>
+        saved?.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var own) == true ? own
+        : eni.GroupIds.Any(quarantineIds.Contains) || eni.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName) ? null
+        : eni.GroupIds;
+
+    private static async Task<IReadOnlyList<NetworkAclDenyEntry>> DenyAfterAsync(
+        Task interfaces, NetworkAclStep acls, InstanceContext context, Task<NetworkAclView> aclView, CancellationToken cancellationToken)
+    {
+        await interfaces;
+        return await acls.DenyAsync(context, await aclView, cancellationToken);
+    }
+
+    /// <summary>
+    /// Saved before any change, so a death at any later point leaves the instance's real state behind. A state that
+    /// cannot be saved does not hold isolation back: containing matters more than undoing it automatically.
+    /// </summary>
+    /// <returns>The state in force: the one just saved, or the one an interrupted attempt saved; null when none is.</returns>
+    private static async Task<PreIsolationState?> SaveStateAsync(InstanceContext context, IsolationStateKeeper keeper, bool resuming, CancellationToken cancellationToken)
     {
         var log = context.Log;
+        var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
         if (resuming)
         {
-            log.Skip(Isolate, "save-state", null, "kept the state saved by the interrupted isolation");
+            PreIsolationState? kept = null;
+            await log.RunAsync(Isolate, "save-state", null, dryRun: false, async () =>
+            {
+                try
+                {
+                    kept = await keeper.LoadAsync(cancellationToken);
+                }
+                catch (FormatException e)
+                {
+                    throw new StepFailedException("InvalidSavedState", $"an ENI is already in a quarantine group and the saved state cannot be read ({e.Message}); release will need the groups by hand", e);
+                }
+
+                return kept is null
+                    ? throw new StepFailedException("NoSavedState", $"an ENI is already in a quarantine group and the {keeper.Where} hold no saved state; its own groups are unknown, so release will need them by hand")
+                    : $"an ENI is already in a quarantine group: kept the state saved {kept.SavedAt:u} in the {keeper.Where}";
+            });
+            return kept;
+        }
+
+        var summary = Describe(state);
+        var ok = await log.RunAsync(Isolate, "save-state", null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
+            $"Isolating anyway; state was: {summary}");
+        return ok && !context.DryRun ? state : null;
+    }
+
+    /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
+    private static async Task SaveOutcomeAsync(
+        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, CancellationToken cancellationToken)
+    {
+        if (saved is null || context.DryRun)
+        {
             return;
         }
 
-        var removal = await fleet;
-        state = state with { AutoScalingGroup = removal.Group, TargetGroups = removal.TargetGroups };
-        await SaveStateAsync(context, state, cancellationToken);
-    }
-
-    private Task SaveStateAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
-    {
-        var log = context.Log;
-
-        var summary = Describe(state);
-        var failureNote = $"Isolating anyway; state was: {summary}";
-        if (stateStore is not null)
+        var known = saved.AclEntries ?? [];
+        var updated = saved with
         {
-            return log.RunAsync(Isolate, "save-state", null, context.DryRun, async () =>
-            {
-                if (context.DryRun)
-                {
-                    return $"would save to the ledger: {summary}";
-                }
-
-                var saved = await stateStore.SaveIfAbsentAsync(context.Instance, state, cancellationToken);
-                return saved ? $"ledger: {summary}" : "ledger already holds this instance's state; kept it";
-            }, failureNote);
+            AutoScalingGroup = removal.Group ?? saved.AutoScalingGroup,
+            TargetGroups = removal.TargetGroups ?? saved.TargetGroups,
+            AclEntries = [.. known, .. entries.Where(e => !known.Contains(e))],
+        };
+        if (updated.AutoScalingGroup == saved.AutoScalingGroup && updated.TargetGroups == saved.TargetGroups && updated.AclEntries.Count == known.Count)
+        {
+            return;
         }
 
-        var tags = IsolationStateTags.Encode(state);
-        tags[QuarantineTags.Status] = QuarantineTags.StatusIsolating;
-        var ours = context.Description.Tags.Keys.Count(k => k.StartsWith(QuarantineTags.Prefix, StringComparison.Ordinal));
-        var needed = context.Description.Tags.Count - ours + tags.Count + 2;
-        if (needed > IsolationStateTags.MaxTagsPerResource)
+        var added = new List<string>();
+        if (updated.AutoScalingGroup != saved.AutoScalingGroup || updated.TargetGroups != saved.TargetGroups)
         {
-            // Isolation goes ahead: containing the instance matters more than being able to undo it automatically.
-            log.Fail(Isolate, "save-state", null,
-                $"the state needs {tags.Count} tags and the instance already has {context.Description.Tags.Count - ours} of EC2's 50; set LEDGER_TABLE_NAME to keep state in DynamoDB. Isolating anyway; state was: {summary}");
-            return Task.CompletedTask;
+            added.Add("Auto Scaling and target group membership");
         }
 
-        return log.RunAsync(Isolate, "save-state", null, context.DryRun, async () =>
+        if (updated.AclEntries.Count != known.Count)
         {
-            await ec2.SetTagsAsync(context.Instance, tags, context.DryRun, cancellationToken);
-            return $"{tags.Count - 1} state tag(s): {summary}";
-        }, failureNote);
+            added.Add($"{updated.AclEntries.Count - known.Count} network ACL entr(ies)");
+        }
+
+        await context.Log.RunAsync(Isolate, "save-state-outcome", null, dryRun: false,
+            async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}",
+            "release will not undo these by itself");
     }
 
     private async Task ProtectAsync(InstanceContext context, CancellationToken cancellationToken)
@@ -161,11 +196,12 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
     }
 
     /// <summary>
-    /// Timeouts to the minimum and the all-open conversion group together, then the empty isolation group. The
-    /// conversion group turns tracked flows into untracked ones, which the isolation group then cuts at once.
+    /// Timeouts to the minimum and the all-open conversion group together, then at once the empty isolation group. The
+    /// conversion group turns tracked flows into untracked ones, which the isolation group then cuts; the ENI spends
+    /// one round trip in it.
     /// </summary>
     private async Task IsolateInterfaceAsync(
-        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, Task fleet, CancellationToken cancellationToken)
+        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, IReadOnlyList<string>? ownGroups, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
@@ -179,7 +215,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
         {
-            // Resuming an interrupted isolation: this ENI is already cut off, and must not pass through the all-open group again.
+            // Already cut off (an earlier attempt, or the same finding again): must not pass through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
             return;
         }
@@ -188,32 +224,46 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var conversionGroups = vpcGroups.ConversionGroupId is { } c ? [c] : eni.GroupIds;
         var isolationGroups = vpcGroups.IsolationGroupId is { } i ? [i] : eni.GroupIds;
 
-        var tracking = log.RunAsync(Isolate, "connection-tracking", id, context.DryRun, async () =>
-        {
-            await ec2.SetMinimumConnectionTrackingAsync(context.Instance, id, context.DryRun, cancellationToken);
-            return "TCP established 60 s, UDP stream 60 s, UDP 30 s";
-        });
-        var conversion = log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
+        var tracking = eni.Tracking == ConnectionTrackingState.Minimum
+            ? Skipped(log, id)
+            : log.RunAsync(Isolate, "connection-tracking", id, context.DryRun, async () =>
+            {
+                await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, context.DryRun, cancellationToken);
+                return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
+            });
+        var conversion = await log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, conversionGroups, context.DryRun, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', conversionGroups)}";
         });
-        await Task.WhenAll(tracking, conversion, fleet);
 
         var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
             return $"-> {string.Join(',', isolationGroups)}";
         });
+        await tracking;
 
-        if (!isolated && await conversion && !context.DryRun)
+        if (!isolated && conversion && !context.DryRun)
         {
             // Never leave an ENI in the all-open conversion group: put its own groups back.
+            if (ownGroups is null)
+            {
+                log.Fail(Isolate, "rollback-conversion", id, $"its own groups are unknown (no saved state), so it stays in {string.Join(',', conversionGroups)}, which is open: isolate it again now");
+                return;
+            }
+
             await log.RunAsync(Isolate, "rollback-conversion", id, dryRun: false, async () =>
             {
-                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, eni.GroupIds, dryRun: false, cancellationToken);
-                return $"restored {string.Join(',', eni.GroupIds)} after the isolation group failed";
+                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
+                return $"restored {string.Join(',', ownGroups)} after the isolation group failed";
             });
+        }
+
+        static Task<bool> Skipped(StepLog log, string id)
+        {
+            log.Skip(Isolate, "connection-tracking", id, "already at the minimum");
+            return Task.FromResult(true);
         }
     }
 
@@ -264,8 +314,10 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var groups = string.Join("; ", state.GroupsByNetworkInterface.Select(p => $"{p.Key}: {string.Join(',', p.Value)}"));
         var m = state.MetadataOptions;
-        return $"{groups}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}"
+        var tracking = state.TrackingByNetworkInterface is { Count: > 0 } t0 ? $"; connection tracking {string.Join("; ", t0.Select(p => $"{p.Key}: {p.Value.TcpEstablished}/{p.Value.UdpStream}/{p.Value.Udp} s"))}" : "";
+        return $"{groups}{tracking}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}"
             + (state.AutoScalingGroup is { } g ? $"; Auto Scaling group {g.Name} ({(g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached")}, scale-in protection was {(g.WasProtected ? "on" : "off")})" : "")
-            + (state.TargetGroups is { Count: > 0 } t ? $"; target groups {string.Join(',', t.Select(x => $"{x.TargetGroupArn}:{x.Port}"))}" : "");
+            + (state.TargetGroups is { Count: > 0 } t ? $"; target groups {string.Join(',', t.Select(x => $"{x.TargetGroupArn}:{x.Port}"))}" : "")
+            + (state.AclEntries is { Count: > 0 } a ? $"; network ACL entries {string.Join(", ", a)}" : "");
     }
 }

@@ -4,9 +4,11 @@ using ThreatResponse.Core.Containment.State;
 namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
-/// Undoes an isolation from its saved state: groups per ENI, metadata options, instance profile, termination
-/// protection, shutdown behaviour; on request, Auto Scaling group and target groups. The quarantine tags and saved state go only when every restore step succeeded,
-/// so a failed release can be run again.
+/// Undoes an isolation from its saved state: groups and connection-tracking timeouts per ENI, the network ACL entries
+/// it added, metadata options, instance profile, termination protection, shutdown behaviour; on request, Auto Scaling
+/// group and target groups. The quarantine tags and saved state go only when every restore step succeeded, so a failed
+/// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
+/// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
 internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null)
 {
@@ -15,13 +17,20 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var state = await LoadStateAsync(context, cancellationToken);
+        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var state = await LoadStateAsync(context, keeper, cancellationToken);
         if (state is null)
         {
             return;
         }
 
         var description = context.Description;
+        var groupVpcs = keeper.IsAuthoritative ? null : await GroupVpcsAsync(context, state, cancellationToken);
+        if (!keeper.IsAuthoritative && groupVpcs is null)
+        {
+            return;
+        }
+
         var work = new List<Task<bool>>();
         foreach (var eni in description.NetworkInterfaces)
         {
@@ -31,12 +40,30 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 continue;
             }
 
+            if (groupVpcs is not null && saved.FirstOrDefault(g => !groupVpcs.TryGetValue(g, out var vpc) || vpc != eni.VpcId) is { } foreign)
+            {
+                log.Fail(Release, "restore-groups", eni.NetworkInterfaceId,
+                    $"the state in the instance's tags names {foreign}, which is not a group of the ENI's VPC {eni.VpcId}; tags can be written by anyone who can tag the instance, so nothing was restored on this ENI. Check the groups and set them by hand: aws ec2 modify-network-interface-attribute --network-interface-id {eni.NetworkInterfaceId} --groups <ids>",
+                    "UntrustedSavedState");
+                work.Add(Task.FromResult(false));
+                continue;
+            }
+
             work.Add(log.RunAsync(Release, "restore-groups", eni.NetworkInterfaceId, context.DryRun, async () =>
             {
                 await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
                 return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', saved)}";
             }));
+
+            var tracking = state.TrackingByNetworkInterface?.GetValueOrDefault(eni.NetworkInterfaceId) ?? ConnectionTrackingState.Default;
+            work.Add(log.RunAsync(Release, "restore-connection-tracking", eni.NetworkInterfaceId, context.DryRun, async () =>
+            {
+                await ec2.SetConnectionTrackingAsync(context.Instance, eni.NetworkInterfaceId, tracking, context.DryRun, cancellationToken);
+                return tracking.ToString() + (state.TrackingByNetworkInterface is null ? " (EC2's defaults: the state predates saved timeouts)" : "");
+            }));
         }
+
+        work.Add(new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken));
 
         foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(description.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
         {
@@ -48,7 +75,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             await ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
             return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
         }));
-        work.Add(RestoreProfileAsync(context, state, cancellationToken));
+        work.Add(RestoreProfileAsync(context, state, keeper.IsAuthoritative, cancellationToken));
         work.Add(state.TerminationProtection == description.TerminationProtection
             ? Skipped("restore-termination-protection", $"already {(state.TerminationProtection ? "on" : "off")}")
             : log.RunAsync(Release, "restore-termination-protection", null, context.DryRun, async () =>
@@ -81,10 +108,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 await ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken);
             }
 
-            if (stateStore is not null && !context.DryRun)
-            {
-                await stateStore.DeleteAsync(context.Instance, cancellationToken);
-            }
+            await keeper.DeleteAsync(cancellationToken);
 
             return $"removed {string.Join(',', keys)}";
         });
@@ -99,7 +123,20 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     private static bool IsQuarantineTag(string key) =>
         key is QuarantineTags.Status or QuarantineTags.FindingId or QuarantineTags.IsolatedAt || IsolationStateTags.IsStateKey(key);
 
-    private async Task<PreIsolationState?> LoadStateAsync(InstanceContext context, CancellationToken cancellationToken)
+    /// <summary>The VPC of every group a tag-kept state names; null (and a failed step) when they cannot be looked up.</summary>
+    private async Task<IReadOnlyDictionary<string, string>?> GroupVpcsAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, string>? vpcs = null;
+        var ids = state.GroupsByNetworkInterface.Values.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
+        await context.Log.RunAsync(Release, "check-state", null, dryRun: false, async () =>
+        {
+            vpcs = await ec2.FindSecurityGroupVpcsAsync(AwsScope.Of(context.Instance), ids, cancellationToken);
+            return $"state kept in tags (no ledger): {ids.Count} group(s) checked against the ENIs' VPCs; an instance profile is not restored from tags";
+        });
+        return vpcs;
+    }
+
+    private static async Task<PreIsolationState?> LoadStateAsync(InstanceContext context, IsolationStateKeeper keeper, CancellationToken cancellationToken)
     {
         var log = context.Log;
         PreIsolationState? state = null;
@@ -107,21 +144,19 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             try
             {
-                state = stateStore is not null
-                    ? await stateStore.LoadAsync(context.Instance, cancellationToken) ?? IsolationStateTags.Decode(context.Description.Tags)
-                    : IsolationStateTags.Decode(context.Description.Tags);
+                state = await keeper.LoadAsync(cancellationToken);
             }
             catch (FormatException e)
             {
                 throw new StepFailedException("InvalidSavedState", $"the saved state cannot be read: {e.Message}", e);
             }
 
-            return state is null ? null : $"saved {state.SavedAt:u} for finding {state.FindingId}: {IsolateStep.Describe(state)}";
+            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}: {IsolateStep.Describe(state)}";
         });
 
         if (loaded && state is null)
         {
-            log.Fail(Release, "load-state", null, "no saved pre-isolation state: the instance was not isolated by ThreatResponse or was already released; nothing changed");
+            log.Fail(Release, "load-state", null, $"no saved pre-isolation state in the {keeper.Where}: the instance was not isolated by ThreatResponse or was already released; nothing changed");
         }
 
         return state;
@@ -213,13 +248,21 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         return context.Log.RunAsync(Release, step, target, dryRun: false, body);
     }
 
-    private Task<bool> RestoreProfileAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
+    private Task<bool> RestoreProfileAsync(InstanceContext context, PreIsolationState state, bool trusted, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var current = context.Description.ProfileAssociation;
         if (state.ProfileArn is null)
         {
             log.Skip(Release, "restore-instance-profile", null, "none was associated before isolation");
+            return Task.FromResult(true);
+        }
+
+        if (!trusted && current is null)
+        {
+            // A forged state tag must not hand the instance any role of the account (the member role may pass any).
+            log.Skip(Release, "restore-instance-profile", null,
+                $"not restored from a state kept in tags, which anyone who can tag the instance can write; if {state.ProfileArn} is right: aws ec2 associate-iam-instance-profile --instance-id {context.Instance.InstanceId} --iam-instance-profile Arn={state.ProfileArn}");
             return Task.FromResult(true);
         }
 

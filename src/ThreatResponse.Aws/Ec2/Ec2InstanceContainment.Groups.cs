@@ -1,0 +1,187 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.State;
+
+namespace ThreatResponse.Aws.Ec2;
+
+/// <summary>The quarantine security groups: found by tag, created per VPC, their rules made and kept exactly as their role requires.</summary>
+public sealed partial class Ec2InstanceContainment
+{
+    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+        var groups = new List<QuarantineGroup>();
+        string? next = null;
+        do
+        {
+            var page = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            {
+                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, ["conversion", "isolation"])],
+                NextToken = next,
+            }, cancellationToken)))!;
+            groups.AddRange((page.SecurityGroups ?? []).Select(g => ToQuarantineGroup(g)).OfType<QuarantineGroup>());
+            next = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        return groups;
+    }
+
+    public async Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+        var name = GroupName(role);
+        try
+        {
+            var created = await SdkCall.RunEc2Async("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+            {
+                GroupName = name,
+                VpcId = vpcId,
+                Description = role == QuarantineGroupRole.Isolation
+                    ? "ThreatResponse isolation: no rules, nothing in or out"
+                    : "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
+                TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
+                DryRun = dryRun,
+            }, cancellationToken));
+            SdkCall.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
+            return created?.GroupId is { } id ? new CreatedGroup(id, Adopted: false) : null;
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
+        {
+            // Another response created it a moment ago, or anyone in the account did, with any rules: adopted, tagged so
+            // it is found by tag next time, and its rules verified by the caller.
+            var existing = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            {
+                Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [name])],
+            }, cancellationToken)))!.SecurityGroups.Single();
+            await CallAsync("CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken));
+            return new CreatedGroup(existing.GroupId, Adopted: true);
+        }
+    }
+
+    public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+        if (freshlyCreated)
+        {
+            // EC2 gives a new group exactly one rule, IPv4 egress to 0.0.0.0/0: no describe needed.
+            await Task.WhenAll(role == QuarantineGroupRole.Conversion
+                ? [Authorize(ingress: true, ipv6: false), Authorize(ingress: true, ipv6: true), Authorize(ingress: false, ipv6: true)]
+                : [IgnoringAsync("InvalidPermission.NotFound", () => Revoke(ingress: false, AllTraffic(ipv4: true, ipv6: false)))]);
+            return;
+        }
+
+        // Adopted or changed: made exactly right, one permission per call (a call with several fails whole on one
+        // duplicate), then checked.
+        var group = await DescribeGroupAsync(ec2, groupId, cancellationToken);
+        var work = new List<Task>();
+        foreach (var (ingress, permissions) in new[] { (true, group.IpPermissions ?? []), (false, group.IpPermissionsEgress ?? []) })
+        {
+            if (role == QuarantineGroupRole.Isolation)
+            {
+                work.AddRange(permissions.Select(p => Revoke(ingress, p)));
+                continue;
+            }
+
+            work.AddRange(permissions.Where(p => !IsAllTraffic(p)).Select(p => Revoke(ingress, p)));
+            if (!permissions.Any(p => IsAllTraffic(p) && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0")))
+            {
+                work.Add(Authorize(ingress, ipv6: false));
+            }
+
+            if (!permissions.Any(p => IsAllTraffic(p) && (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0")))
+            {
+                work.Add(Authorize(ingress, ipv6: true));
+            }
+        }
+
+        await Task.WhenAll(work);
+        if (work.Count > 0 && ToQuarantineGroup(await DescribeGroupAsync(ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
+        {
+            throw new AwsOperationException("SetQuarantineGroupRules", "QuarantineGroupNotRepaired",
+                $"{groupId} still has other rules than a {(role == QuarantineGroupRole.Isolation ? "isolation group (none)" : "conversion group (all traffic in and out, 0.0.0.0/0 and ::/0)")} after repair; it is not used");
+        }
+
+        Task Authorize(bool ingress, bool ipv6)
+        {
+            var permission = AllTraffic(ipv4: !ipv6, ipv6: ipv6);
+            return IgnoringAsync("InvalidPermission.Duplicate", () => ingress
+                ? CallAsync("AuthorizeSecurityGroupIngress", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken))
+                : CallAsync("AuthorizeSecurityGroupEgress", () => ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken)));
+        }
+
+        Task Revoke(bool ingress, IpPermission permission) => ingress
+            ? CallAsync("RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken))
+            : CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken));
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> FindSecurityGroupVpcsAsync(AwsScope scope, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groupIds);
+        if (groupIds.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        // By filter, not by id: an id that does not exist is then left out instead of failing the whole call.
+        var ec2 = clients.For(scope, findingKey);
+        var found = await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            Filters = [new Filter("group-id", [.. groupIds])],
+        }, cancellationToken));
+        return (found!.SecurityGroups ?? []).ToDictionary(g => g.GroupId, g => g.VpcId, StringComparer.Ordinal);
+    }
+
+    private static async Task<SecurityGroup> DescribeGroupAsync(IAmazonEC2 ec2, string groupId, CancellationToken cancellationToken) =>
+        (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken)))!.SecurityGroups.Single();
+
+    private static bool IsAllTraffic(IpPermission p) =>
+        p.IpProtocol == "-1" && (p.UserIdGroupPairs ?? []).Count == 0 && (p.PrefixListIds ?? []).Count == 0
+        && (p.Ipv4Ranges ?? []).All(r => r.CidrIp == "0.0.0.0/0") && (p.Ipv6Ranges ?? []).All(r => r.CidrIpv6 == "::/0");
+
+    private static QuarantineGroup? ToQuarantineGroup(SecurityGroup group, QuarantineGroupRole? knownRole = null)
+    {
+        var roleTag = group.Tags?.FirstOrDefault(t => t.Key == QuarantineTags.GroupRole)?.Value;
+        QuarantineGroupRole? role = knownRole ?? roleTag switch
+        {
+            "conversion" => QuarantineGroupRole.Conversion,
+            "isolation" => QuarantineGroupRole.Isolation,
+            _ => null,
+        };
+        if (role is not { } r)
+        {
+            return null;
+        }
+
+        var ingress = group.IpPermissions ?? [];
+        var egress = group.IpPermissionsEgress ?? [];
+        var asRequired = r == QuarantineGroupRole.Isolation
+            ? ingress.Count == 0 && egress.Count == 0
+            : IsAllOpen(ingress) && IsAllOpen(egress);
+        return new QuarantineGroup(group.GroupId, group.VpcId, r, asRequired);
+    }
+
+    /// <summary>All protocols to and from 0.0.0.0/0 and ::/0: what makes flows untracked.</summary>
+    private static bool IsAllOpen(List<IpPermission> permissions) =>
+        permissions.All(IsAllTraffic)
+        && permissions.Any(p => (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0"))
+        && permissions.Any(p => (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
+
+    private static IpPermission AllTraffic(bool ipv4, bool ipv6) => new()
+    {
+        IpProtocol = "-1",
+        Ipv4Ranges = ipv4 ? [new IpRange { CidrIp = "0.0.0.0/0" }] : null,
+        Ipv6Ranges = ipv6 ? [new Ipv6Range { CidrIpv6 = "::/0" }] : null,
+    };
+
+    private static string GroupName(QuarantineGroupRole role) => role == QuarantineGroupRole.Isolation ? "threat-response-isolation" : "threat-response-conversion";
+
+    private static List<Tag> GroupTags(QuarantineGroupRole role) =>
+    [
+        new(QuarantineTags.GroupRole, role == QuarantineGroupRole.Isolation ? "isolation" : "conversion"),
+        new(ManagedByTag, "ThreatResponse"),
+        new("Name", GroupName(role)),
+    ];
+}

@@ -1,0 +1,62 @@
+namespace ThreatResponse.Core.Containment.State;
+
+/// <summary>
+/// One instance's pre-isolation state, kept in the ledger when there is one and otherwise in the instance's tags. Only
+/// the ledger is authority: anyone allowed <c>ec2:CreateTags</c> on the instance (its own role, often) can rewrite
+/// tags, so with a ledger tags are written for people and never read, and without one release refuses what a forged
+/// state could abuse (see <see cref="Steps.ReleaseStep"/>).
+/// </summary>
+internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationStateStore? store, InstanceContext context)
+{
+    /// <summary>The state is in the ledger, which only the functions write.</summary>
+    public bool IsAuthoritative => store is not null;
+
+    public string Where => store is not null ? "ledger" : "instance tags";
+
+    /// <summary>Saves (replaces) the state; returns what was saved where.</summary>
+    /// <exception cref="Steps.StepFailedException">The state does not fit in the instance's tags.</exception>
+    public async Task<string> SaveAsync(PreIsolationState state, CancellationToken cancellationToken)
+    {
+        if (store is not null)
+        {
+            if (!context.DryRun)
+            {
+                await store.SaveAsync(context.Instance, state, cancellationToken);
+            }
+
+            return context.DryRun ? "would save to the ledger" : "ledger";
+        }
+
+        var tags = IsolationStateTags.Encode(state);
+        var existing = context.Description.Tags;
+        var others = existing.Keys.Count(k => !k.StartsWith(QuarantineTags.Prefix, StringComparison.Ordinal));
+
+        // Room for the status tags written after isolation too.
+        if (others + tags.Count + 3 > IsolationStateTags.MaxTagsPerResource)
+        {
+            throw new Steps.StepFailedException("TagLimitExceeded",
+                $"the state needs {tags.Count} tags and the instance already has {others} of EC2's {IsolationStateTags.MaxTagsPerResource}; set LEDGER_TABLE_NAME to keep state in DynamoDB");
+        }
+
+        await ec2.SetTagsAsync(context.Instance, tags, context.DryRun, cancellationToken);
+
+        // Parts beyond the new state's (planted, or left by a longer state) would corrupt it: removed.
+        var stale = existing.Keys.Where(k => IsolationStateTags.IsStateKey(k) && !tags.ContainsKey(k)).ToList();
+        if (stale.Count > 0)
+        {
+            await ec2.RemoveTagsAsync(context.Instance, stale, context.DryRun, cancellationToken);
+        }
+
+        return $"{tags.Count} state tag(s)";
+    }
+
+    /// <summary>The saved state, or null when none is saved.</summary>
+    /// <exception cref="FormatException">Tags hold a state that cannot be read.</exception>
+    public async Task<PreIsolationState?> LoadAsync(CancellationToken cancellationToken) =>
+        store is not null
+            ? await store.LoadAsync(context.Instance, cancellationToken)
+            : IsolationStateTags.Decode(context.Description.Tags);
+
+    public Task DeleteAsync(CancellationToken cancellationToken) =>
+        store is not null && !context.DryRun ? store.DeleteAsync(context.Instance, cancellationToken) : Task.CompletedTask;
+}

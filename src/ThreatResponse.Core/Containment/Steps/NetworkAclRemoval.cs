@@ -1,0 +1,57 @@
+namespace ThreatResponse.Core.Containment.Steps;
+
+/// <summary>
+/// Removes the network ACL deny entries an isolation added — exactly those: an entry is deleted only when the number
+/// still holds our deny for the same address; anything else there now is left alone.
+/// </summary>
+internal sealed class NetworkAclRemoval(IInstanceContainment ec2)
+{
+    private const ContainmentAction Release = ContainmentAction.Release;
+
+    public async Task<bool> RemoveAsync(InstanceContext context, IReadOnlyList<NetworkAclDenyEntry> entries, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (entries.Count == 0)
+        {
+            return true;
+        }
+
+        var scope = AwsScope.Of(context.Instance);
+        IReadOnlyList<NetworkAclState> acls = [];
+        var vpcs = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal).ToList();
+        var described = await log.RunAsync(Release, "describe-network-acls", string.Join(',', vpcs), dryRun: false, async () =>
+        {
+            acls = [.. (await Task.WhenAll(vpcs.Select(vpc => ec2.DescribeNetworkAclsAsync(scope, vpc, cancellationToken)))).SelectMany(a => a)];
+            return $"{acls.Count} ACL(s)";
+        });
+        if (!described)
+        {
+            return false;
+        }
+
+        var work = new List<Task<bool>>();
+        foreach (var byAcl in entries.GroupBy(e => e.NetworkAclId, StringComparer.Ordinal))
+        {
+            var acl = acls.FirstOrDefault(a => a.NetworkAclId == byAcl.Key);
+            var ours = byAcl.Where(e => acl?.Entries.Any(e.Matches) == true).ToList();
+            var notOurs = byAcl.Except(ours).ToList();
+            if (notOurs.Count > 0)
+            {
+                log.Skip(Release, "remove-network-acl-entries", byAcl.Key, acl is null
+                    ? "the ACL is gone"
+                    : $"no longer ours, left as they are: {string.Join(", ", notOurs)}");
+            }
+
+            if (ours.Count > 0)
+            {
+                work.Add(log.RunAsync(Release, "remove-network-acl-entries", byAcl.Key, context.DryRun, async () =>
+                {
+                    await Task.WhenAll(ours.Select(e => ec2.DeleteNetworkAclEntryAsync(scope, e, context.DryRun, cancellationToken)));
+                    return $"removed {string.Join(", ", ours.Select(e => $"#{e.RuleNumber} {(e.Egress ? "out" : "in")} {e.Cidr}"))}";
+                }));
+            }
+        }
+
+        return (await Task.WhenAll(work)).All(ok => ok);
+    }
+}

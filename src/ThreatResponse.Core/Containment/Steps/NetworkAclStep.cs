@@ -1,0 +1,165 @@
+namespace ThreatResponse.Core.Containment.Steps;
+
+/// <summary>
+/// Deny entries for every private address of an isolated instance, in the network ACLs of the other subnets of its VPC.
+/// Security groups cannot end a tracked connection (through a NAT gateway, a transit gateway, a load balancer, an
+/// endpoint, ICMP); an ACL entry that blocks it does. An ACL matches an inbound entry against the source and an outbound
+/// entry against the destination, so the entries take effect where the instance's traffic crosses into another subnet
+/// (the NAT gateway's, the endpoint's, the attachment's), never inside its own subnet.
+/// </summary>
+internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOptions options)
+{
+    private const ContainmentAction Isolate = ContainmentAction.Isolate;
+
+    /// <summary>The lowest number EC2 allows for an entry.</summary>
+    private const int FirstRuleNumber = 1;
+
+    /// <summary>The ACLs of the instance's VPCs, read alongside the state's saving (read only, so not a change).</summary>
+    public async Task<NetworkAclView> DescribeAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (!options.DenyInNetworkAcls)
+        {
+            return new NetworkAclView([], null);
+        }
+
+        try
+        {
+            var scope = AwsScope.Of(context.Instance);
+            var vpcs = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal).ToList();
+            var acls = await Task.WhenAll(vpcs.Select(vpc => ec2.DescribeNetworkAclsAsync(scope, vpc, cancellationToken)));
+            return new NetworkAclView([.. acls.SelectMany(a => a)], null);
+        }
+        catch (AwsOperationException e)
+        {
+            return new NetworkAclView([], e);
+        }
+    }
+
+    /// <summary>Adds the entries (or finds them added by an earlier attempt); returns every entry of ours now in place.</summary>
+    public async Task<IReadOnlyList<NetworkAclDenyEntry>> DenyAsync(InstanceContext context, NetworkAclView view, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (!options.DenyInNetworkAcls)
+        {
+            log.Skip(Isolate, "network-acl", null, "turned off (NETWORK_ACL_DENY=false): tracked flows (NAT gateway, endpoints, ICMP) are not cut");
+            return [];
+        }
+
+        if (view.Error is { } error)
+        {
+            log.Fail(Isolate, "network-acl", null, $"{error.Message}; isolation stands, tracked flows are not cut", error.ErrorCode);
+            return [];
+        }
+
+        var scope = AwsScope.Of(context.Instance);
+        var interfaces = context.Description.NetworkInterfaces;
+        var ownSubnets = interfaces.Select(n => n.SubnetId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var inPlace = new List<NetworkAclDenyEntry>();
+        var work = new List<Task>();
+        foreach (var acl in view.Acls)
+        {
+            var cidrs = interfaces.Where(n => n.VpcId == acl.VpcId).SelectMany(n => n.HostCidrs).Distinct(StringComparer.Ordinal).ToList();
+            if (cidrs.Count == 0 || !acl.SubnetIds.Any(s => !ownSubnets.Contains(s)))
+            {
+                continue;
+            }
+
+            foreach (var egress in new[] { false, true })
+            {
+                var plan = Plan(acl, egress, cidrs);
+                inPlace.AddRange(plan.Present);
+                var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
+                if (plan.Problem is { } problem)
+                {
+                    log.Fail(Isolate, "network-acl", target, $"{problem}; isolation stands, tracked flows through this ACL's subnets are not cut", "NetworkAclEntryLimitExceeded");
+                    continue;
+                }
+
+                if (plan.Missing.Count == 0)
+                {
+                    log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
+                    continue;
+                }
+
+                work.Add(CreateAsync(context, scope, target, plan, inPlace, cancellationToken));
+            }
+        }
+
+        if (view.Acls.Count > 0 && work.Count == 0 && inPlace.Count == 0 && !log.Steps.Any(s => s.Step == "network-acl"))
+        {
+            log.Skip(Isolate, "network-acl", null, "no other subnet in the VPC: an ACL has no boundary to cut at");
+        }
+
+        await Task.WhenAll(work);
+        lock (inPlace)
+        {
+            return [.. inPlace];
+        }
+    }
+
+    private async Task CreateAsync(InstanceContext context, AwsScope scope, string target, AclPlan plan, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
+    {
+        await context.Log.RunAsync(Isolate, "network-acl", target, context.DryRun, async () =>
+        {
+            await Task.WhenAll(plan.Missing.Select(async entry =>
+            {
+                await ec2.CreateNetworkAclDenyEntryAsync(scope, entry, context.DryRun, cancellationToken);
+                if (!context.DryRun)
+                {
+                    lock (inPlace)
+                    {
+                        inPlace.Add(entry);
+                    }
+                }
+            }));
+            return $"deny {string.Join(", ", plan.Missing.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}"
+                + (plan.Present.Count > 0 ? $"; already denied {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}" : "");
+        });
+    }
+
+    /// <summary>
+    /// Free numbers below the ACL's first allow entry in that direction, so the deny is evaluated first; never an
+    /// existing entry's number. An earlier attempt's entries (deny, all protocols, the same host CIDR, before any allow)
+    /// count as in place.
+    /// </summary>
+    internal AclPlan Plan(NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs)
+    {
+        var entries = acl.Entries.Where(e => e.Egress == egress).ToList();
+        var firstAllow = entries.Where(e => e.Allow).Select(e => e.RuleNumber).DefaultIfEmpty(32767).Min();
+        var present = new List<NetworkAclDenyEntry>();
+        var missing = new List<string>();
+        foreach (var cidr in cidrs)
+        {
+            var ours = entries.FirstOrDefault(e => !e.Allow && e.Protocol == "-1" && e.Cidr == cidr && e.RuleNumber < firstAllow);
+            if (ours is null)
+            {
+                missing.Add(cidr);
+            }
+            else
+            {
+                present.Add(new NetworkAclDenyEntry(acl.NetworkAclId, ours.RuleNumber, egress, cidr));
+            }
+        }
+
+        // The default entries (32767 for IPv4, 32768 for IPv6) do not count against the quota.
+        var used = entries.Count(e => e.RuleNumber < 32767);
+        if (used + missing.Count > options.NetworkAclRuleQuota)
+        {
+            return new AclPlan(present, [], $"the ACL is full: {used} of its {options.NetworkAclRuleQuota} {(egress ? "outbound" : "inbound")} entries are used and {missing.Count} more are needed (EC2's quota is 20 per direction, adjustable to 40; set NETWORK_ACL_RULE_QUOTA when raised)");
+        }
+
+        var taken = entries.Select(e => e.RuleNumber).ToHashSet();
+        var free = Enumerable.Range(FirstRuleNumber, Math.Max(0, firstAllow - FirstRuleNumber)).Where(n => !taken.Contains(n)).Take(missing.Count).ToList();
+        if (free.Count < missing.Count)
+        {
+            return new AclPlan(present, [], $"only {free.Count} free rule number(s) below the first allow entry #{firstAllow}, and {missing.Count} are needed");
+        }
+
+        return new AclPlan(present, [.. missing.Zip(free, (cidr, number) => new NetworkAclDenyEntry(acl.NetworkAclId, number, egress, cidr))], null);
+    }
+
+    internal sealed record AclPlan(IReadOnlyList<NetworkAclDenyEntry> Present, IReadOnlyList<NetworkAclDenyEntry> Missing, string? Problem);
+}
+
+/// <summary>The network ACLs of an instance's VPCs, or why they could not be read.</summary>
+internal sealed record NetworkAclView(IReadOnlyList<NetworkAclState> Acls, AwsOperationException? Error);
