@@ -54,13 +54,13 @@ public sealed class ContainmentEngineTests
         var isolationCalls = new List<FakeCall>();
         foreach (var eni in new[] { "eni-a", "eni-b" })
         {
-            var tracking = Assert.Single(_ec2.CallsOf("SetMinimumConnectionTracking", eni));
+            var tracking = Assert.Single(_ec2.CallsOf("SetConnectionTracking", eni));
             var groupChanges = _ec2.CallsOf("SetNetworkInterfaceGroups", eni);
             Assert.Equal([conversion, isolation], groupChanges.Select(c => c.Detail));
             var (toConversion, toIsolation) = (groupChanges[0], groupChanges[1]);
 
-            // Both returned before the isolation group was asked for; each group had its rules before first use.
-            Assert.True(tracking.Ended < toIsolation.Started, $"{tracking} then {toIsolation}");
+            // Timeouts lowered alongside the conversion; the isolation group asked for the moment the conversion returned.
+            Assert.True(tracking.Started < toIsolation.Started, $"{tracking} then {toIsolation}");
             Assert.True(toConversion.Ended < toIsolation.Started, $"{toConversion} then {toIsolation}");
             Assert.True(conversionRules.Ended < toConversion.Started, $"{conversionRules} then {toConversion}");
             Assert.True(isolationRules.Ended < toIsolation.Started, $"{isolationRules} then {toIsolation}");
@@ -243,7 +243,7 @@ public sealed class ContainmentEngineTests
         var isolated = await engine.RunAsync(Request([i1], [Isolate]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, isolated);
-        Assert.Equal([("SaveIfAbsent", reference)], store.Calls);
+        Assert.Equal([("Save", reference)], store.Calls);
         var saved = store.States[reference];
         Assert.Equal(["sg-a1", "sg-a2"], saved.GroupsByNetworkInterface["eni-a"]);
         Assert.Equal(["sg-b1"], saved.GroupsByNetworkInterface["eni-b"]);
@@ -255,7 +255,7 @@ public sealed class ContainmentEngineTests
         var released = await engine.RunAsync(Request([i1], [Release]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, released);
-        Assert.Equal(["SaveIfAbsent", "Load", "Delete"], store.Calls.Select(c => c.Operation));
+        Assert.Equal(["Save", "Load", "Delete"], store.Calls.Select(c => c.Operation));
         Assert.Empty(store.States);
         AssertOriginal(_ec2.Instances[i1], ("eni-a", ["sg-a1", "sg-a2"]), ("eni-b", ["sg-b1"]));
     }
@@ -264,12 +264,13 @@ public sealed class ContainmentEngineTests
     public async Task Release_OneRestoreStepFails_KeepsQuarantineTagsSoReleaseCanRunAgain()
     {
         var i1 = Id(1);
+        var store = new FakeIsolationStateStore();
         _ec2.AddInstance(i1, ("eni-a", "vpc-1", ["sg-a1", "sg-a2"]), ("eni-b", "vpc-1", ["sg-b1"]));
-        await RunAsync([i1], [Isolate]);
+        await Engine(store: store).RunAsync(Request([i1], [Isolate]), CancellationToken.None);
         var isolatedTags = new Dictionary<string, string>(_ec2.Instances[i1].Tags);
         _ec2.Fail("AssociateInstanceProfile", i1);
 
-        var first = await RunAsync([i1], [Release]);
+        var first = await Engine(store: store).RunAsync(Request([i1], [Release]), CancellationToken.None);
 
         Assert.Equal(StepOutcome.Failed, first.Outcome);
         var steps = Assert.Single(first.Instances).Steps;
@@ -278,8 +279,10 @@ public sealed class ContainmentEngineTests
         Assert.Empty(_ec2.CallsOf("RemoveTags"));
         Assert.Equal(isolatedTags, _ec2.Instances[i1].Tags);
 
+        Assert.NotNull(store.States[Reference(i1)]);
+
         _ec2.ClearFailures();
-        var second = await RunAsync([i1], [Release]);
+        var second = await Engine(store: store).RunAsync(Request([i1], [Release]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, second);
         AssertOriginal(_ec2.Instances[i1], ("eni-a", ["sg-a1", "sg-a2"]), ("eni-b", ["sg-b1"]));
@@ -290,17 +293,18 @@ public sealed class ContainmentEngineTests
     {
         AddGroups("vpc-1");
         var i1 = Id(1);
+        var store = new FakeIsolationStateStore();
         _ec2.AddInstance(i1, ("eni-a", "vpc-1", ["sg-a"]), ("eni-b", "vpc-1", ["sg-b"]));
         _ec2.Fail("SetNetworkInterfaceGroups", "eni-b", detailContains: "sg-iso");
 
-        var first = await RunAsync([i1], [Isolate]);
+        var first = await Engine(store: store).RunAsync(Request([i1], [Isolate]), CancellationToken.None);
 
         Assert.Equal(StepOutcome.Failed, first.Outcome);
         Assert.Equal(["sg-b"], _ec2.Instances[i1].Eni("eni-b").GroupIds);
         Assert.NotEqual(QuarantineTags.StatusIsolated, _ec2.Instances[i1].Tags.GetValueOrDefault(QuarantineTags.Status));
 
         _ec2.ClearFailures();
-        var second = await RunAsync([i1], [Isolate]);
+        var second = await Engine(store: store).RunAsync(Request([i1], [Isolate]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, second);
         Assert.Equal(["sg-iso"], _ec2.Instances[i1].Eni("eni-a").GroupIds);
@@ -308,7 +312,7 @@ public sealed class ContainmentEngineTests
         Assert.Equal(QuarantineTags.StatusIsolated, _ec2.Instances[i1].Tags[QuarantineTags.Status]);
 
         // The state saved before the first attempt is the one released to.
-        var released = await RunAsync([i1], [Release]);
+        var released = await Engine(store: store).RunAsync(Request([i1], [Release]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, released);
         AssertOriginal(_ec2.Instances[i1], ("eni-a", ["sg-a"]), ("eni-b", ["sg-b"]));
@@ -334,7 +338,7 @@ public sealed class ContainmentEngineTests
         var report = await RunAsync([i1], [Isolate]);
 
         AssertOutcome(StepOutcome.Succeeded, report);
-        Assert.Equal(StepOutcome.Skipped, Assert.Single(report.Instances[0].Steps, s => s.Step == "save-state").Outcome);
+        Assert.Contains("kept the state saved", Assert.Single(report.Instances[0].Steps, s => s.Step == "save-state").Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(_ec2.CallsOf("SetTags"), c => c.Detail.Contains(IsolationStateTags.KeyPrefix, StringComparison.Ordinal));
         Assert.Equal(["sg-iso"], instance.Eni("eni-a").GroupIds);
         var kept = IsolationStateTags.Decode(instance.Tags);
@@ -437,7 +441,7 @@ public sealed class ContainmentEngineTests
         AssertOutcome(StepOutcome.Succeeded, report);
         Assert.Equal([Id(1), Id(2)], report.Instances.Select(r => r.Instance.InstanceId.Value));
         Assert.Single(_ec2.CallsOf("DescribeInstance", Id(1)));
-        Assert.Single(_ec2.CallsOf("SetMinimumConnectionTracking", "eni-a"));
+        Assert.Single(_ec2.CallsOf("SetConnectionTracking", "eni-a"));
         Assert.Equal(2, _ec2.CallsOf("SetNetworkInterfaceGroups", "eni-a").Count);
     }
 

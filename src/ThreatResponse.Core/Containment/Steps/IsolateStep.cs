@@ -60,7 +60,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         await SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken);
 
         // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).
-        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed))
+        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && !s.Step.StartsWith("save-state", StringComparison.Ordinal)))
         {
             log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
             return;
