@@ -7,7 +7,8 @@ using ThreatResponse.LocalAws;
 namespace ThreatResponse.Testing;
 
 /// <summary>What one measured isolation cost: sequential round trips to isolation applied, requests, wall time.</summary>
-public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ContainmentReport Report)
+/// <param name="ConversionWindows">Per ENI, from the conversion group's answer to the isolation group's: the time it was all-open.</param>
+public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ContainmentReport Report, IReadOnlyList<TimeSpan> ConversionWindows)
 {
     /// <summary>
     /// Builds <see cref="Ec2Scene"/> (and, when <paramref name="groupsExist"/>, isolates another instance of the same VPC
@@ -34,12 +35,21 @@ public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests
         var isolationGroup = report.Instances[0].Steps.LastOrDefault(s => s.Step == "isolation-group")?.Detail?.TrimStart('-', '>', ' ') ?? "-";
         bool IsIsolation(RecordedRequest r) => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(isolationGroup, StringComparison.Ordinal);
         var lastIsolation = log.Requests.Where(IsIsolation).Select(r => r.EndTicks).DefaultIfEmpty(started).Max();
+        var conversionGroup = report.Instances[0].Steps.LastOrDefault(s => s.Step == "conversion-group")?.Detail?.Split("-> ").Last() ?? "-";
+        var windows = report.Instances[0].Steps.Where(s => s.Step == "conversion-group").Select(s => s.Target!).Select(eni =>
+        {
+            var modifies = log.Requests.Where(r => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(eni, StringComparison.Ordinal)).ToList();
+            var converted = modifies.First(r => r.Body.Contains(conversionGroup, StringComparison.Ordinal)).EndTicks;
+            var isolated = modifies.First(r => r.Body.Contains(isolationGroup, StringComparison.Ordinal)).EndTicks;
+            return Stopwatch.GetElapsedTime(converted, isolated);
+        }).ToList();
         return new IsolationMeasurement(
             log.SequentialRoundTrips(IsIsolation),
             log.Requests.Count,
             Stopwatch.GetElapsedTime(started, lastIsolation),
             total,
-            report);
+            report,
+            windows);
     }
 
     private static ContainmentEngine Engine(Amazon.EC2.IAmazonEC2 ec2) =>

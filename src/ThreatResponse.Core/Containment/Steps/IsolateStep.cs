@@ -39,7 +39,9 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var quarantineIds = await groups.QuarantineGroupIdsAsync(scope);
         var resuming = description.NetworkInterfaces.Any(n => n.GroupIds.Any(quarantineIds.Contains) || n.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName));
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
-        var saved = await SaveStateAsync(context, keeper, resuming, cancellationToken);
+        var isolatedAlready = description.NetworkInterfaces.All(n => n.GroupIds.Count == 1 && quarantineIds.Contains(n.GroupIds[0])
+            && groups.IsIsolationGroup(scope, n.GroupIds[0]));
+        var saved = await SaveStateAsync(context, keeper, resuming, isolatedAlready, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
@@ -60,6 +62,11 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         await SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken);
 
         // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).
+        if (log.Steps.Where(s => s.Action == Isolate).All(s => s.Outcome == StepOutcome.Skipped))
+        {
+            return;
+        }
+
         if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && !s.Step.StartsWith("save-state", StringComparison.Ordinal)))
         {
             log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
@@ -97,10 +104,17 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
     /// cannot be saved does not hold isolation back: containing matters more than undoing it automatically.
     /// </summary>
     /// <returns>The state in force: the one just saved, or the one an interrupted attempt saved; null when none is.</returns>
-    private static async Task<PreIsolationState?> SaveStateAsync(InstanceContext context, IsolationStateKeeper keeper, bool resuming, CancellationToken cancellationToken)
+    private static async Task<PreIsolationState?> SaveStateAsync(
+        InstanceContext context, IsolationStateKeeper keeper, bool resuming, bool isolatedAlready, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
+        if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { } held)
+        {
+            log.Skip(Isolate, "save-state", null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
+            return held;
+        }
+
         if (resuming)
         {
             PreIsolationState? kept = null;
@@ -126,6 +140,18 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var ok = await log.RunAsync(Isolate, "save-state", null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
             $"Isolating anyway; state was: {summary}");
         return ok && !context.DryRun ? state : null;
+    }
+
+    private static async Task<PreIsolationState?> LoadQuietlyAsync(IsolationStateKeeper keeper, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keeper.LoadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is FormatException or AwsOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
@@ -206,17 +232,17 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
         var vpcGroups = await vpcGroupsTask;
-        log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
-        if (vpcGroups.Step.Outcome == StepOutcome.Failed)
-        {
-            log.Fail(Isolate, "isolation-group", id, "the VPC's quarantine groups are not available; the ENI keeps its groups");
-            return;
-        }
-
         if (vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
         {
             // Already cut off (an earlier attempt, or the same finding again): must not pass through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
+            return;
+        }
+
+        log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
+        if (vpcGroups.Step.Outcome == StepOutcome.Failed)
+        {
+            log.Fail(Isolate, "isolation-group", id, "the VPC's quarantine groups are not available; the ENI keeps its groups");
             return;
         }
 
