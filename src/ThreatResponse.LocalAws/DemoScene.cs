@@ -22,7 +22,15 @@ public sealed record DemoScene(
     {
         ArgumentNullException.ThrowIfNull(ec2);
         vpcId ??= (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.20.0.0/16" })).Vpc.VpcId;
-        subnetId ??= (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpcId, CidrBlock = "10.20.1.0/24" })).Subnet.SubnetId;
+        if (subnetId is null)
+        {
+            subnetId = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpcId, CidrBlock = "10.20.1.0/24" })).Subnet.SubnetId;
+
+            // The usual layout: the instance in a private subnet, its way out (a NAT gateway) in another one that
+            // shares the VPC's default network ACL. Isolation's ACL entries take effect at that subnet's boundary.
+            await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpcId, CidrBlock = "10.20.0.0/24" });
+        }
+
         var suffix = Guid.NewGuid().ToString("N")[..8];
         async Task<string> Group(string groupName) =>
             (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = $"{groupName}-{suffix}", Description = groupName, VpcId = vpcId })).GroupId;
