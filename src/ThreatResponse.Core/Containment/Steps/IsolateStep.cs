@@ -12,7 +12,8 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// groups (<see cref="FleetRemovalStep"/>) runs alongside, never between the two group changes: an isolated instance
 /// fails its load balancer's health checks only after several intervals, and Standby is asked for at the same moment.
 /// </summary>
-internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, Task<FleetView>? fleetView = null)
+internal sealed class IsolateStep(
+    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, NetworkAclLocks aclLocks, Task<FleetView>? fleetView = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
 
@@ -31,7 +32,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var scope = AwsScope.Of(context.Instance);
         var vpcGroups = description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
             .ToDictionary(vpc => vpc, vpc => groups.GetAsync(scope, vpc), StringComparer.Ordinal);
-        var acls = new NetworkAclStep(ec2, options);
+        var acls = new NetworkAclStep(ec2, options, aclLocks);
         var aclView = acls.DescribeAsync(context, cancellationToken);
 
         // The groups found by tag came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt

@@ -7,8 +7,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// entry against the destination, so the entries take effect where the instance's traffic crosses into another subnet
 /// (the NAT gateway's, the endpoint's, the attachment's), never inside its own subnet.
 /// </summary>
-internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOptions options)
+internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOptions options, NetworkAclLocks locks)
 {
+    /// <summary>Another response (another process) may take the numbers chosen: re-read and choose again, this many times.</summary>
+    private const int Attempts = 4;
+
     private const ContainmentAction Isolate = ContainmentAction.Isolate;
 
     /// <summary>The lowest number EC2 allows for an entry.</summary>
@@ -66,26 +69,11 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
 
             foreach (var egress in new[] { false, true })
             {
-                var plan = Plan(acl, egress, cidrs);
-                inPlace.AddRange(plan.Present);
-                var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
-                if (plan.Problem is { } problem)
-                {
-                    log.Fail(Isolate, "network-acl", target, $"{problem}; isolation stands, tracked flows through this ACL's subnets are not cut", "NetworkAclEntryLimitExceeded");
-                    continue;
-                }
-
-                if (plan.Missing.Count == 0)
-                {
-                    log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
-                    continue;
-                }
-
-                work.Add(CreateAsync(context, scope, target, plan, inPlace, cancellationToken));
+                work.Add(DenyInAsync(context, scope, acl, egress, cidrs, inPlace, cancellationToken));
             }
         }
 
-        if (view.Acls.Count > 0 && work.Count == 0 && inPlace.Count == 0 && !log.Steps.Any(s => s.Step == "network-acl"))
+        if (work.Count == 0)
         {
             log.Skip(Isolate, "network-acl", null, "no other subnet in the VPC: an ACL has no boundary to cut at");
         }
@@ -97,24 +85,92 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         }
     }
 
-    private async Task CreateAsync(InstanceContext context, AwsScope scope, string target, AclPlan plan, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
+    /// <summary>
+    /// One ACL, one direction: choose free numbers and add the entries. Responses in this process take turns on an ACL;
+    /// one in another process may take a number first (EC2 answers <c>NetworkAclEntryAlreadyExists</c>), and then the
+    /// ACL is read again and the numbers chosen again.
+    /// </summary>
+    private async Task DenyInAsync(
+        InstanceContext context, AwsScope scope, NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
     {
-        await context.Log.RunAsync(Isolate, "network-acl", target, context.DryRun, async () =>
+        var log = context.Log;
+        var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
+        using var turn = await locks.TakeAsync(acl.NetworkAclId, cancellationToken);
+        var current = acl;
+        for (var attempt = 1; ; attempt++)
         {
-            await Task.WhenAll(plan.Missing.Select(async entry =>
+            if (attempt > 1 || locks.SeenChangedBefore(acl.NetworkAclId))
             {
-                await ec2.CreateNetworkAclDenyEntryAsync(scope, entry, context.DryRun, cancellationToken);
-                if (!context.DryRun)
+                current = (await ec2.DescribeNetworkAclsAsync(scope, acl.VpcId, cancellationToken)).FirstOrDefault(a => a.NetworkAclId == acl.NetworkAclId) ?? acl;
+            }
+
+            var plan = Plan(current, egress, cidrs);
+            if (plan.Problem is { } problem)
+            {
+                log.Fail(Isolate, "network-acl", target, $"{problem}; isolation stands, tracked flows through this ACL's subnets are not cut", "NetworkAclEntryLimitExceeded");
+                Add(plan.Present);
+                return;
+            }
+
+            if (plan.Missing.Count == 0)
+            {
+                log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
+                Add(plan.Present);
+                return;
+            }
+
+            var created = new List<NetworkAclDenyEntry>();
+            AwsOperationException? failure = null;
+            try
+            {
+                await Task.WhenAll(plan.Missing.Select(async entry =>
                 {
-                    lock (inPlace)
+                    await ec2.CreateNetworkAclDenyEntryAsync(scope, entry, context.DryRun, cancellationToken);
+                    lock (created)
                     {
-                        inPlace.Add(entry);
+                        created.Add(entry);
                     }
-                }
-            }));
-            return $"deny {string.Join(", ", plan.Missing.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}"
+                }));
+            }
+            catch (AwsOperationException e)
+            {
+                failure = e;
+            }
+
+            locks.MarkChanged(acl.NetworkAclId);
+            if (failure is { ErrorCode: "NetworkAclEntryAlreadyExists" } && attempt < Attempts)
+            {
+                // Those created before the clash are found in place on the next reading.
+                continue;
+            }
+
+            Add(plan.Present);
+            if (!context.DryRun)
+            {
+                Add(created);
+            }
+
+            var detail = $"deny {string.Join(", ", plan.Missing.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}"
                 + (plan.Present.Count > 0 ? $"; already denied {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}" : "");
-        });
+            if (failure is not null)
+            {
+                log.Fail(Isolate, "network-acl", target, $"{failure.Message} ({detail}, {created.Count} added); isolation stands", failure.ErrorCode);
+            }
+            else
+            {
+                log.Record(new StepResult(Isolate, "network-acl", target, context.DryRun ? StepOutcome.DryRun : StepOutcome.Succeeded, detail, null, 0));
+            }
+
+            return;
+        }
+
+        void Add(IEnumerable<NetworkAclDenyEntry> entries)
+        {
+            lock (inPlace)
+            {
+                inPlace.AddRange(entries);
+            }
+        }
     }
 
     /// <summary>
@@ -159,6 +215,33 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     }
 
     internal sealed record AclPlan(IReadOnlyList<NetworkAclDenyEntry> Present, IReadOnlyList<NetworkAclDenyEntry> Missing, string? Problem);
+}
+
+/// <summary>
+/// Per response, one turn at a time on each ACL: instances of one VPC share its ACLs, and two choosing free numbers
+/// from the same reading would choose the same.
+/// </summary>
+internal sealed class NetworkAclLocks
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _changed = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> TakeAsync(string aclId, CancellationToken cancellationToken)
+    {
+        var turn = _turns.GetOrAdd(aclId, _ => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync(cancellationToken);
+        return new Release(turn);
+    }
+
+    /// <summary>This response changed the ACL since the readings taken alongside the lookups, which are then stale.</summary>
+    public bool SeenChangedBefore(string aclId) => _changed.ContainsKey(aclId);
+
+    public void MarkChanged(string aclId) => _changed[aclId] = true;
+
+    private sealed class Release(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
 }
 
 /// <summary>The network ACLs of an instance's VPCs, or why they could not be read.</summary>
