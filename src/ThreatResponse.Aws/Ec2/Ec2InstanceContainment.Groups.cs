@@ -66,10 +66,15 @@ public sealed partial class Ec2InstanceContainment
         var ec2 = clients.For(scope, findingKey);
         if (freshlyCreated)
         {
-            // EC2 gives a new group exactly one rule, IPv4 egress to 0.0.0.0/0: no describe needed.
+            // EC2 gives a new group all egress to 0.0.0.0/0, and to ::/0 too when the VPC has an IPv6 block: no describe
+            // needed, each family added or revoked on its own (absent or present already is fine).
             await Task.WhenAll(role == QuarantineGroupRole.Conversion
                 ? [Authorize(ingress: true, ipv6: false), Authorize(ingress: true, ipv6: true), Authorize(ingress: false, ipv6: true)]
-                : [IgnoringAsync("InvalidPermission.NotFound", () => Revoke(ingress: false, AllTraffic(ipv4: true, ipv6: false)))]);
+                :
+                [
+                    IgnoringAsync("InvalidPermission.NotFound", () => Revoke(ingress: false, AllTraffic(ipv4: true, ipv6: false))),
+                    IgnoringAsync("InvalidPermission.NotFound", () => Revoke(ingress: false, AllTraffic(ipv4: false, ipv6: true))),
+                ]);
             return;
         }
 
@@ -81,11 +86,11 @@ public sealed partial class Ec2InstanceContainment
         {
             if (role == QuarantineGroupRole.Isolation)
             {
-                work.AddRange(permissions.Select(p => Revoke(ingress, p)));
+                work.AddRange(permissions.SelectMany(Single).Select(p => Revoke(ingress, p)));
                 continue;
             }
 
-            work.AddRange(permissions.Where(p => !IsAllTraffic(p)).Select(p => Revoke(ingress, p)));
+            work.AddRange(permissions.Where(p => !IsAllTraffic(p)).SelectMany(Single).Select(p => Revoke(ingress, p)));
             if (!permissions.Any(p => IsAllTraffic(p) && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0")))
             {
                 work.Add(Authorize(ingress, ipv6: false));
@@ -136,6 +141,42 @@ public sealed partial class Ec2InstanceContainment
 
     private static async Task<SecurityGroup> DescribeGroupAsync(IAmazonEC2 ec2, string groupId, CancellationToken cancellationToken) =>
         (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken)))!.SecurityGroups.Single();
+
+    /// <summary>
+    /// A described permission split into one per range, group pair or prefix list: revoked one by one, nothing can be
+    /// left behind (moto 5.2 revokes only the IPv4 ranges of a permission that holds both families).
+    /// </summary>
+    private static IEnumerable<IpPermission> Single(IpPermission p)
+    {
+        IpPermission Base() => new() { IpProtocol = p.IpProtocol, FromPort = p.FromPort, ToPort = p.ToPort };
+        foreach (var range in p.Ipv4Ranges ?? [])
+        {
+            var one = Base();
+            one.Ipv4Ranges = [range];
+            yield return one;
+        }
+
+        foreach (var range in p.Ipv6Ranges ?? [])
+        {
+            var one = Base();
+            one.Ipv6Ranges = [range];
+            yield return one;
+        }
+
+        foreach (var pair in p.UserIdGroupPairs ?? [])
+        {
+            var one = Base();
+            one.UserIdGroupPairs = [pair];
+            yield return one;
+        }
+
+        foreach (var prefixList in p.PrefixListIds ?? [])
+        {
+            var one = Base();
+            one.PrefixListIds = [prefixList];
+            yield return one;
+        }
+    }
 
     private static bool IsAllTraffic(IpPermission p) =>
         p.IpProtocol == "-1" && (p.UserIdGroupPairs ?? []).Count == 0 && (p.PrefixListIds ?? []).Count == 0
