@@ -26,6 +26,12 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
 
+    /// <summary>Every request with when it started and when its answer left the proxy: sequential round trips are counted on it.</summary>
+    public AwsRequestLog Timeline { get; } = new();
+
+    /// <summary>How long each forwarded request is held before it is forwarded, as a distant Region would (default none).</summary>
+    public TimeSpan HeldPerRequest { get; set; }
+
     /// <summary>Answers every request whose body matches with <paramref name="status"/> and <paramref name="body"/> instead of forwarding it.</summary>
     public void FailWhen(Func<string, bool> bodyMatches, int status, string body) => Inject(c => bodyMatches(c.Body), new ProxyFault.AwsError(status, body));
 
@@ -57,7 +63,11 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     public static string QueryError(string code, string message) =>
         $"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>test</RequestId></ErrorResponse>";
 
-    public void Clear() => _calls.Clear();
+    public void Clear()
+    {
+        _calls.Clear();
+        Timeline.Clear();
+    }
 
     protected override async Task HandleAsync(HttpListenerContext context)
     {
@@ -67,6 +77,7 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         var body = buffer.ToArray();
         var call = Observe(request, body);
         _calls.Enqueue(call);
+        var started = AwsRequestLog.Now();
         switch (TakeFault(call))
         {
             case ProxyFault.AwsError error:
@@ -83,6 +94,11 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             case ProxyFault.Delay delay:
                 await Task.Delay(delay.Duration);
                 break;
+        }
+
+        if (HeldPerRequest > TimeSpan.Zero)
+        {
+            await Task.Delay(HeldPerRequest);
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(target, request.RawUrl)) { Content = new ByteArrayContent(body) };
@@ -112,6 +128,7 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         context.Response.ContentLength64 = answer.Length;
         await context.Response.OutputStream.WriteAsync(answer);
         context.Response.Close();
+        Timeline.Add(new RecordedRequest($"{call.Service}:{call.Operation}", call.Body, started, AwsRequestLog.Now(), (int)response.StatusCode));
     }
 
     private ProxyFault? TakeFault(ObservedCall call)

@@ -28,7 +28,7 @@ public sealed class ContainmentEngine(
         var groups = new QuarantineGroupResolver(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), time, request.DryRun, cancellationToken);
         var aclLocks = new NetworkAclLocks();
         var instances = request.Instances.Distinct().ToList();
-        var results = new InstanceResult[instances.Count];
+        var results = new InstanceResult?[instances.Count];
         string KeyFor(InstanceReference instance) =>
             request.FindingIdByInstance?.TryGetValue(instance, out var id) == true ? FindingKey.Of(id) : defaultKey;
 
@@ -37,11 +37,13 @@ public sealed class ContainmentEngine(
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
             async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, aclLocks, ct));
 
-        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(results), results);
+        // Instances a claim went to another delivery are left out: this response did nothing to them.
+        var kept = results.OfType<InstanceResult>().ToArray();
+        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(kept), kept);
     }
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
-    private async Task<InstanceResult> RespondGuardedAsync(
+    private async Task<InstanceResult?> RespondGuardedAsync(
         InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, CancellationToken cancellationToken)
     {
         try
@@ -56,7 +58,7 @@ public sealed class ContainmentEngine(
         }
     }
 
-    private async Task<InstanceResult> RespondAsync(
+    private async Task<InstanceResult?> RespondAsync(
         InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
@@ -88,6 +90,11 @@ public sealed class ContainmentEngine(
             description = await findingEc2.DescribeInstanceAsync(instance, cancellationToken);
             return description is null ? null : $"{description.State}, {description.NetworkInterfaces.Count} ENI(s), {description.VolumeIds.Count} volume(s)";
         });
+
+        if (request.ProceedWhen is { } proceed && !await proceed(instance))
+        {
+            return null;
+        }
 
         if (!found)
         {

@@ -27,4 +27,11 @@ public sealed record ContainmentRequest(
 
     /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
     public bool RestoreMembership { get; init; }
+
+    /// <summary>
+    /// Awaited for each instance after its lookup and before anything changes: false leaves the instance out of the
+    /// report untouched. Lets the ledger's claim (is this delivery the one that acts?) run alongside the lookup instead of
+    /// before it, one round trip saved; the lookup reads only.
+    /// </summary>
+    public Func<InstanceReference, Task<bool>>? ProceedWhen { get; init; }
 }

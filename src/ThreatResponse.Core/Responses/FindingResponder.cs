@@ -19,13 +19,27 @@ public sealed class FindingResponder(
         string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decisions);
-        var claimed = await ClaimAsync(decisions, cancellationToken);
+
+        // The claims run alongside the instances' lookups; nothing changes on an instance before its claim is won.
+        var claims = ClaimAsync(decisions, cancellationToken);
+        var containment = ContainAsync(decisions, ledger is null ? null : claims, cancellationToken);
+        List<FindingDecision> claimed;
+        try
+        {
+            claimed = await claims;
+        }
+        finally
+        {
+            // Observed either way: a failed claim fails the gate, and the engine reports that per instance.
+            await containment.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
         if (claimed.Count == 0)
         {
             return null;
         }
 
-        var report = await ContainAsync(claimed, cancellationToken);
+        var report = await containment;
         var findings = claimed.Select(d => d.Finding).Distinct().ToList();
         var reasons = findings
             .Where(f => claimed.Where(d => d.Finding == f).All(d => d.Actions.Count == 0))
@@ -87,8 +101,11 @@ public sealed class FindingResponder(
         return claimed;
     }
 
-    /// <summary>One containment request per distinct action list and mode; their reports are merged into one.</summary>
-    private async Task<ContainmentReport> ContainAsync(List<FindingDecision> decisions, CancellationToken cancellationToken)
+    /// <summary>
+    /// One containment request per distinct action list and mode; their reports are merged into one. With
+    /// <paramref name="claims"/>, an instance is changed only once a decision naming it was claimed.
+    /// </summary>
+    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Task<List<FindingDecision>>? claims, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -106,7 +123,12 @@ public sealed class FindingResponder(
 
             var findingIds = group.Select(d => d.Finding.Id).Distinct().ToList();
             return engine.RunAsync(
-                new ContainmentRequest(findingIds.Count == 1 ? findingIds[0] : null, [.. byInstance.Keys], group[0].Actions, group[0].DryRun) { FindingIdByInstance = byInstance, FindingAccountByInstance = accountByInstance },
+                new ContainmentRequest(findingIds.Count == 1 ? findingIds[0] : null, [.. byInstance.Keys], group[0].Actions, group[0].DryRun)
+                {
+                    FindingIdByInstance = byInstance,
+                    FindingAccountByInstance = accountByInstance,
+                    ProceedWhen = claims is null ? null : async instance => (await claims).Any(d => group.Contains(d) && d.Instance == instance),
+                },
                 cancellationToken);
         }));
 

@@ -1,0 +1,75 @@
+using Amazon.EC2.Model;
+using ThreatResponse.Testing;
+using Xunit.Abstractions;
+
+namespace ThreatResponse.Functions.Tests;
+
+/// <summary>
+/// The standing target on the function path, ledger on: sequential AWS round trips (EC2, DynamoDB) from the GuardDuty
+/// event to the isolation group on every ENI, with 50 ms held per request at the proxy so that overlap is real. The
+/// measured numbers are written to the test output: <c>dotnet test tests/ThreatResponse.Functions.Tests --filter
+/// FunctionPathRoundTrip --logger "console;verbosity=detailed"</c>.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class FunctionPathRoundTripTests(MotoServerFixture moto, ITestOutputHelper testOutput) : FunctionWorldTest(moto)
+{
+    private static readonly TimeSpan Held = TimeSpan.FromMilliseconds(50);
+
+    [Fact]
+    public async Task GuardDutyResponder_LedgerOnGroupsExist_AtMostFourSequentialRoundTripsToIsolation()
+    {
+        var (roundTrips, windows) = await MeasureAsync(groupsExist: true);
+
+        // The claim alongside the lookup; the state saved; the conversion group; the isolation group.
+        Assert.InRange(roundTrips, 1, 4);
+        Assert.All(windows, w => Assert.InRange(w, TimeSpan.Zero, Held * 1.9));
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_LedgerOnGroupsCreated_AtMostSixSequentialRoundTripsToIsolation()
+    {
+        var (roundTrips, windows) = await MeasureAsync(groupsExist: false);
+
+        Assert.InRange(roundTrips, 1, 6);
+        Assert.All(windows, w => Assert.InRange(w, TimeSpan.Zero, Held * 1.9));
+    }
+
+    private async Task<(int RoundTrips, List<TimeSpan> ConversionWindows)> MeasureAsync(bool groupsExist)
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var runtime = World.Runtime();
+        if (groupsExist)
+        {
+            var other = await Ec2Scene.CreateAsync(Moto, ec2, "web-2", scene.VpcId, scene.SubnetId, scene.ProfileArn);
+            using var warmUp = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", other.InstanceId));
+        }
+
+        World.AwsProxy.Clear();
+        World.AwsProxy.HeldPerRequest = Held;
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+        World.AwsProxy.HeldPerRequest = TimeSpan.Zero;
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var groups = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).SecurityGroups;
+        var isolation = groups.Single(g => g.GroupName == "threat-response-isolation").GroupId;
+        var conversion = groups.Single(g => g.GroupName == "threat-response-conversion").GroupId;
+        var timeline = World.AwsProxy.Timeline;
+        bool Isolates(RecordedRequest r) => r.Operation == "ec2:ModifyNetworkInterfaceAttribute" && r.Body.Contains(isolation, StringComparison.Ordinal);
+        Assert.Equal(2, timeline.Requests.Count(Isolates));
+        Assert.Contains(timeline.Requests, r => r.Operation.StartsWith("dynamodb:", StringComparison.Ordinal));
+
+        var windows = new List<TimeSpan>();
+        foreach (var eni in new[] { scene.PrimaryEniId, scene.SecondaryEniId })
+        {
+            var modifies = timeline.Requests.Where(r => r.Operation == "ec2:ModifyNetworkInterfaceAttribute" && r.Body.Contains(eni, StringComparison.Ordinal)).ToList();
+            var converted = modifies.Single(r => r.Body.Contains(conversion, StringComparison.Ordinal)).EndTicks;
+            windows.Add(System.Diagnostics.Stopwatch.GetElapsedTime(converted, modifies.Single(r => r.Body.Contains(isolation, StringComparison.Ordinal)).EndTicks));
+        }
+
+        var roundTrips = timeline.SequentialRoundTrips(Isolates);
+        testOutput.WriteLine($"groups {(groupsExist ? "exist" : "created")}: {roundTrips} sequential round trips to isolation, {timeline.Requests.Count} requests, "
+            + $"conversion windows {string.Join(", ", windows.Select(w => $"{w.TotalMilliseconds:F0} ms"))}, isolation applied after {System.Diagnostics.Stopwatch.GetElapsedTime(timeline.Requests.Min(r => r.StartTicks), timeline.Requests.Where(Isolates).Max(r => r.EndTicks)).TotalMilliseconds:F0} ms");
+        return (roundTrips, windows);
+    }
+}
