@@ -19,21 +19,29 @@ public sealed partial class Ec2InstanceContainment
                 Filters = [new Filter("vpc-id", [vpcId])],
                 NextToken = next,
             }, cancellationToken)))!;
-            acls.AddRange((page.NetworkAcls ?? []).Select(a => new NetworkAclState(
-                a.NetworkAclId,
-                a.VpcId ?? vpcId,
-                [.. (a.Associations ?? []).Select(s => s.SubnetId).OfType<string>()],
-                [.. (a.Entries ?? []).Select(e => new NetworkAclEntryState(
-                    e.RuleNumber ?? 0,
-                    e.Egress ?? false,
-                    e.RuleAction?.Value == "allow",
-                    e.Protocol ?? "-1",
-                    e.CidrBlock ?? e.Ipv6CidrBlock))])));
+            acls.AddRange((page.NetworkAcls ?? []).Select(ToState));
             next = page.NextToken;
         }
         while (!string.IsNullOrEmpty(next));
 
         return acls;
+    }
+
+    public async Task<NetworkAclState?> DescribeNetworkAclAsync(AwsScope scope, string networkAclId, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+
+        DescribeNetworkAclsResponse page;
+        try
+        {
+            page = (await CallAsync("DescribeNetworkAcls", () => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { NetworkAclIds = [networkAclId] }, cancellationToken)))!;
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "InvalidNetworkAclID.NotFound")
+        {
+            return null;
+        }
+
+        return (page.NetworkAcls ?? []).Select(ToState).FirstOrDefault();
     }
 
     public Task CreateNetworkAclDenyEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken)
@@ -52,6 +60,17 @@ public sealed partial class Ec2InstanceContainment
             DryRun = dryRun,
         }, ct), cancellationToken);
     }
+
+    private static NetworkAclState ToState(NetworkAcl a) => new(
+        a.NetworkAclId,
+        a.VpcId,
+        [.. (a.Associations ?? []).Select(s => s.SubnetId).OfType<string>()],
+        [.. (a.Entries ?? []).Select(e => new NetworkAclEntryState(
+            e.RuleNumber ?? 0,
+            e.Egress ?? false,
+            e.RuleAction?.Value == "allow",
+            e.Protocol ?? "-1",
+            e.CidrBlock ?? e.Ipv6CidrBlock))]);
 
     public Task DeleteNetworkAclEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken)
     {

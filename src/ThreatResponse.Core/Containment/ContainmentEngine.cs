@@ -101,6 +101,16 @@ public sealed class ContainmentEngine(
             return Result(instance, null, log, "the instance could not be looked up");
         }
 
+        if ((description is null || description.IsGone) && request.Actions.Contains(ContainmentAction.Release) && (stateStore is not null || description is not null))
+        {
+            // A terminated instance cannot be restored, but its network ACL entries would outlive it and deny whoever
+            // gets its addresses next: they and its saved state go.
+            var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
+            var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
+            await new ReleaseStep(findingEc2, stateStore, findingFleet).ForgetAsync(forgetting, cancellationToken);
+            return Result(instance, gone.Name, log, null);
+        }
+
         if (description is null)
         {
             return Skipped(instance, null, log, "instance not found");

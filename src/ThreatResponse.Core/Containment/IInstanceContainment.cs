@@ -43,6 +43,9 @@ public interface IInstanceContainment
     /// <summary>The VPC's network ACLs with their subnets and entries.</summary>
     Task<IReadOnlyList<NetworkAclState>> DescribeNetworkAclsAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken);
 
+    /// <summary>One network ACL by id; null when it no longer exists.</summary>
+    Task<NetworkAclState?> DescribeNetworkAclAsync(AwsScope scope, string networkAclId, CancellationToken cancellationToken);
+
     /// <summary>Adds the deny entry; <c>NetworkAclEntryAlreadyExists</c> when its number is taken.</summary>
     Task CreateNetworkAclDenyEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken);
 

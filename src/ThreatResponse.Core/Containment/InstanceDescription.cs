@@ -24,6 +24,10 @@ public sealed record InstanceDescription(
 
     public bool IsGone => State is "terminated" or "shutting-down";
 
+    /// <summary>An instance EC2 no longer knows (terminated a while ago): nothing attached, nothing to read.</summary>
+    public static InstanceDescription Gone(string instanceId) =>
+        new(instanceId, "terminated", new Dictionary<string, string>(), [], new("disabled", "required", 1, "disabled", "disabled"), null, false, "terminate", false, []);
+
     public bool IsStoppedOrStopping => State is "stopped" or "stopping";
 
     public bool ShutdownKeepsInstance => ShutdownBehavior == ShutdownStops;

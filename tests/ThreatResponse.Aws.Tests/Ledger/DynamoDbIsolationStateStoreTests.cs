@@ -51,6 +51,32 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     }
 
     [Fact]
+    public async Task Release_InstanceTerminatedAfterIsolation_ItsNetworkAclEntriesAndStateRemoved()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = DynamoDb();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var acl = (await ec2.DescribeNetworkAclsAsync(new Amazon.EC2.Model.DescribeNetworkAclsRequest { Filters = [new("vpc-id", [scene.VpcId])] })).NetworkAcls.Single().NetworkAclId;
+        async Task<int> DenyEntriesAsync() =>
+            (await ec2.DescribeNetworkAclsAsync(new Amazon.EC2.Model.DescribeNetworkAclsRequest { NetworkAclIds = [acl] })).NetworkAcls[0].Entries.Count(e => e.RuleAction.Value == "deny" && e.RuleNumber < 32767);
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
+        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest("finding-t", [instance], [ContainmentAction.Isolate], false), CancellationToken.None)).Outcome);
+        Assert.Equal(4, await DenyEntriesAsync());
+        await ec2.ModifyInstanceAttributeAsync(new Amazon.EC2.Model.ModifyInstanceAttributeRequest { InstanceId = scene.InstanceId, DisableApiTermination = false });
+        await ec2.TerminateInstancesAsync(new Amazon.EC2.Model.TerminateInstancesRequest { InstanceIds = [scene.InstanceId] });
+
+        var released = await engine.RunAsync(new ContainmentRequest(null, [instance], [ContainmentAction.Release], false), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(0, await DenyEntriesAsync());
+        Assert.Null(await store.LoadAsync(instance, CancellationToken.None));
+        Assert.Contains(released.Instances[0].Steps, s => s.Step == "forget" && s.Outcome == StepOutcome.Succeeded);
+        Assert.DoesNotContain(released.Instances[0].Steps, s => s.Step.StartsWith("restore-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Save_SecondSave_ReplacesTheFirstWithEveryPartKept()
     {
         using var dynamoDb = DynamoDb();

@@ -187,6 +187,25 @@ public sealed class AttackerProofIsolationTests
     }
 
     [Fact]
+    public async Task Release_InstanceTerminated_OnlyItsAclEntriesAndSavedStateRemoved()
+    {
+        var nat = new FakeNetworkAcl("acl-nat", "vpc-1", "subnet-nat");
+        _ec2.NetworkAcls.Add(nat);
+        var before = nat.Entries.ToList();
+        await RunAsync(ContainmentAction.Isolate, _ledger);
+        Assert.Equal(6, nat.Entries.Count - before.Count);
+        _ec2.Instances[Instance].State = "terminated";
+        var callsBefore = _ec2.Calls.Count;
+
+        var released = await RunAsync(ContainmentAction.Release, _ledger);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(before, nat.Entries);
+        Assert.Empty(_ledger.States);
+        Assert.All(_ec2.Calls.Skip(callsBefore), c => Assert.Contains(c.Operation, new[] { "DescribeInstance", "DescribeNetworkAcl", "DeleteNetworkAclEntry" }));
+    }
+
+    [Fact]
     public async Task Isolate_NetworkAclFull_FailedStepWithTheReasonAndIsolationStands()
     {
         var nat = new FakeNetworkAcl("acl-nat", "vpc-1", "subnet-nat");

@@ -249,6 +249,15 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         }
     }
 
+    public async Task<NetworkAclState?> DescribeNetworkAclAsync(AwsScope scope, string networkAclId, CancellationToken cancellationToken)
+    {
+        await CallAsync("DescribeNetworkAcl", networkAclId);
+        lock (_lock)
+        {
+            return NetworkAcls.Where(a => a.Id == networkAclId).Select(a => new NetworkAclState(a.Id, a.VpcId, [.. a.SubnetIds], [.. a.Entries])).FirstOrDefault();
+        }
+    }
+
     public Task CreateNetworkAclDenyEntryAsync(AwsScope scope, NetworkAclDenyEntry entry, bool dryRun, CancellationToken cancellationToken) =>
         ApplyAsync("CreateNetworkAclEntry", entry.NetworkAclId, $"#{entry.RuleNumber} {(entry.Egress ? "out" : "in")} {entry.Cidr}", dryRun, () =>
         {

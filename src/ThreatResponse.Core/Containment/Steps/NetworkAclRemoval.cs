@@ -17,12 +17,12 @@ internal sealed class NetworkAclRemoval(IInstanceContainment ec2)
         }
 
         var scope = AwsScope.Of(context.Instance);
+        var ids = entries.Select(e => e.NetworkAclId).Distinct(StringComparer.Ordinal).ToList();
         IReadOnlyList<NetworkAclState> acls = [];
-        var vpcs = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal).ToList();
-        var described = await log.RunAsync(Release, "describe-network-acls", string.Join(',', vpcs), dryRun: false, async () =>
+        var described = await log.RunAsync(Release, "describe-network-acls", string.Join(',', ids), dryRun: false, async () =>
         {
-            acls = [.. (await Task.WhenAll(vpcs.Select(vpc => ec2.DescribeNetworkAclsAsync(scope, vpc, cancellationToken)))).SelectMany(a => a)];
-            return $"{acls.Count} ACL(s)";
+            acls = [.. (await Task.WhenAll(ids.Select(id => ec2.DescribeNetworkAclAsync(scope, id, cancellationToken)))).OfType<NetworkAclState>()];
+            return $"{acls.Count} of {ids.Count} ACL(s) found";
         });
         if (!described)
         {

@@ -120,6 +120,45 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         }
     }
 
+    /// <summary>
+    /// For an instance that is terminated or gone, with its state in the ledger: removes the network ACL entries its
+    /// isolation added (its private addresses will be reused) and then the saved state. Nothing else can be restored.
+    /// </summary>
+    public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        PreIsolationState? state = null;
+        var loaded = await log.RunAsync(Release, "load-state", null, dryRun: false, async () =>
+        {
+            state = await keeper.LoadAsync(cancellationToken);
+            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}";
+        });
+        if (!loaded)
+        {
+            return;
+        }
+
+        if (state is null)
+        {
+            log.Skip(Release, "forget", null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it: nothing to remove");
+            return;
+        }
+
+        var removed = await new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
+        if (!removed)
+        {
+            log.Skip(Release, "forget", null, "kept the saved state so the entries can be removed by running release again");
+            return;
+        }
+
+        await log.RunAsync(Release, "forget", null, context.DryRun, async () =>
+        {
+            await keeper.DeleteAsync(cancellationToken);
+            return $"instance is {context.Description.State}: nothing else to restore; saved state deleted ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own)";
+        });
+    }
+
     private static bool IsQuarantineTag(string key) =>
         key is QuarantineTags.Status or QuarantineTags.FindingId or QuarantineTags.IsolatedAt || IsolationStateTags.IsStateKey(key);
 
@@ -151,7 +190,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 throw new StepFailedException("InvalidSavedState", $"the saved state cannot be read: {e.Message}", e);
             }
 
-            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}: {IsolateStep.Describe(state)}";
+            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}: {IsolationStateSteps.Describe(state)}";
         });
 
         if (loaded && state is null)

@@ -1,0 +1,116 @@
+using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.State;
+
+namespace ThreatResponse.Core.Containment.Steps;
+
+/// <summary>
+/// Isolation's part in the pre-isolation state: saved before any change (or, when resuming, the earlier attempt's kept),
+/// completed with what isolation did that release must undo, and described in words for the report.
+/// </summary>
+internal static class IsolationStateSteps
+{
+    private const ContainmentAction Isolate = ContainmentAction.Isolate;
+
+    /// <summary>
+    /// Saved before any change, so a death at any later point leaves the instance's real state behind. A state that
+    /// cannot be saved does not hold isolation back: containing matters more than undoing it automatically.
+    /// </summary>
+    /// <returns>The state in force: the one just saved, or the one an interrupted attempt saved; null when none is.</returns>
+    public static async Task<PreIsolationState?> SaveAsync(
+        InstanceContext context, IsolationStateKeeper keeper, bool resuming, bool isolatedAlready, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
+        if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { } held)
+        {
+            log.Skip(Isolate, "save-state", null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
+            return held;
+        }
+
+        if (resuming)
+        {
+            PreIsolationState? kept = null;
+            await log.RunAsync(Isolate, "save-state", null, dryRun: false, async () =>
+            {
+                try
+                {
+                    kept = await keeper.LoadAsync(cancellationToken);
+                }
+                catch (FormatException e)
+                {
+                    throw new StepFailedException("InvalidSavedState", $"an ENI is already in a quarantine group and the saved state cannot be read ({e.Message}); release will need the groups by hand", e);
+                }
+
+                return kept is null
+                    ? throw new StepFailedException("NoSavedState", $"an ENI is already in a quarantine group and the {keeper.Where} hold no saved state; its own groups are unknown, so release will need them by hand")
+                    : $"an ENI is already in a quarantine group: kept the state saved {kept.SavedAt:u} in the {keeper.Where}";
+            });
+            return kept;
+        }
+
+        var summary = Describe(state);
+        var ok = await log.RunAsync(Isolate, "save-state", null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
+            $"Isolating anyway; state was: {summary}");
+        return ok && !context.DryRun ? state : null;
+    }
+
+    private static async Task<PreIsolationState?> LoadQuietlyAsync(IsolationStateKeeper keeper, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keeper.LoadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is FormatException or AwsOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
+    public static async Task SaveOutcomeAsync(
+        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, CancellationToken cancellationToken)
+    {
+        if (saved is null || context.DryRun)
+        {
+            return;
+        }
+
+        var known = saved.AclEntries ?? [];
+        var updated = saved with
+        {
+            AutoScalingGroup = removal.Group ?? saved.AutoScalingGroup,
+            TargetGroups = removal.TargetGroups ?? saved.TargetGroups,
+            AclEntries = [.. known, .. entries.Where(e => !known.Contains(e))],
+        };
+        if (updated.AutoScalingGroup == saved.AutoScalingGroup && updated.TargetGroups == saved.TargetGroups && updated.AclEntries.Count == known.Count)
+        {
+            return;
+        }
+
+        var added = new List<string>();
+        if (updated.AutoScalingGroup != saved.AutoScalingGroup || updated.TargetGroups != saved.TargetGroups)
+        {
+            added.Add("Auto Scaling and target group membership");
+        }
+
+        if (updated.AclEntries.Count != known.Count)
+        {
+            added.Add($"{updated.AclEntries.Count - known.Count} network ACL entr(ies)");
+        }
+
+        await context.Log.RunAsync(Isolate, "save-state-outcome", null, dryRun: false,
+            async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}",
+            "release will not undo these by itself");
+    }
+
+    public static string Describe(PreIsolationState state)
+    {
+        var groups = string.Join("; ", state.GroupsByNetworkInterface.Select(p => $"{p.Key}: {string.Join(',', p.Value)}"));
+        var m = state.MetadataOptions;
+        var tracking = state.TrackingByNetworkInterface is { Count: > 0 } t0 ? $"; connection tracking {string.Join("; ", t0.Select(p => $"{p.Key}: {p.Value.TcpEstablished}/{p.Value.UdpStream}/{p.Value.Udp} s"))}" : "";
+        return $"{groups}{tracking}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}"
+            + (state.AutoScalingGroup is { } g ? $"; Auto Scaling group {g.Name} ({(g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached")}, scale-in protection was {(g.WasProtected ? "on" : "off")})" : "")
+            + (state.TargetGroups is { Count: > 0 } t ? $"; target groups {string.Join(',', t.Select(x => $"{x.TargetGroupArn}:{x.Port}"))}" : "")
+            + (state.AclEntries is { Count: > 0 } a ? $"; network ACL entries {string.Join(", ", a)}" : "");
+    }
+}
