@@ -15,6 +15,10 @@ public sealed record FunctionOutput(
 
 public sealed record FunctionFindingOutput(string Id, string Outcome, string Summary);
 
+/// <summary>What <c>InstanceTerminatedResponder</c> returns: what was removed for the terminated instance.</summary>
+public sealed record TerminationOutput(string ReportId, string InstanceId, string Account, string Region, string Outcome, IReadOnlyList<string> Steps);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(FunctionOutput))]
+[JsonSerializable(typeof(TerminationOutput))]
 internal sealed partial class FunctionJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment;
 using Amazon.Runtime;
 using ThreatResponse.Aws;
 using ThreatResponse.Aws.Http;
@@ -52,6 +53,9 @@ public sealed class FunctionRuntime : IDisposable
 
     /// <summary>The use case each function runs: intake, decide, respond.</summary>
     public EventResponder Events { get; }
+
+    /// <summary>The containment engine the responders use, for work that is not a response to findings.</summary>
+    public ContainmentEngine Engine => _containment.Engine;
 
     /// <summary>The playbook in force, re-read from its source at most once a minute.</summary>
     public PlaybookProvider Playbooks { get; }

@@ -50,7 +50,8 @@ public sealed class FleetMembershipTests(MotoServerFixture moto) : MotoTest(moto
         var eni = await PrimaryEniAsync(fleet.InstanceId);
         Assert.Equal("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
 
-        // Taking it out of service completed before the isolation group was applied.
+        // Taking it out of service was asked for alongside the group changes (sent before the last isolation-group call),
+        // not left until after isolation; it never runs between an ENI's two group changes (IsolationRoundTripTests).
         var calls = Proxy.Calls.Select(c => c.Operation).ToList();
         var lastIsolationCall = calls.FindLastIndex(o => o == "ModifyNetworkInterfaceAttribute");
         Assert.True(calls.IndexOf("EnterStandby") < lastIsolationCall && calls.IndexOf("DeregisterTargets") < lastIsolationCall);

@@ -17,7 +17,7 @@ public sealed class DeployFidelityTests
     private static readonly IReadOnlyDictionary<string, StackDeployment> Environments =
         SamConfig.Environments(Path.Combine(RepositoryRoot.Path, "samconfig.toml"));
 
-    private static readonly string[] Functions = ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction"];
+    private static readonly string[] Functions = ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "InstanceTerminatedResponder"];
 
     public static TheoryData<string> EnvironmentNames() => new(Environments.Keys.Order(StringComparer.Ordinal));
 
@@ -34,7 +34,7 @@ public sealed class DeployFidelityTests
         var stack = await RenderAsync(Environments[environment]);
 
         var rules = stack.OfType("AWS::Events::Rule").ToList();
-        Assert.Equal(1 + 4, rules.Count);
+        Assert.Equal(1 + 4 + 1, rules.Count);
         foreach (var rule in rules)
         {
             Assert.True(EventPatternRules.Violations(rule.Properties["EventPattern"]) is { Count: 0 } errors, $"{environment}: {rule.LogicalId}: {string.Join("; ", EventPatternRules.Violations(rule.Properties["EventPattern"]))}");
@@ -163,11 +163,11 @@ public sealed class DeployFidelityTests
         var stack = await RenderAsync(Environments["default"].With("EnableCustomActions", "false"));
 
         Assert.Empty(stack.OfType("AWS::SecurityHub::ActionTarget"));
-        Assert.Equal(["GuardDutyResponder"], stack.OfType("AWS::Lambda::Function").Select(f => f.LogicalId));
-        Assert.Equal(["GuardDutyFindingRule"], stack.OfType("AWS::Events::Rule").Select(r => r.LogicalId));
+        Assert.Equal(["GuardDutyResponder", "InstanceTerminatedResponder"], stack.OfType("AWS::Lambda::Function").Select(f => f.LogicalId));
+        Assert.Equal(["GuardDutyFindingRule", "InstanceTerminatedResponderInstanceTerminated"], stack.OfType("AWS::Events::Rule").Select(r => r.LogicalId));
         var alarm = stack.Resources["FunctionErrorsAlarm"].Properties["Metrics"]!.AsArray();
-        Assert.Equal(["e1", "errors"], alarm.Select(m => m!["Id"]!.GetValue<string>()));
-        Assert.Equal("e1", alarm[1]!["Expression"]!.GetValue<string>());
+        Assert.Equal(["e1", "e6", "errors"], alarm.Select(m => m!["Id"]!.GetValue<string>()));
+        Assert.Equal("e1 + e6", alarm[2]!["Expression"]!.GetValue<string>());
         Assert.DoesNotContain(stack.Outputs.Keys, k => k.EndsWith("ActionTargetArn", StringComparison.Ordinal));
     }
 

@@ -13,7 +13,8 @@ namespace ThreatResponse.Functions.Tests.Template;
 /// <summary>
 /// The translated template's EventBridge rules, loaded into moto_server's EventBridge with an SQS queue as each one's
 /// target, receive exactly the events they should: high-severity GuardDuty EC2 findings to GuardDutyResponder only,
-/// custom-action events only to the function of their action, and nothing else.
+/// custom-action events only to the function of their action, EC2's termination events to InstanceTerminatedResponder,
+/// and nothing else.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(moto)
@@ -51,6 +52,7 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
             ["events/guardduty-backdoor-c2-web-instance.json"] = "GuardDutyResponder",
             ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
             ["events/securityhub-custom-action-release-web-instance.json"] = "ReleaseInstanceAction",
+            ["events/ec2-instance-terminated.json"] = "InstanceTerminatedResponder",
         };
         var cases = EventCorpus.All().Select(f => (Name: f, Path: EventCorpus.PathOf(f)))
             .Concat(Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "events"), "*.json").Select(p => (Name: "events/" + Path.GetFileName(p), Path: p)));

@@ -7,12 +7,13 @@ namespace ThreatResponse.Functions.Tests.Template;
 public sealed class HandlerStringTests
 {
     [Fact]
-    public async Task TranslatedTemplate_Functions_AreTheContractedFiveOnDotnet10()
+    public async Task TranslatedTemplate_Functions_AreTheContractedFivePlusTerminationCleanupOnDotnet10()
     {
         var functions = await SamTemplate.ResourcesAsync("AWS::Lambda::Function");
 
+        // The five of PRODUCT.md's contract, and the cleanup of terminated instances' ACL entries (issue 15).
         Assert.Equal(
-            ["GuardDutyResponder", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
+            ["GuardDutyResponder", "InstanceTerminatedResponder", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(functions.Values, f => Assert.Equal("dotnet10", f["Properties"]!["Runtime"]!.GetValue<string>()));
     }

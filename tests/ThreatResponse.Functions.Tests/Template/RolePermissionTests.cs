@@ -11,11 +11,12 @@ namespace ThreatResponse.Functions.Tests.Template;
 public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 {
     /// <summary>Allowed but not seen in the scenarios, and why.</summary>
-    private static readonly Dictionary<string, string> Unobservable = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> Unobservable = new(StringComparer.Ordinal)
     {
         ["kms:GenerateDataKey"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["kms:Decrypt"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["ec2:RevokeSecurityGroupIngress"] = "only when a quarantine group was changed by someone and is repaired (covered by the EC2 adapter tests)",
+        ["dynamodb:GetItem"] = "the isolating functions read the saved state only when resuming an interrupted isolation (AttackerProofIsolationTests)",
         ["iam:PassRole"] = "EC2 checks it when AssociateIamInstanceProfile gives the instance its role back",
         ["sts:AssumeRole"] = "only when acting in a member account (MemberAccountContainmentTests)",
         ["sqs:SendMessage"] = "Lambda sends an event whose response failed to the on-failure queue with the function's role (added by SAM)",

@@ -24,8 +24,18 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
         && found.Value.Result.Any(g => g.GroupId == groupId && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired);
 
     /// <summary>Ids of every group tagged as a quarantine group in the scope, whatever its rules: never an instance's own.</summary>
-    public async Task<IReadOnlySet<string>> QuarantineGroupIdsAsync(AwsScope scope) =>
-        (await Found(scope)).Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+    /// <remarks>Empty when the lookup failed: the VPC's groups then fail as a step of their own, and nothing is isolated.</remarks>
+    public async Task<IReadOnlySet<string>> QuarantineGroupIdsAsync(AwsScope scope)
+    {
+        try
+        {
+            return (await Found(scope)).Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (AwsOperationException)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
 
     public Task<VpcQuarantineGroups> GetAsync(AwsScope scope, string vpcId) =>
         _ready.GetOrAdd((scope, vpcId), key => new Lazy<Task<VpcQuarantineGroups>>(() => PrepareAsync(key.Scope, key.VpcId))).Value;

@@ -128,14 +128,14 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var log = context.Log;
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
-        PreIsolationState? state = null;
-        var loaded = await log.RunAsync(Release, "load-state", null, dryRun: false, async () =>
+        PreIsolationState? state;
+        try
         {
             state = await keeper.LoadAsync(cancellationToken);
-            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}";
-        });
-        if (!loaded)
+        }
+        catch (Exception e) when (e is AwsOperationException or FormatException)
         {
+            log.Fail(Release, "load-state", null, $"the saved state cannot be read: {e.Message}", (e as AwsOperationException)?.ErrorCode ?? "InvalidSavedState");
             return;
         }
 
@@ -145,6 +145,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             return;
         }
 
+        log.Record(new StepResult(Release, "load-state", null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
         var removed = await new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
         if (!removed)
         {
