@@ -13,12 +13,38 @@ public sealed class MemberRoleTemplateTests
         var memberActions = SamTemplate.AllowedActions(role);
 
         var functionActions = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction" })
+        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "InstanceTerminatedResponder" })
         {
             functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a == "iam:PassRole"));
         }
 
         Assert.Equal(functionActions.Order(), memberActions.Order());
+    }
+
+    [Fact]
+    public async Task MemberRole_TagsAndGroupRules_OnlyOnWhatThreatResponseOwns()
+    {
+        var member = await SamTemplate.ReadAsync("templates/member-role.yaml");
+        var statements = member["Resources"]!["MemberRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!).ToList();
+        static IEnumerable<string> Actions(System.Text.Json.Nodes.JsonNode statement) =>
+            statement["Action"] is System.Text.Json.Nodes.JsonArray list ? list.Select(a => a!.GetValue<string>()) : [statement["Action"]!.GetValue<string>()];
+
+        // Every statement that may write tags says which keys (or that only CreateSnapshots may): a forged exemption
+        // or status tag cannot be written through this role.
+        foreach (var statement in statements.Where(s => Actions(s).Any(a => a is "ec2:CreateTags" or "ec2:DeleteTags")))
+        {
+            var condition = statement["Condition"]!.ToJsonString();
+            Assert.True(condition.Contains("\"aws:TagKeys\":[\"ThreatResponse:*\"", StringComparison.Ordinal) || condition.Contains("\"ec2:CreateAction\":\"CreateSnapshots\"", StringComparison.Ordinal), $"{statement["Sid"]}: {condition}");
+            Assert.NotEqual("*", statement["Resource"]!.ToJsonString().Trim('"'));
+        }
+
+        foreach (var statement in statements.Where(s => Actions(s).Any(a => a.StartsWith("ec2:AuthorizeSecurityGroup", StringComparison.Ordinal) || a.StartsWith("ec2:RevokeSecurityGroup", StringComparison.Ordinal))))
+        {
+            Assert.Contains("aws:ResourceTag/ThreatResponse:Role", statement["Condition"]!.ToJsonString(), StringComparison.Ordinal);
+        }
+
+        var passRole = Assert.Single(statements, s => Actions(s).Contains("iam:PassRole"));
+        Assert.Contains("\"iam:PassedToService\":\"ec2.amazonaws.com\"", passRole["Condition"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
