@@ -77,6 +77,106 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     }
 
     [Fact]
+    public async Task Isolate_KilledBetweenConversionAndIsolation_RetryIsolatesAndTheLedgerHoldsTheRealGroups()
+    {
+        using var setup = Moto.CreateEc2Client();
+        using var dynamoDb = DynamoDb();
+        var scene = await Ec2Scene.CreateAsync(Moto, setup);
+        var original = await FingerprintAsync(setup, scene);
+        var warmUp = await Ec2Scene.CreateAsync(Moto, setup, "web-2", scene.VpcId, scene.SubnetId, scene.ProfileArn);
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        Engine Build(Amazon.EC2.IAmazonEC2 client) => new(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => client)), new ContainmentOptions(), TimeProvider.System, store));
+        await Build(setup).RunAsync(Reference(warmUp), ContainmentAction.Isolate, CancellationToken.None);
+        var isolation = Assert.Single(await QuarantineGroupsAsync(setup, "isolation")).GroupId;
+        var conversion = Assert.Single(await QuarantineGroupsAsync(setup, "conversion")).GroupId;
+
+        // The isolation group's request never gets an answer; the invocation is then killed.
+        using var proxy = new RecordingProxy(Moto.Endpoint);
+        proxy.Inject(c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(isolation, StringComparison.Ordinal), new ProxyFault.Delay(TimeSpan.FromMinutes(10)));
+        var config = Moto.Configure(new Amazon.EC2.AmazonEC2Config());
+        config.ServiceURL = proxy.Endpoint.ToString();
+        using var hanging = new Amazon.EC2.AmazonEC2Client(MotoServerFixture.Credentials, config);
+        using var death = new CancellationTokenSource();
+        var killed = Build(hanging).RunAsync(Reference(scene), ContainmentAction.Isolate, death.Token);
+        await WaitUntilAsync(() => proxy.Calls.Any(c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(isolation, StringComparison.Ordinal)));
+        await death.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => killed);
+        Assert.Contains(conversion, await GroupsOfAsync(setup, scene.PrimaryEniId));
+
+        var retry = await Build(setup).RunAsync(Reference(scene), ContainmentAction.Isolate, CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, retry.Outcome);
+        Assert.Equal([isolation], await GroupsOfAsync(setup, scene.PrimaryEniId));
+        Assert.Equal([isolation], await GroupsOfAsync(setup, scene.SecondaryEniId));
+        var saved = await store.LoadAsync(Reference(scene), CancellationToken.None);
+        Assert.Equal(scene.PrimaryGroups.Order(), saved!.GroupsByNetworkInterface[scene.PrimaryEniId].Order());
+        Assert.Equal(scene.SecondaryGroups.Order(), saved.GroupsByNetworkInterface[scene.SecondaryEniId].Order());
+
+        Assert.Equal(StepOutcome.Succeeded, (await Build(setup).RunAsync(Reference(scene), ContainmentAction.Release, CancellationToken.None)).Outcome);
+        Assert.Equal(original, await FingerprintAsync(setup, scene));
+    }
+
+    [Fact]
+    public async Task IsolateThenRelease_WithLedger_PlantedStatusAndStateTagsChangeNothing()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = DynamoDb();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var attacker = (await ec2.CreateSecurityGroupAsync(new Amazon.EC2.Model.CreateSecurityGroupRequest { GroupName = "open-door", Description = "attacker", VpcId = scene.VpcId })).GroupId;
+        var forged = new PreIsolationState(
+            new Dictionary<string, IReadOnlyList<string>> { [scene.PrimaryEniId] = [attacker], [scene.SecondaryEniId] = [attacker] },
+            "arn:aws:iam::123456789012:instance-profile/admin", new MetadataOptionsState("enabled", "optional", 5, "enabled", "disabled"), false, "terminate", "forged", DateTimeOffset.UnixEpoch);
+        async Task PlantAsync(bool status)
+        {
+            var tags = IsolationStateTags.Encode(forged).Select(t => new Amazon.EC2.Model.Tag(t.Key, t.Value)).ToList();
+            if (status)
+            {
+                tags.Add(new Amazon.EC2.Model.Tag(QuarantineTags.Status, QuarantineTags.StatusIsolated));
+            }
+
+            await ec2.CreateTagsAsync(new Amazon.EC2.Model.CreateTagsRequest { Resources = [scene.InstanceId], Tags = tags });
+        }
+
+        var engine = new Engine(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, new DynamoDbIsolationStateStore(dynamoDb, Table)));
+        await PlantAsync(status: true);
+
+        var isolated = await engine.RunAsync(Reference(scene), ContainmentAction.Isolate, CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, isolated.Outcome);
+        var isolation = Assert.Single(await QuarantineGroupsAsync(ec2, "isolation")).GroupId;
+        Assert.Equal([isolation], await GroupsOfAsync(ec2, scene.PrimaryEniId));
+        Assert.Null(await AssociatedProfileAsync(ec2, scene.InstanceId));
+
+        await PlantAsync(status: false);
+        var released = await engine.RunAsync(Reference(scene), ContainmentAction.Release, CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(scene.PrimaryGroups.Order(), await GroupsOfAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.ProfileArn, await AssociatedProfileAsync(ec2, scene.InstanceId));
+        Assert.DoesNotContain(attacker, await GroupsOfAsync(ec2, scene.SecondaryEniId));
+    }
+
+    private static InstanceReference Reference(DemoScene scene) =>
+        new(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition(), "timed out waiting");
+    }
+
+    /// <summary>One engine with one action per call, for these tests' brevity.</summary>
+    private sealed class Engine(ContainmentEngine engine)
+    {
+        public Task<ContainmentReport> RunAsync(InstanceReference instance, ContainmentAction action, CancellationToken cancellationToken) =>
+            engine.RunAsync(new ContainmentRequest("finding-k", [instance], [action], false), cancellationToken);
+    }
+
+    [Fact]
     public async Task Save_SecondSave_ReplacesTheFirstWithEveryPartKept()
     {
         using var dynamoDb = DynamoDb();
