@@ -17,6 +17,7 @@ internal static class CliApplication
             PlaybookCommands.Playbook(cli),
             ContainmentCommands.Contain(cli),
             ContainmentCommands.Release(cli),
+            ContainmentCommands.NetworkAclEntries(cli),
             InvokeCommand.Create(cli),
             DemoCommand.Create(cli),
         };

@@ -49,6 +49,38 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
     public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken) =>
         CallAsync("DeleteItem", () => dynamoDb.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = Key(instance) }, cancellationToken));
 
+    public async IAsyncEnumerable<(InstanceReference Instance, PreIsolationState State)> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Dictionary<string, AttributeValue>? next = null;
+        do
+        {
+            var page = await CallAsync("Scan", () => dynamoDb.ScanAsync(new ScanRequest
+            {
+                TableName = tableName,
+                FilterExpression = "#sk = :state",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#sk"] = SortKey },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":state"] = new(StateSortKey) },
+                ExclusiveStartKey = next,
+            }, cancellationToken));
+            foreach (var item in page.Items ?? [])
+            {
+                if (InstanceOf(item[PartitionKey].S) is { } instance && item.TryGetValue("state", out var state))
+                {
+                    yield return (instance, IsolationStateJson.Deserialize(state.S));
+                }
+            }
+
+            next = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (next is not null);
+    }
+
+    /// <summary>The instance of a key written by <see cref="KeyOf"/>; null for anything else.</summary>
+    private static InstanceReference? InstanceOf(string key) =>
+        key.Split('#') is ["instance", var account, var region, var id] && InstanceId.TryParse(id, out var instanceId)
+            ? new InstanceReference(instanceId.Value, account, region)
+            : null;
+
     private static string KeyOf(InstanceReference instance)
     {
         ArgumentNullException.ThrowIfNull(instance);

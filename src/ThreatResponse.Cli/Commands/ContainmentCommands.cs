@@ -53,6 +53,54 @@ internal static class ContainmentCommands
         return command;
     }
 
+    /// <summary><c>network-acl-entries</c>: entries saved for instances that are terminated or gone, and on request their removal.</summary>
+    public static Command NetworkAclEntries(CliContext cli)
+    {
+        var remove = new Option<bool>("--remove") { Description = "Remove them (a release of each gone instance: its entries and saved state)." };
+        var command = new Command("network-acl-entries", "List the network ACL deny entries of isolated instances that are terminated or gone (needs LEDGER_TABLE_NAME).") { remove };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (cli.Environment["LEDGER_TABLE_NAME"] is null)
+            {
+                return await cli.BadInputAsync("LEDGER_TABLE_NAME is not set: only the ledger's saved states can be listed (tag-kept state lives on each instance)");
+            }
+
+            using var aws = new AwsCompositionRoot(cli.Environment, TimeProvider.System);
+            IReadOnlyList<OrphanedAclEntries> orphans;
+            try
+            {
+                orphans = await aws.Engine.FindOrphanedAclEntriesAsync(ct);
+            }
+            catch (AwsOperationException e)
+            {
+                await cli.Stderr.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.OperationFailed;
+            }
+
+            await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(orphans, ThreatResponseJsonContext.Readable.IReadOnlyListOrphanedAclEntries));
+            foreach (var orphan in orphans)
+            {
+                await cli.Stderr.WriteLineAsync($"{orphan.Instance.InstanceId} ({orphan.Instance.Account}/{orphan.Instance.Region}, {orphan.State}): {orphan.Entries.Count} entr(ies): {string.Join(", ", orphan.Entries)}");
+            }
+
+            if (!parse.GetValue(remove) || orphans.Count == 0)
+            {
+                await cli.Stderr.WriteLineAsync(orphans.Count == 0 ? "no entries of a terminated or gone instance" : "run again with --remove to remove them");
+                return ExitCodes.Success;
+            }
+
+            var report = await aws.Engine.RunAsync(new ContainmentRequest(null, [.. orphans.Select(o => o.Instance)], [ContainmentAction.Release], DryRun: false), ct);
+            await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(report, ThreatResponseJsonContext.Readable.ContainmentReport));
+            foreach (var instance in report.Instances)
+            {
+                await cli.Stderr.WriteLineAsync($"{instance.Instance.InstanceId}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
+            }
+
+            return report.Outcome == StepOutcome.Failed ? ExitCodes.OperationFailed : ExitCodes.Success;
+        });
+        return command;
+    }
+
     private static async Task<int> RunAsync(
         CliContext cli, string[] instanceTexts, string? account, string? region, IReadOnlyList<ContainmentAction> actions, string? findingId, bool dryRun, CancellationToken cancellationToken, bool restoreMembership = false)
     {

@@ -42,6 +42,40 @@ public sealed class ContainmentEngine(
         return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(kept), kept);
     }
 
+    /// <summary>
+    /// Instances whose saved state holds network ACL entries but which are terminated or gone: their entries deny
+    /// addresses EC2 gives to other instances. Release removes them (<see cref="Steps.ReleaseStep.ForgetAsync"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No ledger: tag-kept state cannot be listed.</exception>
+    public async Task<IReadOnlyList<OrphanedAclEntries>> FindOrphanedAclEntriesAsync(CancellationToken cancellationToken)
+    {
+        if (stateStore is null)
+        {
+            throw new InvalidOperationException("listing needs the ledger (LEDGER_TABLE_NAME): state kept in tags cannot be listed");
+        }
+
+        var candidates = new List<(InstanceReference Instance, PreIsolationState State)>();
+        await foreach (var saved in stateStore.ListAsync(cancellationToken))
+        {
+            if (saved.State.AclEntries is { Count: > 0 })
+            {
+                candidates.Add(saved);
+            }
+        }
+
+        var orphans = new List<OrphanedAclEntries>();
+        foreach (var (instance, state) in candidates)
+        {
+            var description = await ec2.ForFinding(state.FindingId).DescribeInstanceAsync(instance, cancellationToken);
+            if (description is null || description.IsGone)
+            {
+                orphans.Add(new OrphanedAclEntries(instance, description?.State ?? "not found", state.FindingId, state.AclEntries!));
+            }
+        }
+
+        return orphans;
+    }
+
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
     private async Task<InstanceResult?> RespondGuardedAsync(
         InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, CancellationToken cancellationToken)

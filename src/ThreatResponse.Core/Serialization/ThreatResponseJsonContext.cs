@@ -12,6 +12,7 @@ namespace ThreatResponse.Core.Serialization;
 [JsonSerializable(typeof(PlanDocument))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ThreatResponse.Core.Containment.ContainmentReport))]
+[JsonSerializable(typeof(IReadOnlyList<ThreatResponse.Core.Containment.OrphanedAclEntries>))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {

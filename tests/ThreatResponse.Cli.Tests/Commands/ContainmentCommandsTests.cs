@@ -99,10 +99,60 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
         Assert.Contains("no Region", stderr.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NetworkAclEntries_IsolatedInstanceTerminated_ListedThenRemovedWithItsState()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = new Amazon.DynamoDBv2.AmazonDynamoDBClient(MotoServerFixture.Credentials, Moto.Configure(new Amazon.DynamoDBv2.AmazonDynamoDBConfig()));
+        var table = await LocalAws.LedgerTable.CreateAsync(dynamoDb, "threat-response-ledger");
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var kept = await Ec2Scene.CreateAsync(Moto, ec2, "web-2", scene.VpcId, scene.SubnetId, scene.ProfileArn);
+        Assert.Equal(0, (await RunAsync(Moto.Endpoint, ["contain", "--instance", scene.InstanceId, "--instance", kept.InstanceId, "--actions", "isolate"], table)).Exit);
+        await ec2.ModifyInstanceAttributeAsync(new ModifyInstanceAttributeRequest { InstanceId = scene.InstanceId, DisableApiTermination = false });
+        await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [scene.InstanceId] });
+        async Task<List<string>> DenyCidrsAsync() =>
+            [.. (await ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).NetworkAcls
+                .SelectMany(a => a.Entries).Where(e => e.RuleAction.Value == "deny" && e.RuleNumber < 32767).Select(e => e.CidrBlock)];
+        var terminatedAddresses = (await InstanceAddressesAsync(ec2, scene.InstanceId)).Select(a => a + "/32").ToList();
+        Assert.Subset((await DenyCidrsAsync()).ToHashSet(), terminatedAddresses.ToHashSet());
+
+        var (listExit, listOut, listErr) = await RunAsync(Moto.Endpoint, ["network-acl-entries"], table);
+
+        Assert.True(listExit == 0, listErr);
+        using (var listed = JsonDocument.Parse(listOut))
+        {
+            var orphan = Assert.Single(listed.RootElement.EnumerateArray().ToList());
+            Assert.Equal(scene.InstanceId, orphan.GetProperty("instance").GetProperty("instanceId").GetString());
+            Assert.Equal(4, orphan.GetProperty("entries").GetArrayLength());
+        }
+
+        var (removeExit, _, removeErr) = await RunAsync(Moto.Endpoint, ["network-acl-entries", "--remove"], table);
+
+        Assert.True(removeExit == 0, removeErr);
+        var left = await DenyCidrsAsync();
+        Assert.DoesNotContain(left, terminatedAddresses.Contains);
+        Assert.Equal(4, left.Count);
+        var (_, again, _) = await RunAsync(Moto.Endpoint, ["network-acl-entries"], table);
+        Assert.Equal(0, JsonDocument.Parse(again).RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task NetworkAclEntries_NoLedger_RefusedWithTheReason()
+    {
+        var (exit, _, stderr) = await RunAsync("network-acl-entries");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("LEDGER_TABLE_NAME is not set", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> InstanceAddressesAsync(Amazon.EC2.AmazonEC2Client ec2, string instanceId) =>
+        [.. (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0].NetworkInterfaces
+            .SelectMany(n => n.PrivateIpAddresses).Select(a => a.PrivateIpAddress)];
+
     private Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(Moto.Endpoint, args);
 
     /// <summary>Runs the CLI against <paramref name="endpoint"/> (the emulator, or a recording proxy in front of it).</summary>
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(Uri endpoint, string[] args)
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(Uri endpoint, string[] args, string? ledgerTable = null)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -110,6 +160,7 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
         {
             "AWS_ENDPOINT_URL" => endpoint.ToString(),
             "AWS_REGION" => MotoServerFixture.DefaultRegion,
+            "LEDGER_TABLE_NAME" => ledgerTable,
             _ => null,
         });
         var exit = await CliApplication.RunAsync(args, stdout, stderr, environment);

@@ -24,6 +24,16 @@ internal sealed class FakeIsolationStateStore : IIsolationStateStore
         return Task.FromResult(States.GetValueOrDefault(instance));
     }
 
+    public async IAsyncEnumerable<(InstanceReference Instance, PreIsolationState State)> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("List", null!));
+        await Task.Yield();
+        foreach (var (instance, state) in States)
+        {
+            yield return (instance, state);
+        }
+    }
+
     public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken)
     {
         Calls.Enqueue(("Delete", instance));

@@ -14,4 +14,7 @@ public interface IIsolationStateStore
     Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken);
 
     Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken);
+
+    /// <summary>Every saved state, with its instance: what the operator checks for entries whose instance is gone.</summary>
+    IAsyncEnumerable<(InstanceReference Instance, PreIsolationState State)> ListAsync(CancellationToken cancellationToken);
 }
