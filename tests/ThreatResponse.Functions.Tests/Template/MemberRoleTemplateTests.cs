@@ -48,6 +48,28 @@ public sealed class MemberRoleTemplateTests
     }
 
     [Fact]
+    public async Task MemberEvents_Forwarding_ExactlyWhatTheTerminationRuleHearsToTheStacksBusOnly()
+    {
+        var forwarding = await SamTemplate.ReadAsync("templates/member-events.yaml");
+        var rule = forwarding["Resources"]!["ForwardInstanceTerminated"]!["Properties"]!;
+        var stackRule = (await SamTemplate.ResourcesAsync("AWS::Events::Rule"))["InstanceTerminatedResponderInstanceTerminated"]["Properties"]!;
+
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(stackRule["EventPattern"], rule["EventPattern"]), $"{stackRule["EventPattern"]} vs {rule["EventPattern"]}");
+        Assert.Empty(ThreatResponse.Testing.CloudFormation.EventPatternRules.Violations(rule["EventPattern"]!));
+        var bus = "arn:${AWS::Partition}:events:${SecurityRegion}:${SecurityAccountId}:event-bus/default";
+        Assert.Equal(bus, Assert.Single(rule["Targets"]!.AsArray())!["Arn"]!["Fn::Sub"]!.GetValue<string>());
+        var role = forwarding["Resources"]!["ForwardingRole"]!.AsObject();
+        Assert.Equal(["events:PutEvents"], SamTemplate.AllowedActions(role));
+        Assert.Equal(bus, role["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!["Resource"]!["Fn::Sub"]!.GetValue<string>());
+
+        // The stack's side: only the named organization may put events on its bus, and only when asked to.
+        var template = await SamTemplate.TranslatedAsync();
+        var policy = template["Resources"]!["OrganizationEventsPolicy"]!;
+        Assert.Equal("HasEventSourceOrganization", policy["Condition"]!.GetValue<string>());
+        Assert.Contains("aws:PrincipalOrgID", policy["Properties"]!["Statement"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MemberRole_Trust_OnlyTheSecurityStacksRolesInTheSecurityAccount()
     {
         var member = await SamTemplate.ReadAsync("templates/member-role.yaml");

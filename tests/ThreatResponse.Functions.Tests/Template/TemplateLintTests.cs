@@ -9,6 +9,7 @@ public sealed class TemplateLintTests
     [Theory]
     [InlineData("template.yaml")]
     [InlineData("templates/member-role.yaml")]
+    [InlineData("templates/member-events.yaml")]
     public async Task CfnLint_Template_ReportsNothing(string template)
     {
         var startInfo = new ProcessStartInfo((await TestTools.GetAsync()).CfnLint)
