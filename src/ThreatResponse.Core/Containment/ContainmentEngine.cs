@@ -160,7 +160,11 @@ public sealed class ContainmentEngine(
             return Skipped(instance, description.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
         }
 
-        var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now) { RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership };
+        var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now)
+        {
+            RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
+            DenyInNetworkAcls = request.DenyInNetworkAcls,
+        };
         await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, aclLocks, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
@@ -172,7 +176,7 @@ public sealed class ContainmentEngine(
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new IsolateStep(ec2, stateStore, groups, options, aclLocks, fleetView).RunAsync(context, cancellationToken));
+            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, aclLocks, fleetView).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))

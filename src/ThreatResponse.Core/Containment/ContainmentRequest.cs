@@ -28,6 +28,9 @@ public sealed record ContainmentRequest(
     /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
     public bool RestoreMembership { get; init; }
 
+    /// <summary>Isolation adds network ACL deny entries (a playbook rule's <c>networkAcl</c>); null: <see cref="ContainmentOptions.DenyInNetworkAcls"/> decides.</summary>
+    public bool? DenyInNetworkAcls { get; init; }
+
     /// <summary>
     /// Awaited for each instance after its lookup and before anything changes: false leaves the instance out of the
     /// report untouched. Lets the ledger's claim (is this delivery the one that acts?) run alongside the lookup instead of

@@ -17,7 +17,7 @@ public static class PlaybookParser
     public const int MaxLength = 64 * 1024;
     private const int MaxRules = 200;
 
-    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode"];
+    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl"];
     private static readonly string[] MatchFields = ["types", "severityAtLeast", "severityBelow", "resourceRole", "sample", "accounts", "instanceTags"];
 
     /// <param name="source">Where the text came from, for messages (a file, <c>PLAYBOOK</c>, an SSM parameter).</param>
@@ -146,7 +146,21 @@ public static class PlaybookParser
             }
         }
 
-        return errors.Count == before ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) : null;
+        bool? networkAcl = null;
+        if (Scalar(rule, "networkAcl", path, errors) is { } aclText)
+        {
+            networkAcl = aclText switch { "true" => true, "false" => false, _ => null };
+            if (networkAcl is null)
+            {
+                errors.Add($"{path}.networkAcl: '{aclText}' is not true or false");
+            }
+            else if (!actions.Contains(ContainmentAction.Isolate))
+            {
+                errors.Add($"{path}.networkAcl: only means something for a rule whose actions include isolate");
+            }
+        }
+
+        return errors.Count == before ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) { NetworkAcl = networkAcl } : null;
     }
 
     private static List<ContainmentAction> ReadActions(YamlMappingNode rule, string path, List<string> errors)

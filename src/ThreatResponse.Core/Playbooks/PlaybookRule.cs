@@ -5,4 +5,8 @@ namespace ThreatResponse.Core.Playbooks;
 
 /// <summary>One rule: when it matches, what to do (containment actions in order; none means notify only).</summary>
 /// <param name="Mode">Overrides <c>AUTO_RESPONSE_MODE</c> for this rule, except that <c>off</c> everywhere stays off.</param>
-public sealed record PlaybookRule(string Name, RuleMatch Match, IReadOnlyList<ContainmentAction> Actions, ResponseMode? Mode);
+public sealed record PlaybookRule(string Name, RuleMatch Match, IReadOnlyList<ContainmentAction> Actions, ResponseMode? Mode)
+{
+    /// <summary><c>networkAcl: false</c> on an isolating rule: no network ACL entries for its instances (overrides <c>NETWORK_ACL_DENY</c>); null: the setting decides.</summary>
+    public bool? NetworkAcl { get; init; }
+}

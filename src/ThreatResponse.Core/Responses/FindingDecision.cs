@@ -27,6 +27,9 @@ public sealed record FindingDecision(
             : finding.Instances.Select(i => new FindingDecision(finding, i, actions, rule, reason, dryRun));
     }
 
+    /// <summary>The playbook rule's <c>networkAcl</c>; null: <c>NETWORK_ACL_DENY</c> decides.</summary>
+    public bool? NetworkAcl { get; init; }
+
     /// <summary>What the ledger compares to tell a repeated decision from a changed one.</summary>
-    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(a => a.ToString().ToLowerInvariant())))}{(DryRun ? "|dry-run" : "")}";
+    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(a => a.ToString().ToLowerInvariant())))}{(DryRun ? "|dry-run" : "")}{(NetworkAcl == false ? "|no-acl" : "")}";
 }

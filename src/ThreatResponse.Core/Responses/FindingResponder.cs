@@ -127,6 +127,7 @@ public sealed class FindingResponder(
                 {
                     FindingIdByInstance = byInstance,
                     FindingAccountByInstance = accountByInstance,
+                    DenyInNetworkAcls = group[0].NetworkAcl,
                     ProceedWhen = claims is null ? null : async instance => (await claims).Any(d => group.Contains(d) && d.Instance == instance),
                 },
                 cancellationToken);

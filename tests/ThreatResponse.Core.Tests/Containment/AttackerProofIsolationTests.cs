@@ -236,6 +236,19 @@ public sealed class AttackerProofIsolationTests
     }
 
     [Fact]
+    public async Task Isolate_RequestSaysNoNetworkAcl_NoAclTouchedWhateverTheSetting()
+    {
+        _ec2.NetworkAcls.Add(new FakeNetworkAcl("acl-nat", "vpc-1", "subnet-nat"));
+        var request = Request(ContainmentAction.Isolate) with { DenyInNetworkAcls = false };
+
+        var report = await Engine(_ledger, new ContainmentOptions { DenyInNetworkAcls = true }).RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        Assert.Empty(_ec2.CallsOf("CreateNetworkAclEntry"));
+        Assert.All(_ec2.Instances[Instance].NetworkInterfaces, n => Assert.Equal(["sg-iso"], n.GroupIds));
+    }
+
+    [Fact]
     public async Task Release_RestoresTheConnectionTrackingTimeoutsSavedBeforeIsolation()
     {
         _ec2.Instances[Instance].Eni("eni-a").Tracking = new ConnectionTrackingState(3600, 120, 60);

@@ -162,6 +162,17 @@ public sealed class PlaybookParserTests
         Assert.Equal([ContainmentAction.Snapshot, ContainmentAction.Isolate], playbook.Rules[0].Actions);
     }
 
+    [Fact]
+    public void Parse_NetworkAclFalseOnAnIsolatingRule_KeptOnTheRuleAndInTheDecisionKey()
+    {
+        var playbook = PlaybookParser.Parse(Playbook1("  - name: no-acl-changes\n    match: { sample: false }\n    actions: [isolate, snapshot]\n    networkAcl: false"), "p");
+
+        Assert.False(playbook.Rules[0].NetworkAcl);
+        Assert.Null(playbook.Rules[1].NetworkAcl);
+        var decision = new ThreatResponse.Core.Responses.FindingDecision(TestFindings.Make(), null, playbook.Rules[0].Actions, "no-acl-changes") { NetworkAcl = false };
+        Assert.Equal("isolate+snapshot|no-acl", decision.Key);
+    }
+
     /// <summary>Each invalid playbook and the one error it must report, with its path.</summary>
     public static TheoryData<string, string, string> InvalidPlaybooks() => new()
     {
@@ -193,7 +204,7 @@ public sealed class PlaybookParserTests
         {
             "unknown rule field",
             Playbook1("  - name: a\n    match: { sample: true }\n    actions: [notify]\n    severity: 5"),
-            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode)"
+            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode, networkAcl)"
         },
         {
             "unknown match field",
@@ -245,6 +256,8 @@ public sealed class PlaybookParserTests
         { "types with an empty string", Match1("types: ['Backdoor:EC2/*', '']"), "rules[0].match.types[1]: must be a finding type or a glob of at most 512 characters" },
         { "types too long", Match1($"types: ['{new string('A', 513)}']"), "rules[0].match.types[0]: must be a finding type or a glob of at most 512 characters" },
         { "types empty list", Match1("types: []"), "rules[0].match.types: expected a non-empty list of strings" },
+        { "networkAcl not a boolean", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [isolate]\n    networkAcl: maybe"), "rules[0].networkAcl: 'maybe' is not true or false" },
+        { "networkAcl without isolate", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [snapshot]\n    networkAcl: false"), "rules[0].networkAcl: only means something for a rule whose actions include isolate" },
     };
 
     [Theory]

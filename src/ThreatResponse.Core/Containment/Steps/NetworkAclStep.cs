@@ -44,7 +44,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         var log = context.Log;
         if (!options.DenyInNetworkAcls)
         {
-            log.Skip(Isolate, "network-acl", null, "turned off (NETWORK_ACL_DENY=false): tracked flows (NAT gateway, endpoints, ICMP) are not cut");
+            log.Skip(Isolate, "network-acl", null, "turned off (NETWORK_ACL_DENY=false, or the playbook rule's networkAcl: false): tracked flows (NAT gateway, endpoints, ICMP) are not cut");
             return [];
         }
 
