@@ -10,6 +10,9 @@ namespace ThreatResponse.Testing;
 /// <param name="ConversionWindows">Per ENI, from the conversion group's answer to the isolation group's: the time it was all-open.</param>
 public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ContainmentReport Report, IReadOnlyList<TimeSpan> ConversionWindows)
 {
+    /// <summary>Per ENI, from the conversion group's answer to the isolation group's request: what it waited for besides its own round trip.</summary>
+    public IReadOnlyList<TimeSpan> ConversionGaps { get; init; } = [];
+
     /// <summary>
     /// Builds <see cref="Ec2Scene"/> (and, when <paramref name="groupsExist"/>, isolates another instance of the same VPC
     /// first so its quarantine groups exist), then runs <paramref name="actions"/> through the real EC2 adapter with every
@@ -36,20 +39,24 @@ public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests
         bool IsIsolation(RecordedRequest r) => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(isolationGroup, StringComparison.Ordinal);
         var lastIsolation = log.Requests.Where(IsIsolation).Select(r => r.EndTicks).DefaultIfEmpty(started).Max();
         var conversionGroup = report.Instances[0].Steps.LastOrDefault(s => s.Step == "conversion-group")?.Detail?.Split("-> ").Last() ?? "-";
-        var windows = report.Instances[0].Steps.Where(s => s.Step == "conversion-group").Select(s => s.Target!).Select(eni =>
+        var pairs = report.Instances[0].Steps.Where(s => s.Step == "conversion-group").Select(s => s.Target!).Select(eni =>
         {
             var modifies = log.Requests.Where(r => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(eni, StringComparison.Ordinal)).ToList();
             var converted = modifies.First(r => r.Body.Contains(conversionGroup, StringComparison.Ordinal)).EndTicks;
-            var isolated = modifies.First(r => r.Body.Contains(isolationGroup, StringComparison.Ordinal)).EndTicks;
-            return Stopwatch.GetElapsedTime(converted, isolated);
+            var isolated = modifies.First(r => r.Body.Contains(isolationGroup, StringComparison.Ordinal));
+            return (Window: Stopwatch.GetElapsedTime(converted, isolated.EndTicks), Gap: Stopwatch.GetElapsedTime(converted, isolated.StartTicks));
         }).ToList();
+        var windows = pairs.Select(p => p.Window).ToList();
         return new IsolationMeasurement(
             log.SequentialRoundTrips(IsIsolation),
             log.Requests.Count,
             Stopwatch.GetElapsedTime(started, lastIsolation),
             total,
             report,
-            windows);
+            windows)
+        {
+            ConversionGaps = [.. pairs.Select(p => p.Gap)],
+        };
     }
 
     private static ContainmentEngine Engine(Amazon.EC2.IAmazonEC2 ec2) =>

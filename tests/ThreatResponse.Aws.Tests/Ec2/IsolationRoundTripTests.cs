@@ -38,7 +38,9 @@ public sealed class IsolationRoundTripTests(MotoServerFixture moto) : MotoTest(m
         var measured = await IsolationMeasurement.RunAsync(Moto, groupsExist: true, Latency);
 
         Assert.Equal(StepOutcome.Succeeded, measured.Report.Outcome);
-        Assert.Equal(2, measured.ConversionWindows.Count);
-        Assert.All(measured.ConversionWindows, w => Assert.InRange(w, TimeSpan.Zero, Latency * 1.9));
+        // The isolation group is asked for less than one held request after the conversion answer: nothing else came
+        // between, so each ENI is all-open for one round trip (its own isolation request).
+        Assert.Equal(2, measured.ConversionGaps.Count);
+        Assert.All(measured.ConversionGaps, g => Assert.True(g < Latency, $"isolation asked for {g.TotalMilliseconds:F0} ms after the conversion answer"));
     }
 }
