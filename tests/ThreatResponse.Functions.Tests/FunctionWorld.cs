@@ -86,8 +86,23 @@ public sealed class FunctionWorld : IAsyncDisposable
     }
 
     /// <summary>A runtime built from the current variables, as the Lambda runtime would build one from its environment.</summary>
-    public FunctionRuntime Runtime() =>
-        new(new AwsEnvironment(n => _variables.GetValueOrDefault(n)), Log, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
+    public FunctionRuntime Runtime() => Runtime(TimeProvider.System);
+
+    /// <summary>A runtime whose clock is <paramref name="time"/>: a later retry, without waiting for it.</summary>
+    public FunctionRuntime Runtime(TimeProvider time) =>
+        new(new AwsEnvironment(n => _variables.GetValueOrDefault(n)), Log, time, _ => Task.FromResult(MotoServerFixture.Credentials));
+
+    /// <summary>A runtime fixed to the current variables with <paramref name="overrides"/>: later <see cref="Set"/> calls do not reach it.</summary>
+    public FunctionRuntime FixedRuntime(params (string Name, string? Value)[] overrides)
+    {
+        var variables = new Dictionary<string, string?>(_variables);
+        foreach (var (name, value) in overrides)
+        {
+            variables[name] = value;
+        }
+
+        return new(new AwsEnvironment(n => variables.GetValueOrDefault(n)), Log, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
+    }
 
     /// <summary>The handler of a function by its logical id, built on <paramref name="runtime"/>.</summary>
     public static Func<Stream, Task<Stream>> Handler(string function, FunctionRuntime runtime) => function switch

@@ -5,6 +5,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using ThreatResponse.Core.Responses;
 using ThreatResponse.Testing;
 
 namespace ThreatResponse.Functions.Tests;
@@ -39,6 +40,66 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         Assert.Equal("isolate+snapshot", record["decision"].S);
         Assert.Equal("high-severity-actor", record["rule"].S);
         Assert.Equal("3", record["deliveries"].N);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_ClaimLeftByAnInvocationThatDied_RetryFailsUntilTheClaimLifetimeThenContains()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+
+        // An invocation that dies after its claim: its EC2 calls never get an answer and it is abandoned, as a killed
+        // process (a timeout, an out-of-memory, a lost host) would be. Its claim stays "in progress" in the ledger.
+        var hang = new RecordingProxy(Moto.Endpoint);
+        hang.Inject(c => c.Service == "ec2", new ProxyFault.Delay(TimeSpan.FromMinutes(10)));
+        var dying = World.FixedRuntime(("AWS_ENDPOINT_URL", hang.Endpoint.ToString()));
+        var abandoned = FunctionWorld.InvokeAsync(new GuardDutyResponder(dying).HandleAsync, @event);
+        for (var i = 0; i < 200 && !(hang.Calls.Any(c => c.Service == "ec2") && hang.Calls.Any(c => c.Service == "dynamodb")); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(500);
+
+        Assert.Equal("in-progress", (await LedgerRecordAsync(@event, scene.InstanceId))!["status"].S);
+
+        try
+        {
+            // Lambda's first retry, a minute later: the claim is still young, so the delivery fails instead of passing
+            // for a success; nothing is changed, nothing notified.
+            World.Set("CLAIM_WAIT_SECONDS", "1");
+            using (var retry = World.Runtime())
+            {
+                var held = await Assert.ThrowsAsync<ResponseUnderWayElsewhereException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(retry).HandleAsync, @event));
+                Assert.Contains("another invocation", held.Message, StringComparison.Ordinal);
+            }
+
+            Assert.DoesNotContain("threat-response-isolation", (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName));
+            Assert.Empty(await World.NotificationsAsync());
+
+            // The second retry comes after the claim's lifetime (longer than the function's timeout): it takes over.
+            using var later = World.Runtime(new ShiftedTime(ThreatResponse.Aws.Ledger.DynamoDbResponseLedger.ClaimLifetime + TimeSpan.FromSeconds(1)));
+            using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(later).HandleAsync, @event);
+
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal(["threat-response-isolation"], (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName));
+            Assert.Single(await World.NotificationsAsync());
+            Assert.Equal("succeeded", (await LedgerRecordAsync(@event, scene.InstanceId))!["status"].S);
+        }
+        finally
+        {
+            // The dead invocation's connections go with its proxy; whatever it tries after that reaches nothing.
+            hang.Dispose();
+            await abandoned.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(90));
+            dying.Dispose();
+        }
+    }
+
+    /// <summary>The system clock, moved on: a later delivery without waiting for it.</summary>
+    private sealed class ShiftedTime(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + by;
     }
 
     [Fact]

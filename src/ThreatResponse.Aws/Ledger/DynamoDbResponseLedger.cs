@@ -14,12 +14,16 @@ namespace ThreatResponse.Aws.Ledger;
 /// </summary>
 public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tableName) : IResponseLedger
 {
-    /// <summary>A claim left "in progress" this long is taken to have died with its invocation (the function times out after 2 minutes).</summary>
-    public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// A claim left "in progress" this long is taken to have died with its invocation: the functions time out after
+    /// 120 s (template.yaml), so no live invocation holds a claim longer. Shorter than Lambda's two retries (about 1 and
+    /// 3 minutes after the first attempt), so the second retry takes over from an invocation that died.
+    /// </summary>
+    public static readonly TimeSpan ClaimLifetime = TimeSpan.FromSeconds(150);
 
     private static readonly TimeSpan Retention = TimeSpan.FromDays(90);
 
-    public async Task<bool> ClaimAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ClaimOutcome> ClaimAsync(FindingDecision decision, string findingKey, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
         try
@@ -47,21 +51,47 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
                     [":stale"] = Number((now - ClaimLifetime).ToUnixTimeSeconds()),
                 },
             }, cancellationToken));
-            return true;
+            return ClaimOutcome.Claimed;
         }
         catch (AwsOperationException e) when (e.ErrorCode == "ConditionalCheckFailedException")
         {
-            // The same decision is done or under way: count the delivery (a re-sent finding shows here) and stand aside.
-            await SdkCall.RunAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            // The same decision is done or under way: count the delivery (a re-sent finding shows here), and say which.
+            if (!countDelivery)
+            {
+                return await IsHeldAsync(decision, findingKey, now, cancellationToken) ? ClaimOutcome.UnderWayElsewhere : ClaimOutcome.AlreadyDone;
+            }
+
+            var counted = await SdkCall.RunAsync("UpdateItem", () => dynamoDb.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
                 Key = Key(decision, findingKey),
                 UpdateExpression = "ADD deliveries :one SET lastSeenAt = :now",
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = Number(1), [":now"] = Number(now.ToUnixTimeSeconds()) },
+                ReturnValues = ReturnValue.ALL_NEW,
             }, cancellationToken));
-            return false;
+            return Held(counted.Attributes, decision, now) ? ClaimOutcome.UnderWayElsewhere : ClaimOutcome.AlreadyDone;
         }
     }
+
+    public async Task<bool> IsHeldAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var item = await SdkCall.RunAsync("GetItem", () => dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = Key(decision, findingKey),
+            ConsistentRead = true,
+        }, cancellationToken));
+        return Held(item.Item, decision, now);
+    }
+
+    /// <summary>In progress for this same decision, and claimed recently enough that its invocation may still be alive.</summary>
+    private static bool Held(Dictionary<string, AttributeValue>? item, FindingDecision decision, DateTimeOffset now) =>
+        item is not null
+        && item.TryGetValue("status", out var status) && status.S == "in-progress"
+        && item.TryGetValue("decision", out var held) && held.S == decision.Key
+        && item.TryGetValue("claimedAt", out var at) && long.TryParse(at.N, NumberStyles.None, CultureInfo.InvariantCulture, out var claimedAt)
+        && claimedAt >= (now - ClaimLifetime).ToUnixTimeSeconds();
 
     public Task RecordAsync(FindingDecision decision, string findingKey, LedgerOutcome outcome, CancellationToken cancellationToken)
     {

@@ -81,6 +81,11 @@ public sealed class FindingResponder(
         return retryable ? throw new ResponseFailedException(result) : result;
     }
 
+    /// <summary>
+    /// Claims each decision. A decision another invocation holds is waited for (up to <see cref="ClaimWait"/>), claimed
+    /// again: taken when that invocation failed, done when it succeeded; still held after the wait, the response throws
+    /// <see cref="ResponseUnderWayElsewhereException"/>, so Lambda retries it and never counts it a success.
+    /// </summary>
     private async Task<List<FindingDecision>> ClaimAsync(IReadOnlyList<FindingDecision> decisions, CancellationToken cancellationToken)
     {
         if (ledger is null)
@@ -88,18 +93,37 @@ public sealed class FindingResponder(
             return [.. decisions];
         }
 
-        var now = time.GetUtcNow();
-        var claimed = new List<FindingDecision>();
-        foreach (var decision in decisions)
+        var outcomes = await Task.WhenAll(decisions.Select(async decision =>
         {
-            if (await ledger.ClaimAsync(decision, FindingKey.Of(decision.Finding.Id), now, cancellationToken))
+            var key = FindingKey.Of(decision.Finding.Id);
+            var outcome = await ledger.ClaimAsync(decision, key, time.GetUtcNow(), countDelivery: true, cancellationToken);
+            if (outcome != ClaimOutcome.UnderWayElsewhere)
             {
-                claimed.Add(decision);
+                return (decision, outcome);
             }
+
+            // Reads while waiting; one more claim when the holder let go (it failed: take over; it succeeded: done).
+            var waitUntil = time.GetUtcNow() + ClaimWait;
+            while (time.GetUtcNow() < waitUntil && await ledger.IsHeldAsync(decision, key, time.GetUtcNow(), cancellationToken))
+            {
+                await Task.Delay(ClaimPoll, time, cancellationToken);
+            }
+
+            return (decision, outcome: await ledger.ClaimAsync(decision, key, time.GetUtcNow(), countDelivery: false, cancellationToken));
+        }));
+
+        if (outcomes.Where(o => o.outcome == ClaimOutcome.UnderWayElsewhere).Select(o => o.decision).ToList() is { Count: > 0 } held)
+        {
+            throw new ResponseUnderWayElsewhereException(held);
         }
 
-        return claimed;
+        return [.. outcomes.Where(o => o.outcome == ClaimOutcome.Claimed).Select(o => o.decision)];
     }
+
+    /// <summary>How long a delivery waits for another invocation that holds the same decision; default 20 s (<c>CLAIM_WAIT_SECONDS</c>).</summary>
+    public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan ClaimPoll = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// One containment request per distinct action list and mode; their reports are merged into one. With

@@ -8,13 +8,30 @@ namespace ThreatResponse.Core.Responses;
 public interface IResponseLedger
 {
     /// <summary>
-    /// Claims the response for <paramref name="decision"/>. False when the same decision was already carried out for
-    /// this finding and instance, or another invocation is carrying it out now; then the delivery is only counted.
+    /// Claims the response for <paramref name="decision"/>. When the same decision was already carried out for this
+    /// finding and instance, or another invocation holds it now, the delivery is only counted and the answer says which.
     /// </summary>
-    Task<bool> ClaimAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <param name="countDelivery">False when a delivery that already counted itself claims again after waiting.</param>
+    Task<ClaimOutcome> ClaimAsync(FindingDecision decision, string findingKey, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken);
+
+    /// <summary>Whether another invocation still holds the decision's claim (in progress and not older than a claim may live); reads only.</summary>
+    Task<bool> IsHeldAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Records how the claimed decision ended: a failed one may be claimed again by a retry.</summary>
     Task RecordAsync(FindingDecision decision, string findingKey, LedgerOutcome outcome, CancellationToken cancellationToken);
+}
+
+/// <summary>What a claim found.</summary>
+public enum ClaimOutcome
+{
+    /// <summary>This invocation carries the decision out.</summary>
+    Claimed,
+
+    /// <summary>The same decision was carried out already: nothing to do, nothing to notify.</summary>
+    AlreadyDone,
+
+    /// <summary>Another invocation holds the claim and has not finished: not done yet, so not a success for this one.</summary>
+    UnderWayElsewhere,
 }
 
 /// <summary>How a decision ended, for the ledger.</summary>

@@ -25,6 +25,13 @@ internal static class FunctionInvocation
             log.Error(e.Message);
             throw;
         }
+        catch (ResponseUnderWayElsewhereException e)
+        {
+            // Not seen done, so not a success: Lambda retries, and takes over once the other claim has outlived its invocation.
+            log.Error(e.Message);
+            log.Count("ClaimHeldElsewhere");
+            throw;
+        }
         catch (AwsOperationException e)
         {
             // The notification could not be sent: the containment report is in the log, and the event is retried.

@@ -41,7 +41,12 @@ public sealed class FunctionRuntime : IDisposable
             new SnsNotifier(_signed.Sns(topicRegion), topicArn),
             FindingUpdateOptions.FromEnvironment(n => environment[n]),
             time,
-            _containment.Ledger));
+            _containment.Ledger)
+        {
+            ClaimWait = double.TryParse(environment["CLAIM_WAIT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait is >= 0 and <= 60
+                ? TimeSpan.FromSeconds(wait)
+                : TimeSpan.FromSeconds(20),
+        });
         Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, _containment.Credentials, out _ssm), time);
     }
 
