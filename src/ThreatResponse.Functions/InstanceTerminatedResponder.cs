@@ -25,9 +25,7 @@ public sealed class InstanceTerminatedResponder(FunctionRuntime runtime)
     {
         ArgumentNullException.ThrowIfNull(input);
         var log = new FunctionLog(runtime.Output, runtime.Time, nameof(InstanceTerminatedResponder));
-        using var buffer = new MemoryStream();
-        await input.CopyToAsync(buffer);
-        var (change, error) = InstanceStateChangeParser.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        var (change, error) = await InstanceStateChangeParser.ParseAsync(input, CancellationToken.None);
         if (change is null)
         {
             var reason = $"event refused at {error!.Path}: {error.Message}";

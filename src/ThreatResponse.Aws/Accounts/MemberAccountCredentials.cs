@@ -43,6 +43,14 @@ public sealed class MemberAccountCredentials : IDisposable
     /// <summary>The account of the function's own credentials.</summary>
     public Task<string> HomeAccountAsync() => _homeAccount.Value;
 
+    /// <summary>
+    /// The account is known (now, without a call) to be the function's own: its calls use the function's credentials,
+    /// so no role session, and one client serves every finding.
+    /// </summary>
+    public bool IsKnownHome(string account) =>
+        _environment["HOME_ACCOUNT_ID"] is { } home ? home == account
+        : _homeAccount.IsValueCreated && _homeAccount.Value.IsCompletedSuccessfully && _homeAccount.Value.Result == account;
+
     public void Dispose()
     {
         if (_sts.IsValueCreated)

@@ -26,7 +26,7 @@ public sealed class ContainmentEngine(
         var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
         var groups = new QuarantineGroupResolver(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), time, request.DryRun, cancellationToken);
-        var aclLocks = new NetworkAclLocks();
+        var acls = new SharedNetworkAcls();
         var instances = request.Instances.Distinct().ToList();
         var results = new InstanceResult?[instances.Count];
         string KeyFor(InstanceReference instance) =>
@@ -35,7 +35,7 @@ public sealed class ContainmentEngine(
         await Parallel.ForEachAsync(
             Enumerable.Range(0, instances.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
-            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, aclLocks, ct));
+            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, acls, ct));
 
         // Instances a claim went to another delivery are left out: this response did nothing to them.
         var kept = results.OfType<InstanceResult>().ToArray();
@@ -78,11 +78,11 @@ public sealed class ContainmentEngine(
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
     private async Task<InstanceResult?> RespondGuardedAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, CancellationToken cancellationToken)
     {
         try
         {
-            return await RespondAsync(instance, request, findingKey, now, groups, aclLocks, cancellationToken);
+            return await RespondAsync(instance, request, findingKey, now, groups, acls, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -93,7 +93,7 @@ public sealed class ContainmentEngine(
     }
 
     private async Task<InstanceResult?> RespondAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
         var findingEc2 = ec2.ForFinding(findingKey);
@@ -165,18 +165,18 @@ public sealed class ContainmentEngine(
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
         };
-        await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, aclLocks, fleetView, cancellationToken);
+        await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
     /// <summary>Isolation and description start together (the description's point in time is its request); stop and release follow in request order.</summary>
     private async Task RunActionsAsync(
-        IInstanceContainment ec2, IFleetMembership? fleet, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, NetworkAclLocks aclLocks, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+        IInstanceContainment ec2, IFleetMembership? fleet, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var first = new List<Task>();
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, aclLocks, fleetView).RunAsync(context, cancellationToken));
+            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))

@@ -60,18 +60,10 @@ public static class FindingEventParser
     /// <summary>Reads the stream (refusing more than <see cref="IntakeLimits.MaxEventBytes"/>) and parses it.</summary>
     public static async Task<IntakeResult> ParseAsync(Stream utf8Json, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(utf8Json);
-        var buffer = new byte[IntakeLimits.MaxEventBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await utf8Json.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
-        return length > IntakeLimits.MaxEventBytes
+        var bytes = await IntakeLimits.ReadEventAsync(utf8Json, cancellationToken);
+        return bytes.Length > IntakeLimits.MaxEventBytes
             ? Fail(JsonPath.Root, $"the event is larger than {IntakeLimits.MaxEventBytes} bytes, the most EventBridge delivers")
-            : Parse(buffer.AsMemory(0, length));
+            : Parse(bytes);
     }
 
     private static FindingEvent ReadEvent(JsonObjectReader root)

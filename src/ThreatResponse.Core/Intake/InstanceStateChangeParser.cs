@@ -17,6 +17,10 @@ public static class InstanceStateChangeParser
     /// <summary>The states EC2 reports in these events.</summary>
     private static readonly HashSet<string> States = new(StringComparer.Ordinal) { "pending", "running", "stopping", "stopped", "shutting-down", "terminated" };
 
+    /// <summary>Reads the stream (bounded like every event) and parses it.</summary>
+    public static async Task<(InstanceStateChange? Change, IntakeError? Error)> ParseAsync(Stream utf8Json, CancellationToken cancellationToken) =>
+        Parse(await IntakeLimits.ReadEventAsync(utf8Json, cancellationToken));
+
     public static (InstanceStateChange? Change, IntakeError? Error) Parse(ReadOnlyMemory<byte> utf8Json)
     {
         if (utf8Json.Length > IntakeLimits.MaxEventBytes)

@@ -17,4 +17,19 @@ public static class IntakeLimits
 
     /// <summary>Nesting depth accepted; real events stay under 12.</summary>
     public const int MaxDepth = 64;
+
+    /// <summary>Reads the stream up to one byte more than <see cref="MaxEventBytes"/>: a longer event is refused, never read whole.</summary>
+    internal static async Task<ReadOnlyMemory<byte>> ReadEventAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        var buffer = new byte[MaxEventBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await utf8Json.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return buffer.AsMemory(0, length);
+    }
 }

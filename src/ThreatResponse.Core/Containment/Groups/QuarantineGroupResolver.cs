@@ -18,22 +18,16 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
     /// <summary>The names ThreatResponse gives its groups; one name per VPC, since EC2 keeps group names unique there.</summary>
     public static bool IsQuarantineGroupName(string name) => name is "threat-response-isolation" or "threat-response-conversion";
 
-    /// <summary>Whether <paramref name="groupId"/> was found (by tag) as an isolation group with exactly its rules; call after <see cref="QuarantineGroupIdsAsync"/>.</summary>
-    public bool IsIsolationGroup(AwsScope scope, string groupId) =>
-        _found.TryGetValue(scope, out var found) && found.Value.IsCompletedSuccessfully
-        && found.Value.Result.Any(g => g.GroupId == groupId && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired);
-
-    /// <summary>Ids of every group tagged as a quarantine group in the scope, whatever its rules: never an instance's own.</summary>
-    /// <remarks>Empty when the lookup failed: the VPC's groups then fail as a step of their own, and nothing is isolated.</remarks>
-    public async Task<IReadOnlySet<string>> QuarantineGroupIdsAsync(AwsScope scope)
+    /// <summary>Every group found by tag in the scope, whatever its rules; empty when the lookup failed (the VPC's groups then fail as a step of their own).</summary>
+    public async Task<IReadOnlyList<QuarantineGroup>> FoundAsync(AwsScope scope)
     {
         try
         {
-            return (await Found(scope)).Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+            return await Found(scope);
         }
         catch (AwsOperationException)
         {
-            return new HashSet<string>(StringComparer.Ordinal);
+            return [];
         }
     }
 

@@ -13,7 +13,7 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// fails its load balancer's health checks only after several intervals, and Standby is asked for at the same moment.
 /// </summary>
 internal sealed class IsolateStep(
-    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, NetworkAclLocks aclLocks, Task<FleetView>? fleetView = null)
+    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
 
@@ -32,21 +32,21 @@ internal sealed class IsolateStep(
         var scope = AwsScope.Of(context.Instance);
         var vpcGroups = description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
             .ToDictionary(vpc => vpc, vpc => groups.GetAsync(scope, vpc), StringComparer.Ordinal);
-        var acls = new NetworkAclStep(ec2, options, aclLocks);
-        var aclView = acls.DescribeAsync(context, cancellationToken);
+        var aclStep = new NetworkAclStep(ec2, options, acls);
+        var aclView = aclStep.DescribeAsync(context, cancellationToken);
 
         // The groups found by tag came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
         // died): what it is in now is not the instance's own state, so the state saved by that attempt is kept.
-        var quarantineIds = await groups.QuarantineGroupIdsAsync(scope);
-        var resuming = description.NetworkInterfaces.Any(n => n.GroupIds.Any(quarantineIds.Contains) || n.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName));
+        var found = await groups.FoundAsync(scope);
+        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, found));
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
-        var isolatedAlready = description.NetworkInterfaces.All(n => n.GroupIds.Count == 1 && quarantineIds.Contains(n.GroupIds[0])
-            && groups.IsIsolationGroup(scope, n.GroupIds[0]));
+        var isolatedAlready = description.NetworkInterfaces.All(n => n.GroupIds.Count == 1
+            && found.Any(g => g.GroupId == n.GroupIds[0] && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired));
         var saved = await IsolationStateSteps.SaveAsync(context, keeper, resuming, isolatedAlready, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, quarantineIds), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, found), cancellationToken)));
         var work = new List<Task>
         {
             _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
@@ -56,7 +56,7 @@ internal sealed class IsolateStep(
         };
 
         // Deny entries once every ENI is in its isolation group, so the ACLs never hold entries for an open instance.
-        var entries = DenyAfterAsync(interfaces, acls, context, aclView, cancellationToken);
+        var entries = DenyAfterAsync(interfaces, aclStep, context, aclView, cancellationToken);
         work.Add(entries);
         await Task.WhenAll(work);
 
@@ -88,10 +88,14 @@ internal sealed class IsolateStep(
     }
 
     /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
-    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlySet<string> quarantineIds) =>
+    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<QuarantineGroup> found) =>
         saved?.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var own) == true ? own
-        : eni.GroupIds.Any(quarantineIds.Contains) || eni.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName) ? null
+        : InQuarantineGroup(eni, found) ? null
         : eni.GroupIds;
+
+    /// <summary>In a group found by our tag or named as ours (names are unique in a VPC): a quarantine group, never the ENI's own.</summary>
+    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<QuarantineGroup> found) =>
+        eni.GroupIds.Any(id => found.Any(g => g.GroupId == id)) || eni.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName);
 
     private static async Task<IReadOnlyList<NetworkAclDenyEntry>> DenyAfterAsync(
         Task interfaces, NetworkAclStep acls, InstanceContext context, Task<NetworkAclView> aclView, CancellationToken cancellationToken)

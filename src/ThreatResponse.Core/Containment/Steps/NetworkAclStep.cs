@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// entry against the destination, so the entries take effect where the instance's traffic crosses into another subnet
 /// (the NAT gateway's, the endpoint's, the attachment's), never inside its own subnet.
 /// </summary>
-internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOptions options, NetworkAclLocks locks)
+internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOptions options, SharedNetworkAcls acls)
 {
     /// <summary>Another response (another process) may take the numbers chosen: re-read and choose again, this many times.</summary>
     private const int Attempts = 4;
@@ -17,7 +19,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     /// <summary>The lowest number EC2 allows for an entry.</summary>
     private const int FirstRuleNumber = 1;
 
-    /// <summary>The ACLs of the instance's VPCs, read alongside the state's saving (read only, so not a change).</summary>
+    /// <summary>The ACLs of the instance's VPCs, read alongside the lookup (read only, so not a change), once per response and VPC.</summary>
     public async Task<NetworkAclView> DescribeAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         if (!options.DenyInNetworkAcls)
@@ -29,8 +31,8 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         {
             var scope = AwsScope.Of(context.Instance);
             var vpcs = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal).ToList();
-            var acls = await Task.WhenAll(vpcs.Select(vpc => ec2.DescribeNetworkAclsAsync(scope, vpc, cancellationToken)));
-            return new NetworkAclView([.. acls.SelectMany(a => a)], null);
+            var read = await Task.WhenAll(vpcs.Select(vpc => acls.ReadAsync(scope, vpc, () => ec2.DescribeNetworkAclsAsync(scope, vpc, cancellationToken))));
+            return new NetworkAclView([.. read.SelectMany(a => a)], null);
         }
         catch (AwsOperationException e)
         {
@@ -86,22 +88,24 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     }
 
     /// <summary>
-    /// One ACL, one direction: choose free numbers and add the entries. Responses in this process take turns on an ACL;
-    /// one in another process may take a number first (EC2 answers <c>NetworkAclEntryAlreadyExists</c>), and then the
-    /// ACL is read again and the numbers chosen again.
+    /// One ACL, one direction: choose free numbers and add the entries. The instances of a response take turns on an
+    /// ACL and choose from what it is known to hold (the reading plus what this response added); a response in another
+    /// process may take a number first (EC2 answers <c>NetworkAclEntryAlreadyExists</c>), and then the ACL is read again
+    /// and the numbers chosen again.
     /// </summary>
     private async Task DenyInAsync(
         InstanceContext context, AwsScope scope, NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
-        using var turn = await locks.TakeAsync(acl.NetworkAclId, cancellationToken);
-        var current = acl;
+        using var turn = await acls.TakeAsync(acl.NetworkAclId, cancellationToken);
+        var current = acls.Current(acl);
         for (var attempt = 1; ; attempt++)
         {
-            if (attempt > 1 || locks.SeenChangedBefore(acl.NetworkAclId))
+            if (attempt > 1)
             {
-                current = (await ec2.DescribeNetworkAclsAsync(scope, acl.VpcId, cancellationToken)).FirstOrDefault(a => a.NetworkAclId == acl.NetworkAclId) ?? acl;
+                current = await ec2.DescribeNetworkAclAsync(scope, acl.NetworkAclId, cancellationToken) ?? current;
+                acls.Known(current);
             }
 
             var plan = Plan(current, egress, cidrs);
@@ -137,7 +141,11 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
                 failure = e;
             }
 
-            locks.MarkChanged(acl.NetworkAclId);
+            if (!context.DryRun)
+            {
+                acls.Added(current, created);
+            }
+
             if (failure is { ErrorCode: "NetworkAclEntryAlreadyExists" } && attempt < Attempts)
             {
                 // Those created before the clash are found in place on the next reading.
@@ -218,13 +226,19 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
 }
 
 /// <summary>
-/// Per response, one turn at a time on each ACL: instances of one VPC share its ACLs, and two choosing free numbers
-/// from the same reading would choose the same.
+/// A response's knowledge of the network ACLs it works on: each VPC's ACLs read once, whatever the number of its
+/// instances; one turn at a time on each ACL (two instances choosing free numbers from the same reading would choose
+/// the same); and what each ACL holds now, the reading plus the entries this response added, so no re-reading is
+/// needed between instances.
 /// </summary>
-internal sealed class NetworkAclLocks
+internal sealed class SharedNetworkAcls
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _changed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<IReadOnlyList<NetworkAclState>>>> _reads = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NetworkAclState> _current = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<NetworkAclState>> ReadAsync(AwsScope scope, string vpcId, Func<Task<IReadOnlyList<NetworkAclState>>> read) =>
+        _reads.GetOrAdd((scope, vpcId), _ => new Lazy<Task<IReadOnlyList<NetworkAclState>>>(read)).Value;
 
     public async Task<IDisposable> TakeAsync(string aclId, CancellationToken cancellationToken)
     {
@@ -233,10 +247,18 @@ internal sealed class NetworkAclLocks
         return new Release(turn);
     }
 
-    /// <summary>This response changed the ACL since the readings taken alongside the lookups, which are then stale.</summary>
-    public bool SeenChangedBefore(string aclId) => _changed.ContainsKey(aclId);
+    /// <summary>What the ACL holds as far as this response knows; call in the ACL's turn.</summary>
+    public NetworkAclState Current(NetworkAclState read) => _current.GetValueOrDefault(read.NetworkAclId, read);
 
-    public void MarkChanged(string aclId) => _changed[aclId] = true;
+    /// <summary>A fresh reading of the ACL.</summary>
+    public void Known(NetworkAclState acl) => _current[acl.NetworkAclId] = acl;
+
+    /// <summary>The entries this response just added to <paramref name="basis"/>.</summary>
+    public void Added(NetworkAclState basis, IEnumerable<NetworkAclDenyEntry> entries) =>
+        _current[basis.NetworkAclId] = basis with
+        {
+            Entries = [.. basis.Entries, .. entries.Select(e => new NetworkAclEntryState(e.RuleNumber, e.Egress, Allow: false, "-1", e.Cidr))],
+        };
 
     private sealed class Release(SemaphoreSlim turn) : IDisposable
     {
