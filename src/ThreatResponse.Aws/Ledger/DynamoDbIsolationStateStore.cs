@@ -8,7 +8,8 @@ namespace ThreatResponse.Aws.Ledger;
 /// <summary>
 /// Pre-isolation state in the DynamoDB ledger (<c>LEDGER_TABLE_NAME</c>): one item per instance, keyed
 /// <c>pk = instance#ACCOUNT#REGION#ID</c>, <c>sk = isolation-state</c>. No size limit that matters (400 KB per item),
-/// unlike tags. The write is conditional, so a retried isolation never replaces the state saved before the first attempt.
+/// unlike tags. A retried isolation never replaces the state saved before the first attempt: it resumes from it (see
+/// <c>IsolationStateSteps</c>). Released states stay, marked released; superseded ones are kept beside it for the record.
 /// </summary>
 public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string tableName) : IIsolationStateStore
 {
@@ -16,22 +17,64 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
     public const string SortKey = "sk";
     private const string StateSortKey = "isolation-state";
 
+    /// <summary>States a later isolation superseded, kept for the record: <c>isolation-state#superseded#SAVEDAT</c>.</summary>
+    public const string SupersededSortKeyPrefix = "isolation-state#superseded#";
+
     public async Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
+        var previous = await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
         {
             TableName = tableName,
-            Item = new Dictionary<string, AttributeValue>
-            {
-                [PartitionKey] = new(KeyOf(instance)),
-                [SortKey] = new(StateSortKey),
-                ["findingId"] = new(state.FindingId),
-                ["savedAt"] = new(state.SavedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
-                ["state"] = new(IsolationStateJson.Serialize(state)),
-            },
+            Item = Item(KeyOf(instance), StateSortKey, state),
+            ReturnValues = ReturnValue.ALL_OLD,
         }, cancellationToken));
+
+        // A new isolation supersedes the state of an earlier one (released, or undone by hand): kept for the record, never restored.
+        if (previous.Attributes is { Count: > 0 } old && old.TryGetValue("state", out var oldState) && oldState.S is { } text
+            && old.TryGetValue("savedAt", out var oldSavedAt) && oldSavedAt.S != Text(state.SavedAt))
+        {
+            var item = new Dictionary<string, AttributeValue>(old)
+            {
+                [SortKey] = new($"{SupersededSortKeyPrefix}{oldSavedAt.S}"),
+                ["supersededAt"] = new(Text(state.SavedAt)),
+                ["state"] = new(text),
+            };
+            await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, cancellationToken));
+        }
     }
+
+    public async Task MarkReleasedAsync(InstanceReference instance, PreIsolationState released, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(released);
+        if (released.ReleasedAt is not { } at)
+        {
+            throw new ArgumentException("the state is not marked released", nameof(released));
+        }
+
+        await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = Item(KeyOf(instance), StateSortKey, released) }, cancellationToken));
+        await DynamoDbResponseLedger.MarkReleasedAsync(dynamoDb, tableName, released.FindingId, instance, at, cancellationToken);
+    }
+
+    private static Dictionary<string, AttributeValue> Item(string key, string sortKey, PreIsolationState state)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = new(key),
+            [SortKey] = new(sortKey),
+            ["findingId"] = new(state.FindingId),
+            ["savedAt"] = new(Text(state.SavedAt)),
+            ["state"] = new(IsolationStateJson.Serialize(state)),
+        };
+        if (state.ReleasedAt is { } releasedAt)
+        {
+            item["releasedAt"] = new(Text(releasedAt));
+        }
+
+        return item;
+    }
+
+    private static string Text(DateTimeOffset at) => at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken)
     {

@@ -57,7 +57,8 @@ public sealed class ContainmentEngine(
         var candidates = new List<(InstanceReference Instance, PreIsolationState State)>();
         await foreach (var saved in stateStore.ListAsync(cancellationToken))
         {
-            if (saved.State.AclEntries is { Count: > 0 })
+            // A released state's entries were removed by its release.
+            if (saved.State is { IsReleased: false, AclEntries.Count: > 0 })
             {
                 candidates.Add(saved);
             }

@@ -13,8 +13,11 @@ public sealed record ResponseSummary(string Trigger, ContainmentReport Report, I
     /// <summary>
     /// Pairs each finding with the report's results for its instances. A finding naming no instance, or for which
     /// <paramref name="notActedOn"/> gives a reason (sample finding, notify-only rule), is reported as skipped with that reason.
+    /// <paramref name="note"/> adds to an acted-on finding's summary what the response alone does not say (a repeated
+    /// click, an instance of it released by an analyst).
     /// </summary>
-    public static ResponseSummary Create(string trigger, IReadOnlyList<Finding> findings, ContainmentReport report, Func<Finding, string?>? notActedOn = null)
+    public static ResponseSummary Create(
+        string trigger, IReadOnlyList<Finding> findings, ContainmentReport report, Func<Finding, string?>? notActedOn = null, Func<Finding, string?>? note = null)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(report);
@@ -45,6 +48,11 @@ public sealed record ResponseSummary(string Trigger, ContainmentReport Report, I
                 : results.Count > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
                 : StepOutcome.Succeeded;
             var summary = string.Join("; ", results.Select(r => $"{Describe(r)}: {(r.Outcome == StepOutcome.Failed ? "FAILED" : r.Outcome.Text())}{(r.Reason is null ? "" : $" ({r.Reason})")}"));
+            if (note?.Invoke(finding) is { } extra)
+            {
+                summary = $"{extra}. {summary}";
+            }
+
             outcomes.Add(new FindingOutcome(finding, outcome, summary, results));
         }
 

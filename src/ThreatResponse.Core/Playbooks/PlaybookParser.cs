@@ -17,7 +17,7 @@ public static class PlaybookParser
     public const int MaxLength = 64 * 1024;
     private const int MaxRules = 200;
 
-    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl"];
+    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl", "moreSevereOverridesRelease"];
     private static readonly string[] MatchFields = ["types", "severityAtLeast", "severityBelow", "resourceRole", "sample", "accounts", "instanceTags"];
 
     /// <param name="source">Where the text came from, for messages (a file, <c>PLAYBOOK</c>, an SSM parameter).</param>
@@ -146,21 +146,38 @@ public static class PlaybookParser
             }
         }
 
-        bool? networkAcl = null;
-        if (Scalar(rule, "networkAcl", path, errors) is { } aclText)
+        var networkAcl = Flag(rule, "networkAcl", path, errors);
+        if (networkAcl is not null && !actions.Contains(ContainmentAction.Isolate))
         {
-            networkAcl = aclText switch { "true" => true, "false" => false, _ => null };
-            if (networkAcl is null)
-            {
-                errors.Add($"{path}.networkAcl: '{aclText}' is not true or false");
-            }
-            else if (!actions.Contains(ContainmentAction.Isolate))
-            {
-                errors.Add($"{path}.networkAcl: only means something for a rule whose actions include isolate");
-            }
+            errors.Add($"{path}.networkAcl: only means something for a rule whose actions include isolate");
         }
 
-        return errors.Count == before ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) { NetworkAcl = networkAcl } : null;
+        var overridesRelease = Flag(rule, "moreSevereOverridesRelease", path, errors);
+        if (overridesRelease == true && actions.Count == 0)
+        {
+            errors.Add($"{path}.moreSevereOverridesRelease: only means something for a rule that contains (its actions are notify only)");
+        }
+
+        return errors.Count == before
+            ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) { NetworkAcl = networkAcl, MoreSevereOverridesRelease = overridesRelease ?? false }
+            : null;
+    }
+
+    /// <summary>An optional true/false field; null when absent or invalid (with an error).</summary>
+    private static bool? Flag(YamlMappingNode rule, string key, string path, List<string> errors)
+    {
+        if (Scalar(rule, key, path, errors) is not { } text)
+        {
+            return null;
+        }
+
+        bool? value = text switch { "true" => true, "false" => false, _ => null };
+        if (value is null)
+        {
+            errors.Add($"{path}.{key}: '{text}' is not true or false");
+        }
+
+        return value;
     }
 
     private static List<ContainmentAction> ReadActions(YamlMappingNode rule, string path, List<string> errors)

@@ -9,4 +9,10 @@ public sealed record PlaybookRule(string Name, RuleMatch Match, IReadOnlyList<Co
 {
     /// <summary><c>networkAcl: false</c> on an isolating rule: no network ACL entries for its instances (overrides <c>NETWORK_ACL_DENY</c>); null: the setting decides.</summary>
     public bool? NetworkAcl { get; init; }
+
+    /// <summary>
+    /// <c>moreSevereOverridesRelease: true</c>: an update of a finding more severe than it was when an analyst released
+    /// the instance is contained all the same. Off by default: an analyst's release stands.
+    /// </summary>
+    public bool MoreSevereOverridesRelease { get; init; }
 }

@@ -23,6 +23,6 @@ public sealed class CustomActionPolicy(string actionTargetArn, ContainmentAction
     {
         ArgumentNullException.ThrowIfNull(findingEvent);
         var rule = $"custom-action:{findingEvent.CustomActionName ?? functionName}";
-        return Task.FromResult<IReadOnlyList<FindingDecision>>([.. findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun))]);
+        return Task.FromResult<IReadOnlyList<FindingDecision>>([.. findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun).Select(d => d with { ByAnalyst = true }))]);
     }
 }

@@ -32,7 +32,7 @@ public sealed class EventResponder(FindingResponder responder)
         }
 
         var decisions = await policy.DecideAsync(findingEvent, cancellationToken);
-        var result = await responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken);
+        var result = await responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken, findingEvent.EventId);
         return new EventResponse(findingEvent, result, RefusedBecause: null);
     }
 }

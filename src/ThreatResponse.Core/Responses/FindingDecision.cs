@@ -27,6 +27,15 @@ public sealed record FindingDecision(
             : finding.Instances.Select(i => new FindingDecision(finding, i, actions, rule, reason, dryRun));
     }
 
+    /// <summary>An analyst asked (a custom action): always answered, and it outranks automatic response.</summary>
+    public bool ByAnalyst { get; init; }
+
+    /// <summary>
+    /// The playbook rule's <c>moreSevereOverridesRelease</c>: contain even after an analyst released the instance for
+    /// this finding, when the update is more severe than the finding was then.
+    /// </summary>
+    public bool MoreSevereOverridesRelease { get; init; }
+
     /// <summary>The playbook rule's <c>networkAcl</c>; null: <c>NETWORK_ACL_DENY</c> decides.</summary>
     public bool? NetworkAcl { get; init; }
 

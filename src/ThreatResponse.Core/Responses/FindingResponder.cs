@@ -14,19 +14,20 @@ public sealed class FindingResponder(
 {
     /// <param name="trigger">Who asked: the function's name.</param>
     /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
+    /// <param name="eventId">The EventBridge event's id: a second delivery of the same event stays silent.</param>
     /// <returns>The result, or null when every decision had already been carried out (a repeated delivery).</returns>
     public async Task<ResponseResult?> RespondAsync(
-        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken)
+        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken, string? eventId = null)
     {
         ArgumentNullException.ThrowIfNull(decisions);
 
         // The claims run alongside the instances' lookups; nothing changes on an instance before its claim is won.
-        var claims = ClaimAsync(decisions, cancellationToken);
+        var claims = ClaimAsync(decisions, eventId, cancellationToken);
         var containment = ContainAsync(decisions, ledger is null ? null : claims, cancellationToken);
-        List<FindingDecision> claimed;
+        Claims outcome;
         try
         {
-            claimed = await claims;
+            outcome = await claims;
         }
         finally
         {
@@ -34,17 +35,20 @@ public sealed class FindingResponder(
             await containment.ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        if (claimed.Count == 0)
+        var claimed = outcome.Won;
+        if (claimed.Count == 0 && outcome.Answered.Count == 0)
         {
             return null;
         }
 
         var report = await containment;
-        var findings = claimed.Select(d => d.Finding).Distinct().ToList();
+        var told = claimed.Concat(outcome.Answered).ToList();
+        var findings = told.Select(d => d.Finding).Distinct().ToList();
         var reasons = findings
-            .Where(f => claimed.Where(d => d.Finding == f).All(d => d.Actions.Count == 0))
-            .ToDictionary(f => f, f => claimed.First(d => d.Finding == f) is var d ? d.Reason ?? $"rule {d.Rule}: notify only" : null);
-        var summary = ResponseSummary.Create(trigger, findings, report, f => reasons.GetValueOrDefault(f));
+            .Where(f => told.Where(d => d.Finding == f).All(d => d.Actions.Count == 0))
+            .ToDictionary(f => f, f => string.Join("; ", told.Where(d => d.Finding == f).Select(d => d.Reason ?? $"rule {d.Rule}: notify only").Distinct()));
+        var notes = findings.ToDictionary(f => f, f => outcome.Notes.Where(n => n.Decision.Finding == f).Select(n => n.Text).ToList());
+        var summary = ResponseSummary.Create(trigger, findings, report, f => reasons.GetValueOrDefault(f), f => notes[f] is { Count: > 0 } n ? string.Join("; ", n) : null);
 
         FindingUpdateResult? updates = null;
         string? updateError = null;
@@ -84,22 +88,23 @@ public sealed class FindingResponder(
     /// <summary>
     /// Claims each decision. A decision another invocation holds is waited for (up to <see cref="ClaimWait"/>), claimed
     /// again: taken when that invocation failed, done when it succeeded; still held after the wait, the response throws
-    /// <see cref="ResponseUnderWayElsewhereException"/>, so Lambda retries it and never counts it a success.
+    /// <see cref="ResponseUnderWayElsewhereException"/>, so Lambda retries it and never counts it a success. An automatic
+    /// decision on an instance an analyst released becomes an answer (notified and noted, not contained).
     /// </summary>
-    private async Task<List<FindingDecision>> ClaimAsync(IReadOnlyList<FindingDecision> decisions, CancellationToken cancellationToken)
+    private async Task<Claims> ClaimAsync(IReadOnlyList<FindingDecision> decisions, string? eventId, CancellationToken cancellationToken)
     {
         if (ledger is null)
         {
-            return [.. decisions];
+            return new Claims([.. decisions], [], []);
         }
 
         var outcomes = await Task.WhenAll(decisions.Select(async decision =>
         {
             var key = FindingKey.Of(decision.Finding.Id);
-            var outcome = await ledger.ClaimAsync(decision, key, time.GetUtcNow(), countDelivery: true, cancellationToken);
-            if (outcome != ClaimOutcome.UnderWayElsewhere)
+            var claim = await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: true, cancellationToken);
+            if (claim.Outcome != ClaimOutcome.UnderWayElsewhere)
             {
-                return (decision, outcome);
+                return (decision, claim);
             }
 
             // Reads while waiting; one more claim when the holder let go (it failed: take over; it succeeded: done).
@@ -109,16 +114,32 @@ public sealed class FindingResponder(
                 await Task.Delay(ClaimPoll, time, cancellationToken);
             }
 
-            return (decision, outcome: await ledger.ClaimAsync(decision, key, time.GetUtcNow(), countDelivery: false, cancellationToken));
+            return (decision, claim: await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: false, cancellationToken));
         }));
 
-        if (outcomes.Where(o => o.outcome == ClaimOutcome.UnderWayElsewhere).Select(o => o.decision).ToList() is { Count: > 0 } held)
+        if (outcomes.Where(o => o.claim.Outcome == ClaimOutcome.UnderWayElsewhere).Select(o => o.decision).ToList() is { Count: > 0 } held)
         {
             throw new ResponseUnderWayElsewhereException(held);
         }
 
-        return [.. outcomes.Where(o => o.outcome == ClaimOutcome.Claimed).Select(o => o.decision)];
+        var won = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed).Select(o => o.decision).ToList();
+        var answered = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.ReleasedByAnalyst)
+            .Select(o => o.decision with
+            {
+                Actions = [],
+                Reason = $"{o.decision.Instance?.InstanceId.ToString() ?? "the finding"} was released by an analyst at {o.claim.ReleasedAt:u}; not re-contained"
+                    + (o.decision.MoreSevereOverridesRelease ? " (this update is not more severe than the finding was then)" : $" (rule {o.decision.Rule} does not set moreSevereOverridesRelease)"),
+            })
+            .ToList();
+        var notes = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed && o.claim.DoneBefore is not null)
+            .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions).ToLowerInvariant()} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
+            .Concat(answered.Where(a => won.Any(w => w.Finding == a.Finding)).Select(a => (a, a.Reason!)))
+            .ToList();
+        return new Claims(won, answered, notes);
     }
+
+    /// <summary>What the claims came to: decisions to carry out, decisions only answered (released), and notes for the findings.</summary>
+    private sealed record Claims(List<FindingDecision> Won, List<FindingDecision> Answered, List<(FindingDecision Decision, string Text)> Notes);
 
     /// <summary>How long a delivery waits for another invocation that holds the same decision; default 20 s (<c>CLAIM_WAIT_SECONDS</c>).</summary>
     public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(20);
@@ -129,7 +150,7 @@ public sealed class FindingResponder(
     /// One containment request per distinct action list and mode; their reports are merged into one. With
     /// <paramref name="claims"/>, an instance is changed only once a decision naming it was claimed.
     /// </summary>
-    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Task<List<FindingDecision>>? claims, CancellationToken cancellationToken)
+    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Task<Claims>? claims, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -152,7 +173,7 @@ public sealed class FindingResponder(
                     FindingIdByInstance = byInstance,
                     FindingAccountByInstance = accountByInstance,
                     DenyInNetworkAcls = group[0].NetworkAcl,
-                    ProceedWhen = claims is null ? null : async instance => (await claims).Any(d => group.Contains(d) && d.Instance == instance),
+                    ProceedWhen = claims is null ? null : async instance => (await claims).Won.Any(d => group.Contains(d) && d.Instance == instance),
                 },
                 cancellationToken);
         }));

@@ -35,7 +35,7 @@ public static class PlaybookDecisions
                 var effective = mode == ResponseMode.Off ? ResponseMode.Off : rule.Mode ?? mode;
                 decisions.Add(effective == ResponseMode.Off || rule.Actions.Count == 0
                     ? new FindingDecision(finding, instance, [], rule.Name, rule.Actions.Count == 0 ? $"rule {rule.Name}: notify only" : $"AUTO_RESPONSE_MODE=off (rule {rule.Name} would {string.Join('+', rule.Actions).ToLowerInvariant()}): notify only")
-                    : new FindingDecision(finding, instance, rule.Actions, rule.Name, DryRun: effective == ResponseMode.DryRun) { NetworkAcl = rule.NetworkAcl });
+                    : new FindingDecision(finding, instance, rule.Actions, rule.Name, DryRun: effective == ResponseMode.DryRun) { NetworkAcl = rule.NetworkAcl, MoreSevereOverridesRelease = rule.MoreSevereOverridesRelease });
             }
         }
 

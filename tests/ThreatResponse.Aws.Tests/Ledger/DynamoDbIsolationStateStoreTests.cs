@@ -47,7 +47,16 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
 
         Assert.Equal(StepOutcome.Succeeded, released.Outcome);
         Assert.Equal(original, await FingerprintAsync(ec2, scene));
-        Assert.Null(await store.LoadAsync(instance, CancellationToken.None));
+
+        // Kept for the record, marked released: a second release changes nothing and says since when.
+        var kept = await store.LoadAsync(instance, CancellationToken.None);
+        Assert.NotNull(kept);
+        Assert.NotNull(kept.ReleasedAt);
+        Assert.Equal(scene.SecondaryGroups, kept.GroupsByNetworkInterface[scene.SecondaryEniId]);
+        var again = await engine.RunAsync(new ContainmentRequest(null, [instance], [ContainmentAction.Release], false), CancellationToken.None);
+        Assert.Equal(StepOutcome.Skipped, again.Outcome);
+        Assert.Contains(again.Instances[0].Steps, s => s.Step == "release" && s.Detail!.Contains("already released", StringComparison.Ordinal));
+        Assert.Equal(original, await FingerprintAsync(ec2, scene));
     }
 
     [Fact]

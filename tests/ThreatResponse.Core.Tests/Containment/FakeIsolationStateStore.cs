@@ -34,6 +34,13 @@ internal sealed class FakeIsolationStateStore : IIsolationStateStore
         }
     }
 
+    public Task MarkReleasedAsync(InstanceReference instance, PreIsolationState released, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("MarkReleased", instance));
+        States[instance] = released;
+        return Task.CompletedTask;
+    }
+
     public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken)
     {
         Calls.Enqueue(("Delete", instance));

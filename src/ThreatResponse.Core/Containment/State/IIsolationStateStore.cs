@@ -13,6 +13,13 @@ public interface IIsolationStateStore
 
     Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps <paramref name="released"/> (its <see cref="PreIsolationState.ReleasedAt"/> set) in place of the state, and
+    /// records on the isolation's finding, in the ledger, that an analyst released the instance: automatic response
+    /// does not contain it again for that finding.
+    /// </summary>
+    Task MarkReleasedAsync(InstanceReference instance, PreIsolationState released, CancellationToken cancellationToken);
+
     Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken);
 
     /// <summary>Every saved state, with its instance: what the operator checks for entries whose instance is gone.</summary>

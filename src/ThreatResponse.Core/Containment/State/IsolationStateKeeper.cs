@@ -57,6 +57,13 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
             ? await store.LoadAsync(context.Instance, cancellationToken)
             : IsolationStateTags.Decode(context.Description.Tags);
 
+    /// <summary>
+    /// Keeps the released state in the ledger (see <see cref="IIsolationStateStore.MarkReleasedAsync"/>). Tags keep
+    /// nothing after release: anyone who can tag the instance could forge a state there, so it is not kept to act on later.
+    /// </summary>
+    public Task MarkReleasedAsync(PreIsolationState released, CancellationToken cancellationToken) =>
+        store is not null && !context.DryRun ? store.MarkReleasedAsync(context.Instance, released, cancellationToken) : Task.CompletedTask;
+
     public Task DeleteAsync(CancellationToken cancellationToken) =>
         store is not null && !context.DryRun ? store.DeleteAsync(context.Instance, cancellationToken) : Task.CompletedTask;
 }

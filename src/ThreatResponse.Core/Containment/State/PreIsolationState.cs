@@ -27,6 +27,18 @@ public sealed record PreIsolationState(
     /// <summary>The network ACL deny entries isolation added; release removes exactly these.</summary>
     public IReadOnlyList<NetworkAclDenyEntry>? AclEntries { get; init; }
 
+    /// <summary>
+    /// When release restored the instance from this state; null while the isolation is in force. A released state is
+    /// kept, not deleted: it is the record of the isolation, and <c>release --restore-membership</c> later needs it.
+    /// </summary>
+    public DateTimeOffset? ReleasedAt { get; init; }
+
+    /// <summary>When the Auto Scaling and target group membership was put back; null while it is left out of service.</summary>
+    public DateTimeOffset? MembershipRestoredAt { get; init; }
+
+    /// <summary>The isolation is over: nothing in this state is to be restored again (membership aside, on request).</summary>
+    public bool IsReleased => ReleasedAt is not null;
+
     public static PreIsolationState Capture(InstanceDescription instance, string findingId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(instance);

@@ -21,7 +21,7 @@ internal static class IsolationStateSteps
     {
         var log = context.Log;
         var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
-        if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { } held)
+        if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { IsReleased: false } held)
         {
             log.Skip(Isolate, "save-state", null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
             return held;
@@ -41,11 +41,14 @@ internal static class IsolationStateSteps
                     throw new StepFailedException("InvalidSavedState", $"an ENI is already in a quarantine group and the saved state cannot be read ({e.Message}); release will need the groups by hand", e);
                 }
 
-                return kept is null
-                    ? throw new StepFailedException("NoSavedState", $"an ENI is already in a quarantine group and the {keeper.Where} hold no saved state; its own groups are unknown, so release will need them by hand")
-                    : $"an ENI is already in a quarantine group: kept the state saved {kept.SavedAt:u} in the {keeper.Where}";
+                return kept switch
+                {
+                    null => throw new StepFailedException("NoSavedState", $"an ENI is already in a quarantine group and the {keeper.Where} hold no saved state; its own groups are unknown, so release will need them by hand"),
+                    { IsReleased: true } => throw new StepFailedException("NoSavedState", $"an ENI is already in a quarantine group, but the state in the {keeper.Where} was released {kept.ReleasedAt:u} (someone put it back by hand?); its own groups are unknown, so release will need them by hand"),
+                    _ => $"an ENI is already in a quarantine group: kept the state saved {kept.SavedAt:u} in the {keeper.Where}",
+                };
             });
-            return kept;
+            return kept is { IsReleased: false } ? kept : null;
         }
 
         var summary = Describe(state);

@@ -24,6 +24,12 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             return;
         }
 
+        if (state.IsReleased)
+        {
+            await RunReleasedAgainAsync(context, keeper, state, cancellationToken);
+            return;
+        }
+
         var description = context.Description;
         var groupVpcs = keeper.IsAuthoritative ? null : await GroupVpcsAsync(context, state, cancellationToken);
         if (!keeper.IsAuthoritative && groupVpcs is null)
@@ -108,9 +114,10 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 await ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken);
             }
 
-            await keeper.DeleteAsync(cancellationToken);
-
-            return $"removed {string.Join(',', keys)}";
+            // Kept, marked released: the record of the isolation, and what a later --restore-membership needs.
+            var membershipBack = context.RestoreMembership && HasMembership(state);
+            await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now, MembershipRestoredAt = membershipBack ? context.Now : null }, cancellationToken);
+            return $"removed {string.Join(',', keys)}; " + (keeper.IsAuthoritative ? $"state kept in the ledger, marked released {context.NowText}" : "state tags removed");
         });
 
         Task<bool> Skipped(string step, string reason)
@@ -119,6 +126,38 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             return Task.FromResult(true);
         }
     }
+
+    /// <summary>
+    /// Release of a state already released: only membership is left to put back, and only when asked; otherwise
+    /// nothing changes and the answer says since when the instance is released.
+    /// </summary>
+    private async Task RunReleasedAgainAsync(InstanceContext context, IsolationStateKeeper keeper, PreIsolationState state, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var since = $"already released {state.ReleasedAt:u} (isolated {state.SavedAt:u} for {state.FindingId})";
+        if (!context.RestoreMembership || !HasMembership(state))
+        {
+            log.Skip(Release, "release", null, $"{since}; nothing changed");
+            return;
+        }
+
+        if (state.MembershipRestoredAt is { } at)
+        {
+            log.Skip(Release, "restore-membership", null, $"{since}; membership already restored {at:u}");
+            return;
+        }
+
+        if (await RestoreMembershipAsync(context, state, cancellationToken) && !context.DryRun)
+        {
+            await log.RunAsync(Release, "save-state", null, dryRun: false, async () =>
+            {
+                await keeper.MarkReleasedAsync(state with { MembershipRestoredAt = context.Now }, cancellationToken);
+                return $"{since}; membership restored {context.NowText}";
+            });
+        }
+    }
+
+    private static bool HasMembership(PreIsolationState state) => state.AutoScalingGroup is not null || state.TargetGroups is { Count: > 0 };
 
     /// <summary>
     /// For an instance that is terminated or gone, with its state in the ledger: removes the network ACL entries its
@@ -180,7 +219,8 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var log = context.Log;
         PreIsolationState? state = null;
-        var loaded = await log.RunAsync(Release, "load-state", null, dryRun: false, async () =>
+        // Not a release step by itself (no action): a state found already released leaves the release "skipped".
+        var loaded = await log.RunAsync(null, "load-state", null, dryRun: false, async () =>
         {
             try
             {
@@ -191,7 +231,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 throw new StepFailedException("InvalidSavedState", $"the saved state cannot be read: {e.Message}", e);
             }
 
-            return state is null ? null : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}: {IsolationStateSteps.Describe(state)}";
+            return state is null ? null : state.IsReleased ? $"{keeper.Where}: released {state.ReleasedAt:u}" : $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}: {IsolationStateSteps.Describe(state)}";
         });
 
         if (loaded && state is null)
