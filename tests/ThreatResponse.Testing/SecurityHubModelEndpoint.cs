@@ -102,7 +102,10 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
                 root.TryGetProperty("Note", out var note) ? note.GetProperty("Text").GetString() : null,
                 root.TryGetProperty("Note", out var by) ? by.GetProperty("UpdatedBy").GetString() : null,
                 root.TryGetProperty("Workflow", out var workflow) ? workflow.GetProperty("Status").GetString() : null,
-                root.TryGetProperty("UserDefinedFields", out var fields) ? fields.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetString()!) : []);
+                root.TryGetProperty("UserDefinedFields", out var fields) ? fields.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetString()!) : [])
+            {
+                Region = SigningRegionOf(request.Headers["Authorization"]),
+            };
             processed.Add(new { Id = id, ProductArn = productArn });
         }
 
@@ -132,6 +135,15 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
         return problems;
     }
 
+    /// <summary>The Region of a SigV4 credential scope (<c>Credential=KEY/DATE/REGION/securityhub/aws4_request</c>): where the call was made.</summary>
+    private static string? SigningRegionOf(string? authorization)
+    {
+        const string Marker = "Credential=";
+        var start = authorization?.IndexOf(Marker, StringComparison.Ordinal) ?? -1;
+        var scope = start < 0 ? [] : authorization![(start + Marker.Length)..].Split(',')[0].Split('/');
+        return scope.Length == 5 ? scope[2] : null;
+    }
+
     private static string Error(string code, string message) => JsonSerializer.Serialize(new { __type = code, message });
 
     private static async Task RespondAsync(HttpListenerContext context, int status, string json)
@@ -147,4 +159,8 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
 }
 
 /// <summary>What the stand-in applied to one finding.</summary>
-public sealed record AppliedUpdate(string ProductArn, string? Note, string? UpdatedBy, string? WorkflowStatus, IReadOnlyDictionary<string, string> UserDefinedFields);
+public sealed record AppliedUpdate(string ProductArn, string? Note, string? UpdatedBy, string? WorkflowStatus, IReadOnlyDictionary<string, string> UserDefinedFields)
+{
+    /// <summary>The Region the call was signed for: the Security Hub Region it was sent to.</summary>
+    public string? Region { get; init; }
+}

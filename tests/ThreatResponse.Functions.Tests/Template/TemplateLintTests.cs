@@ -10,6 +10,7 @@ public sealed class TemplateLintTests
     [InlineData("template.yaml")]
     [InlineData("templates/member-role.yaml")]
     [InlineData("templates/member-events.yaml")]
+    [InlineData("templates/region-forwarder.yaml")]
     public async Task CfnLint_Template_ReportsNothing(string template)
     {
         var startInfo = new ProcessStartInfo((await TestTools.GetAsync()).CfnLint)
