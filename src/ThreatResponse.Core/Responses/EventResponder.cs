@@ -32,7 +32,12 @@ public sealed class EventResponder(FindingResponder responder)
         }
 
         var decisions = await policy.DecideAsync(findingEvent, cancellationToken);
-        var result = await responder.RespondAsync(trigger, decisions, findingEvent.Region, cancellationToken, findingEvent.EventId);
+        // GuardDuty's finding is in Security Hub in the Region it occurred, which is also where a forwarded event came
+        // from (templates/region-forwarder.yaml): the finding says so itself. Custom actions: where the analyst clicked.
+        var securityHubRegion = findingEvent.Kind == FindingEventKind.GuardDutyFinding && findingEvent.Findings is [{ Region: { Length: > 0 } region }]
+            ? region
+            : findingEvent.Region;
+        var result = await responder.RespondAsync(trigger, decisions, securityHubRegion, cancellationToken, findingEvent.EventId);
         return new EventResponse(findingEvent, result, RefusedBecause: null);
     }
 }
