@@ -60,6 +60,44 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     }
 
     [Fact]
+    public async Task Isolate_AfterAnIsolationUndoneByHand_NewStateSupersedesTheOldOneKeptForTheRecord_ReleaseRestoresTheNew()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = DynamoDb();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
+        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest("finding-1", [instance], [ContainmentAction.Isolate], false), CancellationToken.None)).Outcome);
+        var first = await store.LoadAsync(instance, CancellationToken.None);
+
+        // Months later the instance is back in service by hand, not by release, and its groups have changed since.
+        var newGroup = (await ec2.CreateSecurityGroupAsync(new Amazon.EC2.Model.CreateSecurityGroupRequest { GroupName = "web-v2", Description = "new", VpcId = scene.VpcId })).GroupId;
+        await ec2.ModifyNetworkInterfaceAttributeAsync(new Amazon.EC2.Model.ModifyNetworkInterfaceAttributeRequest { NetworkInterfaceId = scene.PrimaryEniId, Groups = [newGroup] });
+        await ec2.ModifyNetworkInterfaceAttributeAsync(new Amazon.EC2.Model.ModifyNetworkInterfaceAttributeRequest { NetworkInterfaceId = scene.SecondaryEniId, Groups = [.. scene.SecondaryGroups] });
+        await ec2.ModifyInstanceMetadataOptionsAsync(new Amazon.EC2.Model.ModifyInstanceMetadataOptionsRequest { InstanceId = scene.InstanceId, HttpEndpoint = "enabled", HttpTokens = "optional" });
+        var ours = (await TagsAsync(ec2, scene.InstanceId)).Keys.Where(k => k.StartsWith("ThreatResponse:", StringComparison.Ordinal)).Select(k => new Amazon.EC2.Model.Tag { Key = k }).ToList();
+        await ec2.DeleteTagsAsync(new Amazon.EC2.Model.DeleteTagsRequest { Resources = [scene.InstanceId], Tags = ours });
+        var undone = await FingerprintAsync(ec2, scene);
+
+        Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest("finding-2", [instance], [ContainmentAction.Isolate], false), CancellationToken.None)).Outcome);
+
+        var second = await store.LoadAsync(instance, CancellationToken.None);
+        Assert.Equal("finding-2", second!.FindingId);
+        Assert.Equal([newGroup], second.GroupsByNetworkInterface[scene.PrimaryEniId]);
+        var record = await dynamoDb.GetItemAsync(Table, new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>
+        {
+            ["pk"] = new($"instance#{instance.Account}#{instance.Region}#{instance.InstanceId}"),
+            ["sk"] = new($"{DynamoDbIsolationStateStore.SupersededSortKeyPrefix}{first!.SavedAt:O}"),
+        });
+        Assert.True(record.IsItemSet, "the superseded state is not kept");
+        Assert.Equal("finding-1", IsolationStateJson.Deserialize(record.Item["state"].S).FindingId);
+
+        Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest(null, [instance], [ContainmentAction.Release], false), CancellationToken.None)).Outcome);
+        Assert.Equal(undone, await FingerprintAsync(ec2, scene));
+    }
+
+    [Fact]
     public async Task Release_InstanceTerminatedAfterIsolation_ItsNetworkAclEntriesAndStateRemoved()
     {
         using var ec2 = Moto.CreateEc2Client();

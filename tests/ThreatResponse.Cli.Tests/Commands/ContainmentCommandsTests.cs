@@ -56,6 +56,27 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
+    public async Task Release_Plain_ThenRestoreMembershipLater_TheLedgerKeptWhatItNeeds()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        using var dynamoDb = new Amazon.DynamoDBv2.AmazonDynamoDBClient(MotoServerFixture.Credentials, Moto.Configure(new Amazon.DynamoDBv2.AmazonDynamoDBConfig()));
+        var table = await LocalAws.LedgerTable.CreateAsync(dynamoDb, "threat-response-ledger");
+        var fleet = await FleetScene.CreateAsync(Moto, ec2);
+        Assert.Equal(0, (await RunAsync(Moto.Endpoint, ["contain", "--instance", fleet.InstanceId, "--actions", "isolate"], table)).Exit);
+        var (plainExit, _, plainErr) = await RunAsync(Moto.Endpoint, ["release", "--instance", fleet.InstanceId], table);
+        Assert.True(plainExit == 0, plainErr);
+        Assert.Equal("Standby", (await fleet.MembershipAsync(Moto))?.LifecycleState);
+
+        var (exit, stdout, stderr) = await RunAsync(Moto.Endpoint, ["release", "--instance", fleet.InstanceId, "--restore-membership"], table);
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Equal("InService", (await fleet.MembershipAsync(Moto))?.LifecycleState);
+        Assert.Contains((fleet.InstanceId, 80), await fleet.RegisteredTargetsAsync(Moto));
+        var (_, thirdOut, _) = await RunAsync(Moto.Endpoint, ["release", "--instance", fleet.InstanceId, "--restore-membership"], table);
+        Assert.Contains("membership already restored", thirdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Release_NeverIsolated_ExitsOneAndSaysWhy()
     {
         using var ec2 = Moto.CreateEc2Client();
