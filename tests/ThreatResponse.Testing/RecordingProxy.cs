@@ -91,6 +91,10 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             case ProxyFault.Drop:
                 context.Response.Abort();
                 return;
+            case ProxyFault.Kill kill:
+                kill.Killer();
+                context.Response.Abort();
+                return;
             case ProxyFault.Delay delay:
                 await Task.Delay(delay.Duration);
                 break;
@@ -193,6 +197,9 @@ public abstract record ProxyFault
 
     /// <summary>Closes the connection without an answer.</summary>
     public sealed record Drop : ProxyFault;
+
+    /// <summary>Runs <paramref name="Killer"/> (which kills the caller's process) and never forwards the request.</summary>
+    public sealed record Kill(Action Killer) : ProxyFault;
 
     /// <summary>Holds the request this long, then forwards it (a timeout when longer than the client waits).</summary>
     public sealed record Delay(TimeSpan Duration) : ProxyFault;

@@ -90,8 +90,11 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
 
             // Won over the same decision carried out before: a repeated click, which re-checks and says since when.
             var before = old.Attributes;
-            var repeated = before is not null && Text(before, "decision") == decision.Key && Text(before, "status") is { } status && status != "failed" && status != "in-progress";
-            return new Claim(ClaimOutcome.Claimed, DoneBefore: repeated ? Time(before!, "completedAt") : null);
+            var same = before is not null && Text(before, "decision") == decision.Key;
+            var status = before is null ? null : Text(before, "status");
+            var repeated = same && status is not null and not "failed" and not "in-progress";
+            var interrupted = same && status == "in-progress"; // the condition let it through: its claim had outlived any invocation
+            return new Claim(ClaimOutcome.Claimed, DoneBefore: repeated ? Time(before!, "completedAt") : null, InterruptedSince: interrupted ? Time(before!, "claimedAt") : null);
         }
         catch (AwsOperationException e) when (e.ErrorCode == "ConditionalCheckFailedException")
         {

@@ -27,3 +27,7 @@ public sealed record NotificationFinding(
     StepOutcome Outcome,
     string Summary,
     string ConsoleUrl);
+
+/// <summary>The notification of a delivery that fails because another invocation holds its response (outcome <c>delayed</c>).</summary>
+/// <param name="Next">What happens now: Lambda's retries, the takeover of a dead invocation's claim, the on-failure queue.</param>
+public sealed record DelayedResponseDocument(string Trigger, string Outcome, IReadOnlyList<string> Findings, IReadOnlyList<string> Instances, string Reason, string Next);

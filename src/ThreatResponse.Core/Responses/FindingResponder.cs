@@ -29,6 +29,11 @@ public sealed class FindingResponder(
         {
             outcome = await claims;
         }
+        catch (ResponseUnderWayElsewhereException held)
+        {
+            await NotifyHeldAsync(trigger, held, cancellationToken);
+            throw;
+        }
         finally
         {
             // Observed either way: a failed claim fails the gate, and the engine reports that per instance.
@@ -41,7 +46,7 @@ public sealed class FindingResponder(
             return null;
         }
 
-        var report = await containment;
+        var report = Completing(await containment, outcome.Interrupted);
         var told = claimed.Concat(outcome.Answered).ToList();
         var findings = told.Select(d => d.Finding).Distinct().ToList();
         var reasons = findings
@@ -131,15 +136,80 @@ public sealed class FindingResponder(
                     + (o.decision.MoreSevereOverridesRelease ? " (this update is not more severe than the finding was then)" : $" (rule {o.decision.Rule} does not set moreSevereOverridesRelease)"),
             })
             .ToList();
+        var interrupted = outcomes.Where(o => o.claim is { Outcome: ClaimOutcome.Claimed, InterruptedSince: not null } && o.decision.Instance is not null)
+            .GroupBy(o => o.decision.Instance!)
+            .ToDictionary(g => g.Key, g => g.Min(o => o.claim.InterruptedSince!.Value));
         var notes = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed && o.claim.DoneBefore is not null)
             .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions).ToLowerInvariant()} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
             .Concat(answered.Where(a => won.Any(w => w.Finding == a.Finding)).Select(a => (a, a.Reason!)))
             .ToList();
-        return new Claims(won, answered, notes);
+        return new Claims(won, answered, notes) { Interrupted = interrupted };
     }
 
     /// <summary>What the claims came to: decisions to carry out, decisions only answered (released), and notes for the findings.</summary>
-    private sealed record Claims(List<FindingDecision> Won, List<FindingDecision> Answered, List<(FindingDecision Decision, string Text)> Notes);
+    private sealed record Claims(List<FindingDecision> Won, List<FindingDecision> Answered, List<(FindingDecision Decision, string Text)> Notes)
+    {
+        /// <summary>Instances whose response an invocation that died had begun, with when it claimed.</summary>
+        public IReadOnlyDictionary<InstanceReference, DateTimeOffset> Interrupted { get; init; } = new Dictionary<InstanceReference, DateTimeOffset>();
+    }
+
+    /// <summary>
+    /// This response completes the one an invocation began before it died: what that one did is found done and skipped
+    /// here, yet it is this response's outcome to report — the one notification of the containment says so.
+    /// </summary>
+    private static ContainmentReport Completing(ContainmentReport report, IReadOnlyDictionary<InstanceReference, DateTimeOffset> interrupted)
+    {
+        if (interrupted.Count == 0)
+        {
+            return report;
+        }
+
+        var instances = report.Instances.Select(r => interrupted.TryGetValue(r.Instance, out var since)
+            ? r with
+            {
+                Outcome = r.Outcome == StepOutcome.Skipped ? StepOutcome.Succeeded : r.Outcome,
+                Reason = $"completed a response begun {since:u} by an invocation that died" + (r.Reason is null ? "" : $"; {r.Reason}"),
+            }
+            : r).ToList();
+        return report with
+        {
+            Instances = instances,
+            Outcome = report.Outcome == StepOutcome.Skipped && instances.Any(i => i.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded : report.Outcome,
+        };
+    }
+
+    /// <summary>
+    /// Tells on-call that this delivery of the response is failing because another invocation holds it: Lambda retries
+    /// it, a claim left by a dead invocation is taken over after its lifetime, and an event every retry failed is kept in
+    /// the on-failure queue. Best effort: the exception that follows is what Lambda acts on.
+    /// </summary>
+    private async Task NotifyHeldAsync(string trigger, ResponseUnderWayElsewhereException held, CancellationToken cancellationToken)
+    {
+        var first = held.Decisions[0];
+        var what = string.Join("; ", held.Decisions.Select(d => $"{d.Finding.Type} ({d.Finding.Id}) on {d.Instance?.InstanceId.Value ?? "no instance"}: {d.Key}"));
+        var subject = $"[ThreatResponse] Delayed: {first.Finding.Type} {first.Instance?.InstanceId.Value}".Trim();
+        var next = $"Another invocation claimed them and has not finished within {ClaimWait.TotalSeconds:0} s (it may have died: a timeout, out of memory, a lost host). "
+            + "This delivery fails so that Lambda retries it; a claim whose invocation died is taken over once it is older than the claim lifetime, and the next notification says what was done. "
+            + "If every retry fails, the event is kept in the on-failure queue and its alarm fires: replay it from there (README, Operator's runbook).";
+        var text = $"ThreatResponse: {trigger} could not carry out {held.Decisions.Count} decision(s) yet: {what}.\n\n{next}";
+        var json = System.Text.Json.JsonSerializer.Serialize(
+            new DelayedResponseDocument(trigger, "delayed", [.. held.Decisions.Select(d => d.Finding.Id).Distinct()], [.. held.Decisions.Select(d => d.Instance?.InstanceId.Value ?? "-").Distinct()], "claim held by another invocation", next),
+            Serialization.ThreatResponseJsonContext.Readable.DelayedResponseDocument);
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["severity"] = [first.Finding.Severity.Label.ToString().ToUpperInvariant()],
+            ["outcome"] = ["delayed"],
+            ["trigger"] = [trigger],
+        };
+        try
+        {
+            await notifier.PublishAsync(new Notification(subject.Length <= 99 ? subject : subject[..99], text, json, attributes, Trimmed: false), cancellationToken);
+        }
+        catch (AwsOperationException)
+        {
+            // The failure below still reaches Lambda's retries and the on-failure queue.
+        }
+    }
 
     /// <summary>How long a delivery waits for another invocation that holds the same decision; default 20 s (<c>CLAIM_WAIT_SECONDS</c>).</summary>
     public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(20);

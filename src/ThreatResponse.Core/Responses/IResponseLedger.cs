@@ -46,7 +46,11 @@ public enum ClaimOutcome
 /// <summary>A claim's answer.</summary>
 /// <param name="DoneBefore">For a won claim of a decision already carried out (an analyst's repeated click): when it was.</param>
 /// <param name="ReleasedAt">For <see cref="ClaimOutcome.ReleasedByAnalyst"/>: when the analyst released the instance.</param>
-public sealed record Claim(ClaimOutcome Outcome, DateTimeOffset? DoneBefore = null, DateTimeOffset? ReleasedAt = null);
+/// <param name="InterruptedSince">
+/// For a won claim taken over from an invocation that died holding it: when that one claimed. What it did before dying
+/// is found done, and is this response's to report.
+/// </param>
+public sealed record Claim(ClaimOutcome Outcome, DateTimeOffset? DoneBefore = null, DateTimeOffset? ReleasedAt = null, DateTimeOffset? InterruptedSince = null);
 
 /// <summary>How a decision ended, for the ledger.</summary>
 public sealed record LedgerOutcome(string Outcome, string ReportId, string? Summary, DateTimeOffset At);

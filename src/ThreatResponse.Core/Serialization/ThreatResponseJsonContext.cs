@@ -14,6 +14,7 @@ namespace ThreatResponse.Core.Serialization;
 [JsonSerializable(typeof(ThreatResponse.Core.Containment.ContainmentReport))]
 [JsonSerializable(typeof(IReadOnlyList<ThreatResponse.Core.Containment.OrphanedAclEntries>))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
+[JsonSerializable(typeof(ThreatResponse.Core.Notifications.DelayedResponseDocument))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {
     /// <summary>
