@@ -7,7 +7,7 @@ namespace ThreatResponse.Functions;
 
 /// <summary>
 /// EC2's "terminated" state-change events. An isolated instance that is terminated leaves network ACL deny entries for
-/// private addresses EC2 will give to another instance: they, and its saved state, are removed (a release of what is
+/// private addresses EC2 will give to another instance: they are removed and its saved state marked released (a release of what is
 /// gone). An instance ThreatResponse never isolated: nothing is changed. Handler:
 /// <c>ThreatResponse.Functions::ThreatResponse.Functions.InstanceTerminatedResponder::HandleAsync</c>.
 /// </summary>

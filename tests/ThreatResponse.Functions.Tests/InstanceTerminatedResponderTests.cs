@@ -13,7 +13,7 @@ namespace ThreatResponse.Functions.Tests;
 public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 {
     [Fact]
-    public async Task Terminated_IsolatedInstance_ItsAclEntriesAndSavedStateRemovedWithExactlyTheRolesCalls()
+    public async Task Terminated_IsolatedInstance_ItsAclEntriesRemovedAndSavedStateMarkedReleasedWithExactlyTheRolesCalls()
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
@@ -33,7 +33,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
         Assert.Equal(0, await DenyEntriesAsync(ec2, scene.VpcId));
-        Assert.Empty((await LedgerStateAsync(scene.InstanceId)) ?? []);
+        Assert.True((await LedgerStateAsync(scene.InstanceId))?.ContainsKey("releasedAt"), "the saved state is not kept marked released");
         var observed = World.AwsProxy.Calls.Select(c => $"{c.Service}:{c.Operation}").ToHashSet(StringComparer.Ordinal);
         var allowed = await SamTemplate.AllowedActionsAsync(nameof(InstanceTerminatedResponder));
         Assert.Empty(observed.Except(allowed).Order());

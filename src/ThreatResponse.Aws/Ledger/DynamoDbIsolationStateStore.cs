@@ -89,9 +89,6 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
             : null;
     }
 
-    public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken) =>
-        CallAsync("DeleteItem", () => dynamoDb.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = Key(instance) }, cancellationToken));
-
     public async IAsyncEnumerable<(InstanceReference Instance, PreIsolationState State)> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Dictionary<string, AttributeValue>? next = null;

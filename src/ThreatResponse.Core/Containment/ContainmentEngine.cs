@@ -139,7 +139,7 @@ public sealed class ContainmentEngine(
         if ((description is null || description.IsGone) && request.Actions.Contains(ContainmentAction.Release) && (stateStore is not null || description is not null))
         {
             // A terminated instance cannot be restored, but its network ACL entries would outlive it and deny whoever
-            // gets its addresses next: they and its saved state go.
+            // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
             var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
             await new ReleaseStep(findingEc2, stateStore, findingFleet).ForgetAsync(forgetting, cancellationToken);

@@ -187,7 +187,7 @@ public sealed class AttackerProofIsolationTests
     }
 
     [Fact]
-    public async Task Release_InstanceTerminated_OnlyItsAclEntriesAndSavedStateRemoved()
+    public async Task Release_InstanceTerminated_OnlyItsAclEntriesRemovedAndSavedStateMarkedReleased()
     {
         var nat = new FakeNetworkAcl("acl-nat", "vpc-1", "subnet-nat");
         _ec2.NetworkAcls.Add(nat);
@@ -201,7 +201,7 @@ public sealed class AttackerProofIsolationTests
 
         Assert.Equal(StepOutcome.Succeeded, released.Outcome);
         Assert.Equal(before, nat.Entries);
-        Assert.Empty(_ledger.States);
+        Assert.NotNull(Assert.Single(_ledger.States).Value.ReleasedAt);
         Assert.All(_ec2.Calls.Skip(callsBefore), c => Assert.Contains(c.Operation, new[] { "DescribeInstance", "DescribeNetworkAcl", "DeleteNetworkAclEntry" }));
     }
 

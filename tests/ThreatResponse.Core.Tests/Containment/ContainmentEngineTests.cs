@@ -232,7 +232,7 @@ public sealed class ContainmentEngineTests
     }
 
     [Fact]
-    public async Task IsolateThenRelease_WithStateStore_StateKeptInStoreNotTagsAndDeletedOnRelease()
+    public async Task IsolateThenRelease_WithStateStore_StateKeptInStoreNotTagsAndMarkedReleasedOnRelease()
     {
         var store = new FakeIsolationStateStore();
         var i1 = Id(1);
@@ -255,8 +255,8 @@ public sealed class ContainmentEngineTests
         var released = await engine.RunAsync(Request([i1], [Release]), CancellationToken.None);
 
         AssertOutcome(StepOutcome.Succeeded, released);
-        Assert.Equal(["Save", "Load", "Delete"], store.Calls.Select(c => c.Operation));
-        Assert.Empty(store.States);
+        Assert.Equal(["Save", "Load", "MarkReleased"], store.Calls.Select(c => c.Operation));
+        Assert.NotNull(Assert.Single(store.States).Value.ReleasedAt);
         AssertOriginal(_ec2.Instances[i1], ("eni-a", ["sg-a1", "sg-a2"]), ("eni-b", ["sg-b1"]));
     }
 

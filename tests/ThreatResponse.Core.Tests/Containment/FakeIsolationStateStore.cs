@@ -40,11 +40,4 @@ internal sealed class FakeIsolationStateStore : IIsolationStateStore
         States[instance] = released;
         return Task.CompletedTask;
     }
-
-    public Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken)
-    {
-        Calls.Enqueue(("Delete", instance));
-        States.TryRemove(instance, out _);
-        return Task.CompletedTask;
-    }
 }

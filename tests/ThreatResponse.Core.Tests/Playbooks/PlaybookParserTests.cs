@@ -204,7 +204,7 @@ public sealed class PlaybookParserTests
         {
             "unknown rule field",
             Playbook1("  - name: a\n    match: { sample: true }\n    actions: [notify]\n    severity: 5"),
-            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode, networkAcl)"
+            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode, networkAcl, moreSevereOverridesRelease)"
         },
         {
             "unknown match field",

@@ -20,8 +20,6 @@ public interface IIsolationStateStore
     /// </summary>
     Task MarkReleasedAsync(InstanceReference instance, PreIsolationState released, CancellationToken cancellationToken);
 
-    Task DeleteAsync(InstanceReference instance, CancellationToken cancellationToken);
-
     /// <summary>Every saved state, with its instance: what the operator checks for entries whose instance is gone.</summary>
     IAsyncEnumerable<(InstanceReference Instance, PreIsolationState State)> ListAsync(CancellationToken cancellationToken);
 }

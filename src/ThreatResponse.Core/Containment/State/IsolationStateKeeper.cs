@@ -63,7 +63,4 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
     /// </summary>
     public Task MarkReleasedAsync(PreIsolationState released, CancellationToken cancellationToken) =>
         store is not null && !context.DryRun ? store.MarkReleasedAsync(context.Instance, released, cancellationToken) : Task.CompletedTask;
-
-    public Task DeleteAsync(CancellationToken cancellationToken) =>
-        store is not null && !context.DryRun ? store.DeleteAsync(context.Instance, cancellationToken) : Task.CompletedTask;
 }

@@ -161,7 +161,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
     /// <summary>
     /// For an instance that is terminated or gone, with its state in the ledger: removes the network ACL entries its
-    /// isolation added (its private addresses will be reused) and then the saved state. Nothing else can be restored.
+    /// isolation added (its private addresses will be reused), and marks the saved state released. Nothing else can be restored.
     /// </summary>
     public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
     {
@@ -178,9 +178,9 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             return;
         }
 
-        if (state is null)
+        if (state is null or { IsReleased: true })
         {
-            log.Skip(Release, "forget", null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it: nothing to remove");
+            log.Skip(Release, "forget", null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it (or it was released): nothing to remove");
             return;
         }
 
@@ -194,8 +194,8 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         await log.RunAsync(Release, "forget", null, context.DryRun, async () =>
         {
-            await keeper.DeleteAsync(cancellationToken);
-            return $"instance is {context.Description.State}: nothing else to restore; saved state deleted ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own)";
+            await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now }, cancellationToken);
+            return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own)";
         });
     }
 
