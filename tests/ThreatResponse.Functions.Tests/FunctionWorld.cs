@@ -28,6 +28,7 @@ public sealed class FunctionWorld : IAsyncDisposable
     {
         Moto = moto;
         AwsProxy = new RecordingProxy(moto.Endpoint);
+        AwsProxy.OneAtATime.Add("dynamodb");
         SecurityHub = new SecurityHubModelEndpoint();
         SecurityHubProxy = new RecordingProxy(SecurityHub.Endpoint);
         Sqs = new AmazonSQSClient(MotoServerFixture.Credentials, moto.Configure(new AmazonSQSConfig()));

@@ -29,6 +29,14 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     /// <summary>Every request with when it started and when its answer left the proxy: sequential round trips are counted on it.</summary>
     public AwsRequestLog Timeline { get; } = new();
 
+    /// <summary>
+    /// Services whose requests reach the target one at a time. DynamoDB applies each conditional write atomically (of
+    /// two concurrent claims on one item, one fails); moto_server checks and writes without a lock, so two can pass.
+    /// </summary>
+    public ISet<string> OneAtATime { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _oneAtATime = new(1);
+
     /// <summary>How long each forwarded request is held before it is forwarded, as a distant Region would (default none).</summary>
     public TimeSpan HeldPerRequest { get; set; }
 
@@ -118,8 +126,28 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             }
         }
 
-        using var response = await Forwarder.SendAsync(forward);
-        var answer = await response.Content.ReadAsByteArrayAsync();
+        var serialized = OneAtATime.Contains(call.Service);
+        if (serialized)
+        {
+            await _oneAtATime.WaitAsync();
+        }
+
+        HttpResponseMessage response;
+        byte[] answer;
+        try
+        {
+            response = await Forwarder.SendAsync(forward);
+            answer = await response.Content.ReadAsByteArrayAsync();
+        }
+        finally
+        {
+            if (serialized)
+            {
+                _oneAtATime.Release();
+            }
+        }
+
+        using var disposeResponse = response;
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers.Concat(response.Content.Headers))
         {

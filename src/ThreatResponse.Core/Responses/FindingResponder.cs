@@ -21,18 +21,15 @@ public sealed class FindingResponder(
     {
         ArgumentNullException.ThrowIfNull(decisions);
 
-        // The claims run alongside the instances' lookups; nothing changes on an instance before its claim is won.
-        var claims = ClaimAsync(decisions, eventId, cancellationToken);
-        var containment = ContainAsync(decisions, ledger is null ? null : claims, cancellationToken);
+        // The claims run alongside the instances' lookups, all at once; an instance is changed as soon as its own claim is
+        // won, never before.
+        var perDecision = decisions.Select(d => ClaimOneAsync(d, eventId, cancellationToken)).ToList();
+        var claims = CollectAsync(decisions, perDecision);
+        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await perDecision[IndexOf(decisions, d)]).Outcome == ClaimOutcome.Claimed, cancellationToken);
         Claims outcome;
         try
         {
             outcome = await claims;
-        }
-        catch (ResponseUnderWayElsewhereException held)
-        {
-            await NotifyHeldAsync(trigger, held, cancellationToken);
-            throw;
         }
         finally
         {
@@ -43,7 +40,7 @@ public sealed class FindingResponder(
         var claimed = outcome.Won;
         if (claimed.Count == 0 && outcome.Answered.Count == 0)
         {
-            return null;
+            return outcome.Held.Count > 0 ? await HeldElsewhereAsync(trigger, outcome.Held, cancellationToken) : null;
         }
 
         var report = Completing(await containment, outcome.Interrupted);
@@ -87,47 +84,71 @@ public sealed class FindingResponder(
             || (updates?.Unprocessed.Any(u => u.WorthRetrying) ?? false);
         await RecordAsync(claimed, summary, report, retryable, cancellationToken);
         var result = new ResponseResult(summary, updates, updateError, messageId, retryable);
+        if (outcome.Held.Count > 0)
+        {
+            // What was won is done and told; the rest is another invocation's, not yet seen done: Lambda retries.
+            await HeldElsewhereAsync(trigger, outcome.Held, cancellationToken);
+        }
+
         return retryable ? throw new ResponseFailedException(result) : result;
     }
 
+    private async Task<ResponseResult?> HeldElsewhereAsync(string trigger, List<FindingDecision> held, CancellationToken cancellationToken)
+    {
+        var exception = new ResponseUnderWayElsewhereException(held);
+        await NotifyHeldAsync(trigger, exception, cancellationToken);
+        throw exception;
+    }
+
+    private static int IndexOf(IReadOnlyList<FindingDecision> decisions, FindingDecision decision)
+    {
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (ReferenceEquals(decisions[i], decision))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException("not one of the response's decisions", nameof(decision));
+    }
+
     /// <summary>
-    /// Claims each decision. A decision another invocation holds is waited for (up to <see cref="ClaimWait"/>), claimed
-    /// again: taken when that invocation failed, done when it succeeded; still held after the wait, the response throws
-    /// <see cref="ResponseUnderWayElsewhereException"/>, so Lambda retries it and never counts it a success. An automatic
-    /// decision on an instance an analyst released becomes an answer (notified and noted, not contained).
+    /// Claims one decision. A decision another invocation holds is waited for (up to <see cref="ClaimWait"/>), claimed
+    /// again: taken when that invocation failed, done when it succeeded; still held after the wait, the response ends by
+    /// throwing <see cref="ResponseUnderWayElsewhereException"/>, so Lambda retries it and never counts it a success. An
+    /// automatic decision on an instance an analyst released becomes an answer (notified and noted, not contained).
     /// </summary>
-    private async Task<Claims> ClaimAsync(IReadOnlyList<FindingDecision> decisions, string? eventId, CancellationToken cancellationToken)
+    private async Task<Claim> ClaimOneAsync(FindingDecision decision, string? eventId, CancellationToken cancellationToken)
     {
         if (ledger is null)
         {
-            return new Claims([.. decisions], [], []);
+            return new Claim(ClaimOutcome.Claimed);
         }
 
-        var outcomes = await Task.WhenAll(decisions.Select(async decision =>
+        var key = FindingKey.Of(decision.Finding.Id);
+        var claim = await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: true, cancellationToken);
+        if (claim.Outcome != ClaimOutcome.UnderWayElsewhere)
         {
-            var key = FindingKey.Of(decision.Finding.Id);
-            var claim = await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: true, cancellationToken);
-            if (claim.Outcome != ClaimOutcome.UnderWayElsewhere)
-            {
-                return (decision, claim);
-            }
-
-            // Reads while waiting; one more claim when the holder let go (it failed: take over; it succeeded: done).
-            var waitUntil = time.GetUtcNow() + ClaimWait;
-            while (time.GetUtcNow() < waitUntil && await ledger.IsHeldAsync(decision, key, time.GetUtcNow(), cancellationToken))
-            {
-                await Task.Delay(ClaimPoll, time, cancellationToken);
-            }
-
-            return (decision, claim: await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: false, cancellationToken));
-        }));
-
-        if (outcomes.Where(o => o.claim.Outcome == ClaimOutcome.UnderWayElsewhere).Select(o => o.decision).ToList() is { Count: > 0 } held)
-        {
-            throw new ResponseUnderWayElsewhereException(held);
+            return claim;
         }
 
+        // Reads while waiting; one more claim when the holder let go (it failed: take over; it succeeded: done).
+        var waitUntil = time.GetUtcNow() + ClaimWait;
+        while (time.GetUtcNow() < waitUntil && await ledger.IsHeldAsync(decision, key, time.GetUtcNow(), cancellationToken))
+        {
+            await Task.Delay(ClaimPoll, time, cancellationToken);
+        }
+
+        return await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: false, cancellationToken);
+    }
+
+    private static async Task<Claims> CollectAsync(IReadOnlyList<FindingDecision> decisions, List<Task<Claim>> perDecision)
+    {
+        var claims = await Task.WhenAll(perDecision);
+        var outcomes = decisions.Zip(claims, (decision, claim) => (decision, claim)).ToList();
         var won = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed).Select(o => o.decision).ToList();
+        var held = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.UnderWayElsewhere).Select(o => o.decision).ToList();
         var answered = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.ReleasedByAnalyst)
             .Select(o => o.decision with
             {
@@ -143,7 +164,7 @@ public sealed class FindingResponder(
             .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions).ToLowerInvariant()} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
             .Concat(answered.Where(a => won.Any(w => w.Finding == a.Finding)).Select(a => (a, a.Reason!)))
             .ToList();
-        return new Claims(won, answered, notes) { Interrupted = interrupted };
+        return new Claims(won, answered, notes) { Interrupted = interrupted, Held = held };
     }
 
     /// <summary>What the claims came to: decisions to carry out, decisions only answered (released), and notes for the findings.</summary>
@@ -151,6 +172,9 @@ public sealed class FindingResponder(
     {
         /// <summary>Instances whose response an invocation that died had begun, with when it claimed.</summary>
         public IReadOnlyDictionary<InstanceReference, DateTimeOffset> Interrupted { get; init; } = new Dictionary<InstanceReference, DateTimeOffset>();
+
+        /// <summary>Decisions another invocation still holds after the wait: not seen done, so this delivery fails in the end.</summary>
+        public List<FindingDecision> Held { get; init; } = [];
     }
 
     /// <summary>
@@ -218,9 +242,9 @@ public sealed class FindingResponder(
 
     /// <summary>
     /// One containment request per distinct action list and mode; their reports are merged into one. With
-    /// <paramref name="claims"/>, an instance is changed only once a decision naming it was claimed.
+    /// <paramref name="won"/>, an instance is changed only once a decision naming it was claimed.
     /// </summary>
-    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Task<Claims>? claims, CancellationToken cancellationToken)
+    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Func<FindingDecision, Task<bool>>? won, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -243,7 +267,18 @@ public sealed class FindingResponder(
                     FindingIdByInstance = byInstance,
                     FindingAccountByInstance = accountByInstance,
                     DenyInNetworkAcls = group[0].NetworkAcl,
-                    ProceedWhen = claims is null ? null : async instance => (await claims).Won.Any(d => group.Contains(d) && d.Instance == instance),
+                    ProceedWhen = won is null ? null : async instance =>
+                    {
+                        foreach (var d in group.Where(d => d.Instance == instance))
+                        {
+                            if (await won(d))
+                            {
+                                return true;
+                            }
+                        }
+
+                        return false;
+                    },
                 },
                 cancellationToken);
         }));

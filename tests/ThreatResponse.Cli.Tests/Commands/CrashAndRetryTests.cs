@@ -109,6 +109,7 @@ public sealed class CrashAndRetryTests(MotoServerFixture moto) : MotoTest(moto)
         {
             _moto = moto;
             _proxy = new RecordingProxy(moto.Endpoint);
+            _proxy.OneAtATime.Add("dynamodb");
             _ec2 = moto.CreateEc2Client();
             _dynamoDb = new AmazonDynamoDBClient(MotoServerFixture.Credentials, moto.Configure(new AmazonDynamoDBConfig()));
             _sqs = new AmazonSQSClient(MotoServerFixture.Credentials, moto.Configure(new AmazonSQSConfig()));
