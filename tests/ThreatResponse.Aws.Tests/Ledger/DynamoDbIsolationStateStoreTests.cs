@@ -15,6 +15,14 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
 {
     private const string Table = "threat-response-ledger";
 
+    /// <summary>The engine with its state in the ledger, and the scene's instance.</summary>
+    private static (DynamoDbIsolationStateStore Store, ContainmentEngine Engine, InstanceReference Instance) LedgerEngine(Amazon.EC2.IAmazonEC2 ec2, IAmazonDynamoDB dynamoDb, DemoScene scene)
+    {
+        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
+        return (store, engine, new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion));
+    }
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -29,9 +37,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
         using var dynamoDb = DynamoDb();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         var original = await FingerprintAsync(ec2, scene);
-        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
-        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
-        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        var (store, engine, instance) = LedgerEngine(ec2, dynamoDb, scene);
 
         var isolated = await engine.RunAsync(new ContainmentRequest("finding-1", [instance], [ContainmentAction.Isolate], false), CancellationToken.None);
 
@@ -65,9 +71,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
         using var ec2 = Moto.CreateEc2Client();
         using var dynamoDb = DynamoDb();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
-        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
-        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        var (store, engine, instance) = LedgerEngine(ec2, dynamoDb, scene);
         Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest("finding-1", [instance], [ContainmentAction.Isolate], false), CancellationToken.None)).Outcome);
         var first = await store.LoadAsync(instance, CancellationToken.None);
 
@@ -106,9 +110,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
         var acl = (await ec2.DescribeNetworkAclsAsync(new Amazon.EC2.Model.DescribeNetworkAclsRequest { Filters = [new("vpc-id", [scene.VpcId])] })).NetworkAcls.Single().NetworkAclId;
         async Task<int> DenyEntriesAsync() =>
             (await ec2.DescribeNetworkAclsAsync(new Amazon.EC2.Model.DescribeNetworkAclsRequest { NetworkAclIds = [acl] })).NetworkAcls[0].Entries.Count(e => e.RuleAction.Value == "deny" && e.RuleNumber < 32767);
-        var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
-        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
-        var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        var (store, engine, instance) = LedgerEngine(ec2, dynamoDb, scene);
         Assert.Equal(StepOutcome.Succeeded, (await engine.RunAsync(new ContainmentRequest("finding-t", [instance], [ContainmentAction.Isolate], false), CancellationToken.None)).Outcome);
         Assert.Equal(4, await DenyEntriesAsync());
         await ec2.ModifyInstanceAttributeAsync(new Amazon.EC2.Model.ModifyInstanceAttributeRequest { InstanceId = scene.InstanceId, DisableApiTermination = false });
