@@ -102,7 +102,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     }
 
     [Fact]
-    public async Task Release_InstanceTerminatedAfterIsolation_ItsNetworkAclEntriesAndStateRemoved()
+    public async Task Release_InstanceTerminatedAfterIsolation_ItsNetworkAclEntriesRemovedAndStateMarkedReleased()
     {
         using var ec2 = Moto.CreateEc2Client();
         using var dynamoDb = DynamoDb();
@@ -120,7 +120,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
 
         Assert.Equal(StepOutcome.Succeeded, released.Outcome);
         Assert.Equal(0, await DenyEntriesAsync());
-        Assert.Null(await store.LoadAsync(instance, CancellationToken.None));
+        Assert.NotNull((await store.LoadAsync(instance, CancellationToken.None))?.ReleasedAt);
         Assert.Contains(released.Instances[0].Steps, s => s.Step == "forget" && s.Outcome == StepOutcome.Succeeded);
         Assert.DoesNotContain(released.Instances[0].Steps, s => s.Step.StartsWith("restore-", StringComparison.Ordinal));
     }
