@@ -34,4 +34,7 @@ public sealed record Finding(
     [JsonIgnore]
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> InstanceTags { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>For a GuardDuty attack sequence: its signals and size; null for every other finding.</summary>
+    public AttackSequence? Sequence { get; init; }
 }

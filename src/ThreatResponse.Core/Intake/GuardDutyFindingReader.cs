@@ -40,9 +40,19 @@ internal static class GuardDutyFindingReader
         var sample = ReadSample(service?.OptionalObject("additionalInfo"));
 
         var resource = detail.RequiredObject("resource");
-        var instances = ReadInstances(detail, resource, account, region);
-        var tags = instances.Length == 1
-            ? new Dictionary<string, IReadOnlyDictionary<string, string>> { [instances[0].InstanceId.Value] = resource.RequiredObject("instanceDetails").OptionalTags("tags") }
+        AttackSequence? sequence = null;
+        InstanceReference[] instances;
+        if (resource.RequiredString("resourceType") == "AttackSequence")
+        {
+            (sequence, instances) = AttackSequenceReader.Read(service, account, region);
+        }
+        else
+        {
+            instances = ReadInstances(detail, resource, type, account, region);
+        }
+
+        var tags = sequence is null && instances.Length == 1 && resource.OptionalObject("instanceDetails") is { } instanceDetails
+            ? new Dictionary<string, IReadOnlyDictionary<string, string>> { [instances[0].InstanceId.Value] = instanceDetails.OptionalTags("tags") }
             : [];
 
         return new Finding(
@@ -59,17 +69,21 @@ internal static class GuardDutyFindingReader
             Instances: instances)
         {
             InstanceTags = tags,
+            Sequence = sequence,
         };
     }
 
     /// <summary>
-    /// Only <c>resourceType == "Instance"</c> names an instance to contain. Other findings may still carry
-    /// <c>instanceDetails</c> (Runtime Monitoring on a container, IAM findings from an instance's credentials):
-    /// the instance there is context, not the resource the finding is about.
+    /// An instance to contain: the resource of an <c>Instance</c> finding, or the instance whose role credentials an
+    /// <c>InstanceCredentialExfiltration</c> finding saw used elsewhere (resourceType <c>AccessKey</c>: the instance is the
+    /// victim, and isolating it cuts the credentials at their source). Other findings may carry <c>instanceDetails</c>
+    /// (Runtime Monitoring on a container, IAM findings): there the instance is context, not what the finding is about.
     /// </summary>
-    private static InstanceReference[] ReadInstances(JsonObjectReader detail, JsonObjectReader resource, string account, string region)
+    private static InstanceReference[] ReadInstances(JsonObjectReader detail, JsonObjectReader resource, string type, string account, string region)
     {
-        if (resource.RequiredString("resourceType") != "Instance")
+        var resourceType = resource.RequiredString("resourceType");
+        var credentials = resourceType == "AccessKey" && type.StartsWith(CredentialExfiltration, StringComparison.Ordinal);
+        if (resourceType != "Instance" && !credentials)
         {
             return [];
         }
@@ -81,6 +95,13 @@ internal static class GuardDutyFindingReader
             throw instanceDetails.Error("instanceId", $"{JsonPath.Quote(idText)} is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits)");
         }
 
+        // The role session of instance credentials is named after the instance ("AROA...:i-..."): it must be this one.
+        if (credentials && resource.OptionalObject("accessKeyDetails") is { } key && key.OptionalString("principalId") is { } principal
+            && principal.Split(':') is [_, var session] && InstanceId.TryParse(session, out var sessionInstance) && sessionInstance != instanceId)
+        {
+            throw key.Error("principalId", $"names the session of instance {sessionInstance}, but resource.instanceDetails names {instanceId}: the finding contradicts itself, so neither is contained");
+        }
+
         if (!AwsNames.IsAccountId(account))
         {
             throw detail.Error("accountId", $"{JsonPath.Quote(account)} is not a 12-digit AWS account id, so the instance cannot be located");
@@ -88,6 +109,9 @@ internal static class GuardDutyFindingReader
 
         return [new InstanceReference(instanceId.Value, account, region)];
     }
+
+    /// <summary><c>UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS</c> and <c>.InsideAWS</c>.</summary>
+    private const string CredentialExfiltration = "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.";
 
     private static ResourceRole? ReadRole(JsonObjectReader? service)
     {

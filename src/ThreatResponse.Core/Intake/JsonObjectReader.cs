@@ -161,6 +161,10 @@ internal readonly struct JsonObjectReader
 
     public JsonObjectReader RequiredObject(string name) => OptionalObject(name) ?? throw Error(name, "is required");
 
+    /// <summary>The array's elements, or null when absent; refuses one with more than <paramref name="maxItems"/>.</summary>
+    public JsonArrayReader? OptionalArray(string name, int maxItems) =>
+        TryGet(name, out var value) && value.ValueKind != JsonValueKind.Null ? RequiredArray(name, 0, maxItems) : null;
+
     /// <summary>The array's elements; refuses a missing array, one with fewer than <paramref name="minItems"/> or more than <paramref name="maxItems"/>.</summary>
     public JsonArrayReader RequiredArray(string name, int minItems, int maxItems)
     {

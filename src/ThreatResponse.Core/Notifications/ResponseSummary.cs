@@ -26,7 +26,9 @@ public sealed record ResponseSummary(string Trigger, ContainmentReport Report, I
         {
             if (finding.Instances.Count == 0)
             {
-                outcomes.Add(new FindingOutcome(finding, StepOutcome.Skipped, "the finding names no EC2 instance; nothing to contain", []));
+                outcomes.Add(new FindingOutcome(finding, StepOutcome.Skipped, finding.Sequence is { } sequence
+                    ? $"{sequence.Describe()}; it names no EC2 instance: notified, nothing to contain"
+                    : "the finding names no EC2 instance; nothing to contain", []));
                 continue;
             }
 

@@ -18,7 +18,7 @@ public static class PlaybookParser
     private const int MaxRules = 200;
 
     private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl", "moreSevereOverridesRelease"];
-    private static readonly string[] MatchFields = ["types", "severityAtLeast", "severityBelow", "resourceRole", "sample", "accounts", "instanceTags"];
+    private static readonly string[] MatchFields = ["types", "severityAtLeast", "severityBelow", "resourceRole", "sample", "sequence", "accounts", "instanceTags"];
 
     /// <param name="source">Where the text came from, for messages (a file, <c>PLAYBOOK</c>, an SSM parameter).</param>
     /// <exception cref="PlaybookException">The playbook is not valid; <see cref="PlaybookException.Errors"/> lists why.</exception>
@@ -164,17 +164,17 @@ public static class PlaybookParser
     }
 
     /// <summary>An optional true/false field; null when absent or invalid (with an error).</summary>
-    private static bool? Flag(YamlMappingNode rule, string key, string path, List<string> errors)
+    private static bool? Flag(YamlMappingNode node, string key, string path, List<string> errors)
     {
-        if (Scalar(rule, key, path, errors) is not { } text)
+        if (Scalar(node, key, path, errors) is not { } text)
         {
             return null;
         }
 
-        bool? value = text switch { "true" => true, "false" => false, _ => null };
+        bool? value = bool.TryParse(text, out var parsed) ? parsed : null;
         if (value is null)
         {
-            errors.Add($"{path}.{key}: '{text}' is not true or false");
+            errors.Add($"{path}.{key}: '{text}' is neither true nor false");
         }
 
         return value;
@@ -262,15 +262,8 @@ public static class PlaybookParser
             }
         }
 
-        bool? sample = null;
-        if (Scalar(match, "sample", path, errors) is { } sampleText)
-        {
-            sample = bool.TryParse(sampleText, out var value) ? value : null;
-            if (sample is null)
-            {
-                errors.Add($"{path}.sample: '{sampleText}' is neither true nor false");
-            }
-        }
+        var sample = Flag(match, "sample", path, errors);
+        var sequence = Flag(match, "sequence", path, errors);
 
         var accounts = Strings(match, "accounts", path, errors);
         foreach (var (account, index) in (accounts ?? []).Select((t, i) => (t, i)))
@@ -294,7 +287,7 @@ public static class PlaybookParser
             }
         }
 
-        return new RuleMatch(types, atLeast, below, role, sample, accounts, tags);
+        return new RuleMatch(types, atLeast, below, role, sample, accounts, tags) { Sequence = sequence };
     }
 
     private static double? Severity(YamlMappingNode node, string key, string path, List<string> errors)

@@ -22,6 +22,9 @@ public sealed record RuleMatch(
 {
     public static RuleMatch Everything { get; } = new();
 
+    /// <summary><c>sequence: true</c>: only GuardDuty attack sequences (Extended Threat Detection); <c>false</c>: none of them.</summary>
+    public bool? Sequence { get; init; }
+
     /// <param name="instanceTags">The tags of the instance being decided on (empty when unknown or when the finding names none).</param>
     public bool Matches(Finding finding, IReadOnlyDictionary<string, string> instanceTags)
     {
@@ -33,6 +36,7 @@ public sealed record RuleMatch(
             && (SeverityBelow is not { } below || score < below)
             && (ResourceRole is not { } role || finding.ResourceRole == role)
             && (Sample is not { } sample || finding.Sample == sample)
+            && (Sequence is not { } sequence || (finding.Sequence is not null) == sequence)
             && (Accounts is null || Accounts.Contains(finding.Account, StringComparer.Ordinal))
             && (InstanceTags is null || InstanceTags.All(t => instanceTags.TryGetValue(t.Key, out var value) && Glob(t.Value).IsMatch(value)));
     }

@@ -163,6 +163,7 @@ public sealed class FindingResponder(
         var notes = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed && o.claim.DoneBefore is not null)
             .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions).ToLowerInvariant()} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
             .Concat(answered.Where(a => won.Any(w => w.Finding == a.Finding)).Select(a => (a, a.Reason!)))
+            .Concat(won.Where(d => d.Finding.Sequence is not null).DistinctBy(d => d.Finding).Select(d => (d, d.Finding.Sequence!.Describe())))
             .ToList();
         return new Claims(won, answered, notes) { Interrupted = interrupted, Held = held };
     }
@@ -257,7 +258,9 @@ public sealed class FindingResponder(
             foreach (var d in group)
             {
                 byInstance.TryAdd(d.Instance!, d.Finding.Id);
-                accountByInstance.TryAdd(d.Instance!, d.Finding.Account);
+                // A finding names its own account's instances, except a GuardDuty attack sequence, whose resources each
+                // carry their own account (GuardDuty's events cannot be forged: aws.* sources are reserved).
+                accountByInstance.TryAdd(d.Instance!, d.Finding.Sequence is null ? d.Finding.Account : d.Instance!.Account);
             }
 
             var findingIds = group.Select(d => d.Finding.Id).Distinct().ToList();

@@ -19,6 +19,10 @@ public sealed class FindingEventParserSharedEventsTests
         // resourceType AccessKey although instanceDetails is present: not an instance finding.
         ["guardduty/guardduty-iamuser-recon-maliciousipcaller-custom-sample.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
         ["guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
+        // An attack sequence about IAM: no EC2 resource among its (absent) sequence resources.
+        ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
+        // resourceType AccessKey, but InstanceCredentialExfiltration: the instance whose role credentials leaked is named.
+        ["guardduty/guardduty-iamuser-instancecredentialexfiltration-outsideaws-sample-wrapped.json"] = (FindingEventKind.GuardDutyFinding, 1, ["i-99999999@973743533182/us-east-2"]),
         ["guardduty/guardduty-rds-credentialaccess-anomalousbehavior-successfullogin-sample.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
         // resourceType Container with instanceDetails: the container is the resource, not the host.
         ["guardduty/guardduty-runtime-container-dockersocketaccessed.json"] = (FindingEventKind.GuardDutyFinding, 1, []),

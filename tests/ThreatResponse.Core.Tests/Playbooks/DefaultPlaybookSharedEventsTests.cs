@@ -27,6 +27,10 @@ public sealed class DefaultPlaybookSharedEventsTests
         ["guardduty/guardduty-ec2-trojan-blackholetraffic-dns-sample.json"] = ("i-99999999", "sample-findings", "notify"),
         ["guardduty/guardduty-iamuser-recon-maliciousipcaller-custom-sample.json"] = (null, "sample-findings", "notify"),
         ["guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"] = (null, "sample-findings", "notify"),
+        // An IAM attack sequence (sev 9, no detection block): names no instance, so notified.
+        ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = (null, "default", "notify"),
+        // Stolen instance credentials: the instance is the victim; a sample, so notified only.
+        ["guardduty/guardduty-iamuser-instancecredentialexfiltration-outsideaws-sample-wrapped.json"] = ("i-99999999", "sample-findings", "notify"),
         ["guardduty/guardduty-rds-credentialaccess-anomalousbehavior-successfullogin-sample.json"] = (null, "sample-findings", "notify"),
         // Not a sample, sev 5, no role; the container is the resource, so no instance.
         ["guardduty/guardduty-runtime-container-dockersocketaccessed.json"] = (null, "default", "notify"),

@@ -123,7 +123,7 @@ public sealed class PlaybookParserTests
     {
         var rules = Playbook.Default.Rules;
 
-        Assert.Equal(["sample-findings", "low-severity", "high-severity-actor", "known-compromise-types", "default"], rules.Select(r => r.Name));
+        Assert.Equal(["sample-findings", "low-severity", "attack-sequence-ec2", "high-severity-actor", "known-compromise-types", "default"], rules.Select(r => r.Name));
         Assert.All(rules, r => Assert.Null(r.Mode));
 
         Assert.Equal(new RuleMatch(Sample: true), rules[0].Match);
@@ -132,16 +132,20 @@ public sealed class PlaybookParserTests
         Assert.Equal(new RuleMatch(SeverityBelow: 4), rules[1].Match);
         Assert.Empty(rules[1].Actions);
 
-        Assert.Equal(new RuleMatch(SeverityAtLeast: 7, ResourceRole: ResourceRole.Actor), rules[2].Match);
+        Assert.Equal(["AttackSequence:EC2/*"], rules[2].Match.Types!);
+        Assert.True(rules[2].Match.Sequence);
         Assert.Equal([ContainmentAction.Isolate, ContainmentAction.Snapshot], rules[2].Actions);
 
-        Assert.Equal(
-            ["Backdoor:EC2/*", "CryptoCurrency:EC2/*", "Trojan:EC2/*", "Impact:EC2/*", "UnauthorizedAccess:EC2/TorRelay", "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"],
-            rules[3].Match.Types!);
+        Assert.Equal(new RuleMatch(SeverityAtLeast: 7, ResourceRole: ResourceRole.Actor), rules[3].Match);
         Assert.Equal([ContainmentAction.Isolate, ContainmentAction.Snapshot], rules[3].Actions);
 
-        Assert.Equal(RuleMatch.Everything, rules[4].Match);
-        Assert.Empty(rules[4].Actions);
+        Assert.Equal(
+            ["Backdoor:EC2/*", "CryptoCurrency:EC2/*", "Trojan:EC2/*", "Impact:EC2/*", "UnauthorizedAccess:EC2/TorRelay", "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.*"],
+            rules[4].Match.Types!);
+        Assert.Equal([ContainmentAction.Isolate, ContainmentAction.Snapshot], rules[4].Actions);
+
+        Assert.Equal(RuleMatch.Everything, rules[5].Match);
+        Assert.Empty(rules[5].Actions);
     }
 
     [Fact]
@@ -209,7 +213,7 @@ public sealed class PlaybookParserTests
         {
             "unknown match field",
             Playbook1("  - name: a\n    match: { sample: true, severity: 5 }\n    actions: [notify]"),
-            "rules[0].match.severity: unknown field (expected one of types, severityAtLeast, severityBelow, resourceRole, sample, accounts, instanceTags)"
+            "rules[0].match.severity: unknown field (expected one of types, severityAtLeast, severityBelow, resourceRole, sample, sequence, accounts, instanceTags)"
         },
         { "empty match", Playbook1("  - name: a\n    match: {}\n    actions: [notify]"), "rules[0].match: is empty; leave 'match' out for a rule that matches everything" },
         { "match a list", Playbook1("  - name: a\n    match: [sample]\n    actions: [notify]"), "rules[0].match: expected a mapping of conditions" },
@@ -256,7 +260,7 @@ public sealed class PlaybookParserTests
         { "types with an empty string", Match1("types: ['Backdoor:EC2/*', '']"), "rules[0].match.types[1]: must be a finding type or a glob of at most 512 characters" },
         { "types too long", Match1($"types: ['{new string('A', 513)}']"), "rules[0].match.types[0]: must be a finding type or a glob of at most 512 characters" },
         { "types empty list", Match1("types: []"), "rules[0].match.types: expected a non-empty list of strings" },
-        { "networkAcl not a boolean", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [isolate]\n    networkAcl: maybe"), "rules[0].networkAcl: 'maybe' is not true or false" },
+        { "networkAcl not a boolean", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [isolate]\n    networkAcl: maybe"), "rules[0].networkAcl: 'maybe' is neither true nor false" },
         { "networkAcl without isolate", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [snapshot]\n    networkAcl: false"), "rules[0].networkAcl: only means something for a rule whose actions include isolate" },
     };
 

@@ -49,6 +49,9 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
             ["guardduty/guardduty-ec2-backdoor-denialofservice-tcp-sample.json"] = "GuardDutyResponder",
             ["guardduty/guardduty-ec2-canary-stateless-integtest.json"] = "GuardDutyResponder",
             ["guardduty/guardduty-ec2-trojan-blackholetraffic-dns-sample.json"] = "GuardDutyResponder",
+            // An attack sequence (of any kind: the intake tells EC2 ones from others) and stolen instance credentials.
+            ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = "GuardDutyResponder",
+            ["guardduty/guardduty-iamuser-instancecredentialexfiltration-outsideaws-sample-wrapped.json"] = "GuardDutyResponder",
             ["events/guardduty-backdoor-c2-web-instance.json"] = "GuardDutyResponder",
             ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
             ["events/securityhub-custom-action-release-web-instance.json"] = "ReleaseInstanceAction",
