@@ -30,8 +30,9 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     public AwsRequestLog Timeline { get; } = new();
 
     /// <summary>
-    /// Services whose requests reach the target one at a time. DynamoDB applies each conditional write atomically (of
-    /// two concurrent claims on one item, one fails); moto_server checks and writes without a lock, so two can pass.
+    /// Services whose conditional writes (a <c>ConditionExpression</c> in the body) reach the target one at a time.
+    /// DynamoDB applies each conditional write atomically (of two concurrent claims on one item, one fails); moto_server
+    /// checks and writes without a lock, so two can pass.
     /// </summary>
     public ISet<string> OneAtATime { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -126,7 +127,7 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             }
         }
 
-        var serialized = OneAtATime.Contains(call.Service);
+        var serialized = OneAtATime.Contains(call.Service) && call.Body.Contains("\"ConditionExpression\"", StringComparison.Ordinal);
         if (serialized)
         {
             await _oneAtATime.WaitAsync();
