@@ -60,7 +60,18 @@ public sealed class BotocoreModel
         return errors;
     }
 
-    private void Check(string shapeName, JsonElement value, string path, List<string> errors)
+    /// <summary>
+    /// Every way <paramref name="value"/> breaks <paramref name="shapeName"/> with members named as on the wire
+    /// (<c>locationName</c>, camelCase for GuardDuty): how a finding appears in an EventBridge event's <c>detail</c>.
+    /// </summary>
+    public List<string> ValidateShape(string shapeName, JsonElement value)
+    {
+        var errors = new List<string>();
+        Check(shapeName, value, "$", errors, byLocationName: true);
+        return errors;
+    }
+
+    private void Check(string shapeName, JsonElement value, string path, List<string> errors, bool byLocationName = false)
     {
         var shape = _shapes.GetProperty(shapeName);
         var type = shape.GetProperty("type").GetString();
@@ -73,24 +84,29 @@ public sealed class BotocoreModel
                     return;
                 }
 
-                var members = shape.GetProperty("members");
+                // Wire name of each member: its locationName when it has one and they are asked for.
+                var members = shape.GetProperty("members").EnumerateObject().ToDictionary(
+                    m => byLocationName && m.Value.TryGetProperty("locationName", out var wire) ? wire.GetString()! : m.Name,
+                    m => (Name: m.Name, Shape: m.Value.GetProperty("shape").GetString()!),
+                    StringComparer.Ordinal);
                 foreach (var required in shape.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!) : [])
                 {
-                    if (!value.TryGetProperty(required, out _))
+                    var wireName = members.First(m => m.Value.Name == required).Key;
+                    if (!value.TryGetProperty(wireName, out _))
                     {
-                        errors.Add($"{path}.{required}: required by {shapeName}");
+                        errors.Add($"{path}.{wireName}: required by {shapeName}");
                     }
                 }
 
                 foreach (var property in value.EnumerateObject())
                 {
-                    if (!members.TryGetProperty(property.Name, out var member))
+                    if (!members.TryGetValue(property.Name, out var member))
                     {
                         errors.Add($"{path}.{property.Name}: not a member of {shapeName}");
                         continue;
                     }
 
-                    Check(member.GetProperty("shape").GetString()!, property.Value, $"{path}.{property.Name}", errors);
+                    Check(member.Shape, property.Value, $"{path}.{property.Name}", errors, byLocationName);
                 }
 
                 break;
@@ -106,7 +122,7 @@ public sealed class BotocoreModel
                 var index = 0;
                 foreach (var element in value.EnumerateArray())
                 {
-                    Check(item, element, $"{path}[{index++}]", errors);
+                    Check(item, element, $"{path}[{index++}]", errors, byLocationName);
                 }
 
                 break;
@@ -123,8 +139,8 @@ public sealed class BotocoreModel
                 foreach (var property in value.EnumerateObject())
                 {
                     using var key = JsonDocument.Parse(JsonSerializer.Serialize(property.Name));
-                    Check(keyShape, key.RootElement, $"{path}(key {property.Name})", errors);
-                    Check(valueShape, property.Value, $"{path}.{property.Name}", errors);
+                    Check(keyShape, key.RootElement, $"{path}(key {property.Name})", errors, byLocationName);
+                    Check(valueShape, property.Value, $"{path}.{property.Name}", errors, byLocationName);
                 }
 
                 break;

@@ -19,6 +19,9 @@ public sealed class FindingEventParserSharedEventsTests
         // resourceType AccessKey although instanceDetails is present: not an instance finding.
         ["guardduty/guardduty-iamuser-recon-maliciousipcaller-custom-sample.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
         ["guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
+        // Constructed from the model: three instances in two accounts, one of them named twice (deduplicated).
+        ["guardduty/guardduty-attacksequence-ec2-compromisedinstancegroup-constructed.json"] = (FindingEventKind.GuardDutyFinding, 1,
+            ["i-0a1b2c3d4e5f60711@123456789012/us-east-1", "i-0a1b2c3d4e5f60722@111122223333/us-east-1", "i-0a1b2c3d4e5f60733@123456789012/us-east-1"]),
         // An attack sequence about IAM: no EC2 resource among its (absent) sequence resources.
         ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = (FindingEventKind.GuardDutyFinding, 1, []),
         // resourceType AccessKey, but InstanceCredentialExfiltration: the instance whose role credentials leaked is named.

@@ -27,6 +27,8 @@ public sealed class DefaultPlaybookSharedEventsTests
         ["guardduty/guardduty-ec2-trojan-blackholetraffic-dns-sample.json"] = ("i-99999999", "sample-findings", "notify"),
         ["guardduty/guardduty-iamuser-recon-maliciousipcaller-custom-sample.json"] = (null, "sample-findings", "notify"),
         ["guardduty/guardduty-iamuser-toripcaller-accesskey-sample.json"] = (null, "sample-findings", "notify"),
+        // Every instance of an EC2 attack sequence: isolated and snapshotted.
+        ["guardduty/guardduty-attacksequence-ec2-compromisedinstancegroup-constructed.json"] = ("i-0a1b2c3d4e5f60711,i-0a1b2c3d4e5f60722,i-0a1b2c3d4e5f60733", "attack-sequence-ec2", "isolate+snapshot"),
         // An IAM attack sequence (sev 9, no detection block): names no instance, so notified.
         ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = (null, "default", "notify"),
         // Stolen instance credentials: the instance is the victim; a sample, so notified only.
@@ -57,13 +59,16 @@ public sealed class DefaultPlaybookSharedEventsTests
 
         var decisions = PlaybookDecisions.Decide(result.Event.Findings, DefaultLoad, ResponseMode.Enforce);
 
-        var decision = Assert.Single(decisions);
-        var (instanceId, rule, actions) = Expected[file];
-        Assert.Equal(instanceId, decision.Instance?.InstanceId.Value);
-        Assert.Equal(rule, decision.Rule);
-        Assert.Equal(actions, ActionsOf(decision));
-        Assert.False(decision.DryRun);
-        Assert.Same(result.Event.Findings[0], decision.Finding);
+        // One decision per instance the finding names (an attack sequence names several), all from the same rule.
+        var (instanceIds, rule, actions) = Expected[file];
+        Assert.Equal(instanceIds, decisions.All(d => d.Instance is null) ? null : string.Join(',', decisions.Select(d => d.Instance?.InstanceId.Value)));
+        Assert.All(decisions, decision =>
+        {
+            Assert.Equal(rule, decision.Rule);
+            Assert.Equal(actions, ActionsOf(decision));
+            Assert.False(decision.DryRun);
+            Assert.Same(result.Event.Findings[0], decision.Finding);
+        });
     }
 
     public static TheoryData<string, double, ResourceRole?, bool, string, string> SyntheticFindings() => new()

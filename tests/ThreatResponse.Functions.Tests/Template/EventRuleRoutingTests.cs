@@ -51,6 +51,7 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
             ["guardduty/guardduty-ec2-trojan-blackholetraffic-dns-sample.json"] = "GuardDutyResponder",
             // An attack sequence (of any kind: the intake tells EC2 ones from others) and stolen instance credentials.
             ["guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json"] = "GuardDutyResponder",
+            ["guardduty/guardduty-attacksequence-ec2-compromisedinstancegroup-constructed.json"] = "GuardDutyResponder",
             ["guardduty/guardduty-iamuser-instancecredentialexfiltration-outsideaws-sample-wrapped.json"] = "GuardDutyResponder",
             ["events/guardduty-backdoor-c2-web-instance.json"] = "GuardDutyResponder",
             ["events/securityhub-custom-action-isolate-web-instance.json"] = "IsolateInstanceAction",
