@@ -72,9 +72,12 @@ public sealed class RegionForwarderRoutingTests(MotoServerFixture moto) : Functi
             }
         }
 
-        // Every GuardDuty finding about an instance leaves its Region; only the threshold, in the stack's Region, drops some.
+        // Every GuardDuty finding about an instance, attack sequence or stolen instance credentials leaves its Region;
+        // only the threshold, in the stack's Region, drops some.
         var instanceFindings = cases.Where(c => JsonNode.Parse(File.ReadAllText(c.Path)) is var e
-                && e!["source"]!.GetValue<string>() == "aws.guardduty" && e["detail"]!["resource"]?["resourceType"]?.GetValue<string>() == "Instance")
+                && e!["source"]!.GetValue<string>() == "aws.guardduty"
+                && (e["detail"]!["resource"]?["resourceType"]?.GetValue<string>() is "Instance" or "AttackSequence"
+                    || e["detail"]!["type"]!.GetValue<string>().StartsWith("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.", StringComparison.Ordinal)))
             .Select(c => c.Name).ToList();
         Assert.Equal(instanceFindings, forwarded);
         Assert.Equal(heardDirectly, heardForwarded);
