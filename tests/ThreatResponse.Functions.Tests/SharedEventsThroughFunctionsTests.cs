@@ -10,7 +10,7 @@ namespace ThreatResponse.Functions.Tests;
 /// <summary>
 /// Every real event in the repository's corpus (tests/events) through the function its rule would invoke, in enforce mode. None of them may
 /// change anything in EC2 here (sample, low-severity, non-EC2 or unknown instances), and each must be notified and
-/// noted on its findings; Imported events reach no function and are refused if sent to one.
+/// noted on its findings; Imported events (ASFF and OCSF) reach no function and are refused if sent to one.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class SharedEventsThroughFunctionsTests(MotoServerFixture moto) : MotoTest(moto)
@@ -34,7 +34,7 @@ public sealed class SharedEventsThroughFunctionsTests(MotoServerFixture moto) : 
         Assert.True(parsed.IsSuccess, parsed.Error?.ToString());
         var @event = JsonNode.Parse(bytes)!;
 
-        if (parsed.Event.Kind == FindingEventKind.SecurityHubImported)
+        if (parsed.Event.Kind is FindingEventKind.SecurityHubImported or FindingEventKind.SecurityHubImportedV2)
         {
             using var runtime = world.Runtime();
             await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event));

@@ -35,6 +35,9 @@ public sealed record Finding(
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> InstanceTags { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
+    /// <summary>The new Security Hub's id of the finding (OCSF <c>metadata.uid</c>, what <c>BatchUpdateFindingsV2</c> addresses); null for other formats.</summary>
+    public string? MetadataUid { get; init; }
+
     /// <summary>For a GuardDuty attack sequence: its signals and size; null for every other finding.</summary>
     public AttackSequence? Sequence { get; init; }
 }

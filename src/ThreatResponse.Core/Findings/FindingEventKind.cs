@@ -11,4 +11,7 @@ public enum FindingEventKind
 
     /// <summary><c>Security Hub Findings - Imported</c>: findings as Security Hub receives or updates them, in ASFF.</summary>
     SecurityHubImported,
+
+    /// <summary><c>Findings Imported V2</c>: the new Security Hub's findings, in OCSF.</summary>
+    SecurityHubImportedV2,
 }

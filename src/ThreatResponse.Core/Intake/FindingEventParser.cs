@@ -13,6 +13,7 @@ public static class FindingEventParser
     private const string GuardDutyFindingType = "GuardDuty Finding";
     private const string CustomActionType = "Security Hub Findings - Custom Action";
     private const string ImportedType = "Security Hub Findings - Imported";
+    private const string ImportedV2Type = "Findings Imported V2";
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -74,7 +75,8 @@ public static class FindingEventParser
             GuardDutyFindingType => (FindingEventKind.GuardDutyFinding, "aws.guardduty"),
             CustomActionType => (FindingEventKind.SecurityHubCustomAction, "aws.securityhub"),
             ImportedType => (FindingEventKind.SecurityHubImported, "aws.securityhub"),
-            _ => throw root.Error("detail-type", $"{JsonPath.Quote(detailType)} is not handled; expected '{GuardDutyFindingType}', '{CustomActionType}' or '{ImportedType}'"),
+            ImportedV2Type => (FindingEventKind.SecurityHubImportedV2, "aws.securityhub"),
+            _ => throw root.Error("detail-type", $"{JsonPath.Quote(detailType)} is not handled; expected '{GuardDutyFindingType}', '{CustomActionType}', '{ImportedType}' or '{ImportedV2Type}'"),
         };
 
         var source = root.RequiredString("source");
@@ -99,7 +101,9 @@ public static class FindingEventParser
         var findings = new Finding[findingsArray.Count];
         for (var i = 0; i < findings.Length; i++)
         {
-            findings[i] = AsffFindingReader.Read(findingsArray.ObjectAt(i), region);
+            findings[i] = kind == FindingEventKind.SecurityHubImportedV2
+                ? OcsfFindingReader.Read(findingsArray.ObjectAt(i), region)
+                : AsffFindingReader.Read(findingsArray.ObjectAt(i), region);
         }
 
         return new FindingEvent(kind, eventId, account, region, actionArn, actionName, findings);

@@ -41,6 +41,10 @@ public sealed class FindingEventParserSharedEventsTests
         ["securityhub-imported/securityhub-imported-fsbp-ec2.8-imdsv2-awsec2instance.json"] = (FindingEventKind.SecurityHubImported, 1, ["i-0000000aaaaaaaaaa@123456789012/eu-west-1"]),
         // The AWS doc's ARNs have a doubled colon (arn:aws::ec2:...); they still name the instance.
         ["securityhub-imported/securityhub-imported-guardduty-ec2-ssh-bruteforce.json"] = (FindingEventKind.SecurityHubImported, 1, ["i-0c10c2c7863d1a356@193043430472/us-east-1"]),
+        // The new Security Hub (OCSF): GuardDuty findings keep GuardDuty's finding ARN as their id; instances from AWS::EC2::Instance resources.
+        ["securityhub-imported-v2/securityhub-v2-guardduty-runtime-newbinaryexecuted-ec2-instance-wrapped.json"] = (FindingEventKind.SecurityHubImportedV2, 1, ["i-0123456789abcdef0@123456789012/us-east-1"]),
+        ["securityhub-imported-v2/securityhub-v2-guardduty-stealth-cloudtrailloggingdisabled-accesskey.json"] = (FindingEventKind.SecurityHubImportedV2, 1, []),
+        ["securityhub-imported-v2/securityhub-v2-cspm-config2.5-account-wrapped.json"] = (FindingEventKind.SecurityHubImportedV2, 1, []),
     };
 
     public static TheoryData<string> SharedEventFiles() => [.. EventCorpus.All()];
