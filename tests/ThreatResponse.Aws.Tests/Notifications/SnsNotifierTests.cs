@@ -56,7 +56,7 @@ public sealed class SnsNotifierTests(MotoServerFixture moto) : MotoTest(moto)
     public async Task Fits_TextWhoseEscapingCrossesTheLimit_FalseAndSnsRefusesIt()
     {
         // 70,000 quotes: 140,000 bytes as two bodies, 280,000 once each is escaped inside the message structure.
-        var notification = new Notification("[ThreatResponse] test", new string('"', 70_000), "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
+        var notification = new Notification("[ThreatResponse] test", new string('"', 70_000), "{}", "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
         var (notifier, _) = await TopicAsync();
 
         Assert.False(notifier.Fits(notification));
@@ -69,7 +69,7 @@ public sealed class SnsNotifierTests(MotoServerFixture moto) : MotoTest(moto)
     public async Task Fits_LargestThatFits_PublishedWhole()
     {
         var (notifier, _) = await TopicAsync();
-        var empty = new Notification("[ThreatResponse] test", "", "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
+        var empty = new Notification("[ThreatResponse] test", "", "{}", "{}", new Dictionary<string, IReadOnlyList<string>>(), Trimmed: false);
         var room = SnsNotifier.MaxMessageBytes - SnsNotifier.PublishedBytes(empty);
         var notification = empty with { Text = new string('x', (int)(room / 2)) };
 
