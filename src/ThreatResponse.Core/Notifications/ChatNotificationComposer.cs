@@ -185,7 +185,10 @@ public static class ChatNotificationComposer
         return string.Join('\n', lines);
     }
 
-    /// <summary>The steps that changed something (or failed), in order, runs of the same step and outcome counted: <c>isolation-group ok ×2</c>.</summary>
+    /// <summary>
+    /// The steps that did something (or failed), by outcome — failed first — each step named once, in the order the
+    /// engine ran it, with how many times (once per ENI, say): <c>ok: conversion-group ×2, isolation-group ×2, snapshot</c>.
+    /// </summary>
     private static string KeySteps(InstanceResult instance, NotificationDetail detail)
     {
         var steps = detail switch
@@ -194,22 +197,17 @@ public static class ChatNotificationComposer
             NotificationDetail.FailedStepsOnly => instance.Steps.Where(s => s.Outcome == StepOutcome.Failed),
             _ => Enumerable.Empty<StepResult>(),
         };
-        var runs = new List<(StepResult Step, int Count)>();
-        foreach (var step in steps)
-        {
-            if (runs.Count > 0 && runs[^1].Step.Step == step.Step && runs[^1].Step.Outcome == step.Outcome && runs[^1].Step.ErrorCode == step.ErrorCode)
+        return string.Join(" · ", steps
+            .GroupBy(s => s.Outcome)
+            .OrderBy(g => Array.IndexOf(OutcomeOrder, g.Key))
+            .Select(g => $"{StepMark(g.Key)}: " + string.Join(", ", g.GroupBy(s => s.Step, StringComparer.Ordinal).Select(named =>
             {
-                runs[^1] = (runs[^1].Step, runs[^1].Count + 1);
-            }
-            else
-            {
-                runs.Add((step, 1));
-            }
-        }
-
-        return string.Join(", ", runs.Select(r =>
-            $"{r.Step.Step} {StepMark(r.Step.Outcome)}{(r.Step.ErrorCode is null ? "" : " " + Code(r.Step.ErrorCode))}{(r.Count > 1 ? $" ×{r.Count}" : "")}"));
+                var codes = named.Select(s => s.ErrorCode).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                return named.Key + (codes.Count == 0 ? "" : " " + string.Join(" ", codes.Select(Code))) + (named.Count() > 1 ? $" ×{named.Count()}" : "");
+            }))));
     }
+
+    private static readonly StepOutcome[] OutcomeOrder = [StepOutcome.Failed, StepOutcome.DryRun, StepOutcome.Succeeded, StepOutcome.Skipped];
 
     private static string StepMark(StepOutcome outcome) => outcome switch
     {

@@ -46,7 +46,7 @@ public sealed partial class ChatNotificationComposerTests
         var description = Content(chat, "description");
         Assert.Contains($"*Outcome:* succeeded · *Actions:* isolate+snapshot · *Trigger:* `{Trigger}` · *Report:* `{ReportId}`", description, StringComparison.Ordinal);
         Assert.Contains($"*Finding* `{GuardDutyType}`: severity *HIGH* (80), account `{Account}`, Region `{Region}`, the instance is the ACTOR", description, StringComparison.Ordinal);
-        Assert.Contains($"• {WebInstanceId} `web-1`: *succeeded*\n      conversion-group ok, isolation-group ok, snapshot ok", description, StringComparison.Ordinal);
+        Assert.Contains($"• {WebInstanceId} `web-1`: *succeeded*\n      ok: conversion-group, isolation-group, snapshot", description, StringComparison.Ordinal);
         Assert.DoesNotContain("lookup", description, StringComparison.Ordinal);
     }
 
@@ -87,12 +87,30 @@ public sealed partial class ChatNotificationComposerTests
     }
 
     [Fact]
+    public void Compose_InstancesInTwoAccounts_OneReleaseCommandPerAccountAndRegion()
+    {
+        var here = new[] { InstanceNumber(1), InstanceNumber(2) };
+        var there = Instance("i-0ffffffffffffffff", OtherAccount, "eu-west-1");
+        var finding = GuardDuty([.. here, there]);
+        var results = here.Append(there).Select(i => Result(i, null, IsolateAndSnapshotSteps())).ToList();
+        var response = ResponseSummary.Create(Trigger, [finding], Report(results, findingId: finding.Id));
+
+        using var chat = Chat(response);
+
+        var steps = Strings(chat.RootElement.GetProperty("content").GetProperty("nextSteps"));
+        Assert.Contains($"`threat-response release --instance {here[0].InstanceId} --instance {here[1].InstanceId} --account {Account} --region {Region}`", steps);
+        Assert.Contains($"`threat-response release --instance i-0ffffffffffffffff --account {OtherAccount} --region eu-west-1`", steps);
+        Assert.Contains("arn:aws:ec2:eu-west-1:210987654321:instance/i-0ffffffffffffffff", Strings(chat.RootElement.GetProperty("metadata").GetProperty("relatedResources")));
+        Assert.Equal(":white_check_mark: Isolated+snapshotted 3 of 3 instances", Content(chat, "title"));
+    }
+
+    [Fact]
     public void Compose_IsolationFailed_TitleSaysFailedAndStepsSayHowToFinish()
     {
         using var chat = Chat(Isolated(StepOutcome.Failed));
 
         Assert.Equal($":rotating_light: FAILED to isolate+snapshot {WebInstanceId} (web-1)", Content(chat, "title"));
-        Assert.Contains("isolation-group *FAILED* `InternalError`", Content(chat, "description"), StringComparison.Ordinal);
+        Assert.Contains("*FAILED*: isolation-group `InternalError` · ok: conversion-group, snapshot", Content(chat, "description"), StringComparison.Ordinal);
         var steps = Strings(chat.RootElement.GetProperty("content").GetProperty("nextSteps"));
         Assert.StartsWith("Finish what failed", steps[0], StringComparison.Ordinal);
         Assert.Contains(ReleaseCommand, steps);
