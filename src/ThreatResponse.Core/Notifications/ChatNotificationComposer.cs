@@ -17,9 +17,9 @@ namespace ThreatResponse.Core.Notifications;
 /// <remarks>
 /// Text written by others (Name tags, finding types, AWS messages) goes in as it is shown, never as markup: it is kept
 /// on its line and its <c>&lt;</c>, <c>&gt;</c> and <c>@</c> are replaced by look-alikes, so a tag cannot mention a
-/// channel, hide a link or forge a line. The service's per-field limits are not in the stored copy of its guide; the
-/// limits below are those of the chat it renders into (Slack Block Kit: a header's text at most 150 characters, a
-/// section's 3,000), so nothing the service passes on is cut by the chat instead of here.
+/// channel, hide a link or forge a line. The limits below are those of the chat the service renders into (Slack Block
+/// Kit: a header's text at most 150 characters, a section's 3,000), so nothing it passes on is cut by the chat instead
+/// of here; the service's own per-field limits, if it has any, are not known to this project.
 /// </remarks>
 public static class ChatNotificationComposer
 {
@@ -36,8 +36,14 @@ public static class ChatNotificationComposer
     /// <summary>The <c>eventType</c> of every ThreatResponse chat notification; chat custom actions can attach to it.</summary>
     public const string EventType = "ThreatResponse";
 
-    /// <summary>How many per-instance release commands are written out before the rest are counted.</summary>
-    private const int CommandsListed = 3;
+    /// <summary>
+    /// Release commands (one per account and Region) written out before the rest are counted: with the failure's step,
+    /// the release's, the runbook and the console links, the next steps stay within <see cref="MaxNextSteps"/>.
+    /// </summary>
+    private const int CommandsListed = 2;
+
+    /// <summary>Findings and instances a Delayed notification names before it counts the rest.</summary>
+    private const int DelayedListed = 10;
 
     /// <summary>Instances named in one release command: a command cut short would release fewer than it seems to.</summary>
     private const int InstancesPerCommand = 10;
@@ -100,11 +106,16 @@ public static class ChatNotificationComposer
             $"*Outcome:* delayed · *Trigger:* {Code(trigger)}",
             $"Another invocation holds the response to {findings.Count} finding(s) on {instances.Count} instance(s) and has not finished yet.",
         };
-        lines.AddRange(findings.Take(CommandsListed).Select(f => $"*Finding* {Code(f.Type)}: severity *{Label(f)}*, account {Code(f.Account)}, Region {Code(f.Region)}"));
-        lines.AddRange(instances.Take(10).Select(i => $"• {i.InstanceId}: account {Code(i.Account)}, Region {Code(i.Region)}"));
-        if (instances.Count > 10)
+        lines.AddRange(findings.Take(DelayedListed).Select(f => $"*Finding* {Code(f.Type)}: severity *{Label(f)}*, account {Code(f.Account)}, Region {Code(f.Region)}"));
+        if (findings.Count > DelayedListed)
         {
-            lines.Add($"… and {instances.Count - 10} more instances");
+            lines.Add($"… and {findings.Count - DelayedListed} more findings");
+        }
+
+        lines.AddRange(instances.Take(DelayedListed).Select(i => $"• {i.InstanceId}: account {Code(i.Account)}, Region {Code(i.Region)}"));
+        if (instances.Count > DelayedListed)
+        {
+            lines.Add($"… and {instances.Count - DelayedListed} more instances");
         }
 
         lines.Add(Shown(next));

@@ -105,6 +105,22 @@ public sealed partial class ChatNotificationComposerTests
     }
 
     [Fact]
+    public void Compose_FailedInThreeAccounts_NextStepsCountTheThirdAndKeepTheConsoleLinks()
+    {
+        var instances = new[] { Instance(account: Account), Instance("i-0ffffffffffffffff", OtherAccount), Instance("i-0eeeeeeeeeeeeeeee", "111122223333") };
+        var finding = GuardDuty(instances);
+        var results = instances.Select(i => Result(i, null, IsolateAndSnapshotSteps(StepOutcome.Failed))).ToList();
+        var response = ResponseSummary.Create(Trigger, [finding], Report(results, findingId: finding.Id));
+
+        using var chat = Chat(response);
+
+        var steps = Strings(chat.RootElement.GetProperty("content").GetProperty("nextSteps"));
+        Assert.Equal(ChatNotificationComposer.MaxNextSteps, steps.Count);
+        Assert.EndsWith("(and the same for 1 more account/Region pairs: see the report)", steps[3], StringComparison.Ordinal);
+        Assert.StartsWith("<https://", steps[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compose_IsolationFailed_TitleSaysFailedAndStepsSayHowToFinish()
     {
         using var chat = Chat(Isolated(StepOutcome.Failed));
