@@ -23,8 +23,25 @@ public static partial class EmulatorForms
     public static async Task<string> CreateTopicAsync(Uri emulator, string name) =>
         Between(await CallAsync(emulator, "sns", "2010-03-31", $"Action=CreateTopic&Name={Uri.EscapeDataString(name)}"), "TopicArn");
 
-    public static Task SubscribeQueueAsync(Uri emulator, string topicArn, string queueArn) =>
-        CallAsync(emulator, "sns", "2010-03-31", $"Action=Subscribe&TopicArn={Uri.EscapeDataString(topicArn)}&Protocol=sqs&Endpoint={Uri.EscapeDataString(queueArn)}");
+    public static Task SubscribeQueueAsync(Uri emulator, string topicArn, string queueArn) => SubscribeAsync(emulator, topicArn, "sqs", queueArn);
+
+    /// <summary>Subscribes <paramref name="endpoint"/> with <paramref name="protocol"/>; moto confirms HTTP(S) subscriptions at once.</summary>
+    public static Task SubscribeAsync(Uri emulator, string topicArn, string protocol, string endpoint) =>
+        CallAsync(emulator, "sns", "2010-03-31", $"Action=Subscribe&TopicArn={Uri.EscapeDataString(topicArn)}&Protocol={Uri.EscapeDataString(protocol)}&Endpoint={Uri.EscapeDataString(endpoint)}");
+
+    /// <summary>
+    /// Every message published to <paramref name="topicArn"/>, as moto recorded the <c>Publish</c> (its own
+    /// <c>/moto-api/data.json</c>): the subject and the message — with <c>MessageStructure=json</c>, every protocol's body.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Subject, string Message)>> PublishedAsync(Uri emulator, string topicArn)
+    {
+        ArgumentNullException.ThrowIfNull(emulator);
+        using var data = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync(new Uri(emulator, "/moto-api/data.json")));
+        var topic = data.RootElement.GetProperty("sns").GetProperty("Topic").EnumerateArray().FirstOrDefault(t => t.GetProperty("arn").GetString() == topicArn);
+        return topic.ValueKind == System.Text.Json.JsonValueKind.Undefined
+            ? throw new InvalidOperationException($"the emulator has no topic {topicArn}")
+            : [.. topic.GetProperty("sent_notifications").EnumerateArray().Select(n => (n[2].GetString() ?? string.Empty, n[1].GetString()!))];
+    }
 
     private static async Task<string> CallAsync(Uri emulator, string service, string version, string form)
     {

@@ -9,8 +9,9 @@ namespace ThreatResponse.Aws.Notifications;
 
 /// <summary>
 /// <see cref="INotifier"/> on SNS <c>Publish</c> (query protocol), signed by <see cref="AwsSignedHttpClient"/>: one
-/// message with <c>MessageStructure=json</c> — readable text for e-mail, the JSON document for SQS, Lambda and HTTP(S)
-/// subscribers — and message attributes for filter policies. The one file to change for AWSSDK.SimpleNotificationService.
+/// message with <c>MessageStructure=json</c> — readable text for e-mail, the chat notification for HTTPS (how Amazon Q
+/// Developer in chat applications subscribes), the JSON document for SQS, Lambda and HTTP — and message attributes for
+/// filter policies. The one file to change for AWSSDK.SimpleNotificationService.
 /// </summary>
 public sealed class SnsNotifier(AwsSignedHttpClient sns, string topicArn) : INotifier
 {
@@ -56,7 +57,12 @@ public sealed class SnsNotifier(AwsSignedHttpClient sns, string topicArn) : INot
             + Encoding.UTF8.GetByteCount(notification.Subject);
     }
 
-    /// <summary>One body per protocol: readable text for e-mail, the JSON document for SQS, Lambda and HTTP(S) subscribers.</summary>
+    /// <summary>
+    /// One body per protocol. <c>default</c> is what every protocol not named gets (SMS, Firehose, <c>email-json</c>):
+    /// the text. <c>https</c> is the chat's: Amazon Q Developer in chat applications subscribes to the topic over HTTPS
+    /// and renders only its custom-notification schema, so a machine subscriber wanting the JSON document subscribes
+    /// over SQS, Lambda or HTTP.
+    /// </summary>
     private static string MessageStructure(Notification notification) =>
         JsonSerializer.Serialize(
             new Dictionary<string, string>
@@ -66,7 +72,7 @@ public sealed class SnsNotifier(AwsSignedHttpClient sns, string topicArn) : INot
                 ["sqs"] = notification.Json,
                 ["lambda"] = notification.Json,
                 ["http"] = notification.Json,
-                ["https"] = notification.Json,
+                ["https"] = notification.Chat,
             },
             SnsJsonContext.Relaxed.DictionaryStringString);
 

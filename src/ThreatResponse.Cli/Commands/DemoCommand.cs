@@ -7,7 +7,7 @@ using ThreatResponse.LocalAws;
 namespace ThreatResponse.Cli.Commands;
 
 /// <summary>
-/// <c>demo [--endpoint-url URL] [--json]</c>: the whole pipeline against a local emulator it starts itself — a GuardDuty
+/// <c>demo [--endpoint-url URL] [--json] [--show-notification]</c>: the whole pipeline against a local emulator it starts itself — a GuardDuty
 /// finding contained by GuardDutyResponder, then released by ReleaseInstanceAction — shown as people would see it.
 /// </summary>
 internal static class DemoCommand
@@ -17,7 +17,11 @@ internal static class DemoCommand
         var endpoint = new Option<string?>("--endpoint-url") { Description = "Use a running emulator instead of starting moto_server." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)." };
         var verbose = new Option<bool>("--verbose") { Description = "Also show the functions' own JSON log lines (stderr)." };
-        var command = new Command("demo", "Contain a compromised instance and release it, on a local AWS emulator, in under a minute.") { endpoint, json, verbose };
+        var showNotification = new Option<bool>("--show-notification")
+        {
+            Description = "Also print the containment notification as published: the e-mail text, the chat body (HTTPS) and the JSON document (SQS, Lambda, HTTP).",
+        };
+        var command = new Command("demo", "Contain a compromised instance and release it, on a local AWS emulator, in under a minute.") { endpoint, json, verbose, showNotification };
         command.SetAction(async (parse, cancellationToken) =>
         {
             Uri? emulator = null;
@@ -29,6 +33,7 @@ internal static class DemoCommand
             var asJson = parse.GetValue(json);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(asJson ? cli.Stderr : cli.Stdout) });
             var functionLog = parse.GetValue(verbose) ? cli.Stderr : TextWriter.Null;
+            var show = parse.GetValue(showNotification);
             var tools = PythonToolsOptions.FromEnvironment(name => cli.Environment[name]);
             DemoResult result;
             try
@@ -40,8 +45,8 @@ internal static class DemoCommand
                         {
                             context.Status(Markup.Escape(message));
                             console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}");
-                        }, functionLog, cancellationToken))
-                    : await DemoRun.RunAsync(emulator, tools, message => console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}"), functionLog, cancellationToken);
+                        }, functionLog, cancellationToken, show))
+                    : await DemoRun.RunAsync(emulator, tools, message => console.MarkupLine($"[grey]>[/] {Markup.Escape(message)}"), functionLog, cancellationToken, show);
             }
             catch (Exception e) when (e is PythonToolsUnavailableException || (e is InvalidOperationException && e.Message.Contains("moto_server", StringComparison.Ordinal)))
             {
@@ -56,6 +61,10 @@ internal static class DemoCommand
             else
             {
                 DemoRenderer.Render(console, result);
+                if (result.Published is { } published)
+                {
+                    await cli.Stdout.WriteAsync(DemoRenderer.Bodies(published));
+                }
             }
 
             return result.Succeeded ? ExitCodes.Success : ExitCodes.OperationFailed;

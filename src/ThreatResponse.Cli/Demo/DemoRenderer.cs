@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -40,6 +41,33 @@ internal static class DemoRenderer
         console.MarkupLine(result.Succeeded
             ? "[green bold]Contained on every ENI, evidence kept, credentials cut.\n…and released to exactly where it was.[/]\n[grey]Flows EC2 always tracks (NAT gateway, endpoints, ICMP) are cut by the network ACL entries where they cross into another subnet; the emulator carries no traffic, so that rests on AWS's documentation: see the README's \"What is cut by what\".[/]"
             : "[red bold]The demo did not end as expected: see the table and the notifications above.[/]");
+    }
+
+    /// <summary>
+    /// The notification's bodies as plain text, ready to paste: the subject, the e-mail text (<c>default</c>,
+    /// <c>email</c>), the chat body (<c>https</c>) and the JSON document (<c>sqs</c>, <c>lambda</c>, <c>http</c>), the
+    /// JSON bodies indented.
+    /// </summary>
+    public static string Bodies(PublishedNotification published)
+    {
+        var text = new StringBuilder();
+        text.Append("\n==== Subject\n").Append(published.Subject).Append('\n');
+        text.Append("\n==== E-mail body (SNS protocols default, email)\n").Append(published.Bodies.GetValueOrDefault("email", "")).Append('\n');
+        text.Append("==== Chat body (https: Amazon Q Developer in chat applications), indented here\n").Append(Indented(published.Bodies.GetValueOrDefault("https", "{}"))).Append('\n');
+        text.Append("\n==== JSON body (sqs, lambda, http), indented here\n").Append(Indented(published.Bodies.GetValueOrDefault("sqs", "{}"))).Append('\n');
+        return text.ToString();
+    }
+
+    private static string Indented(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            document.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static void Row(Table table, string label, Func<InstanceView, string> value, DemoResult result)

@@ -26,7 +26,9 @@ internal static class DemoRun
     private const string ReleaseAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRRelease";
     private static readonly AWSCredentials Credentials = new BasicAWSCredentials("demo", "demo");
 
-    public static async Task<DemoResult> RunAsync(Uri? endpoint, PythonToolsOptions tools, Action<string> progress, TextWriter functionLog, CancellationToken cancellationToken)
+    /// <param name="showNotification">Also read back the containment notification as published, every protocol's body.</param>
+    public static async Task<DemoResult> RunAsync(
+        Uri? endpoint, PythonToolsOptions tools, Action<string> progress, TextWriter functionLog, CancellationToken cancellationToken, bool showNotification = false)
     {
         var timings = new Dictionary<string, long>();
         var clock = Stopwatch.StartNew();
@@ -66,6 +68,7 @@ internal static class DemoRun
         timings["containment"] = clock.ElapsedMilliseconds;
         var contained = await InstanceView.ReadAsync(ec2, scene.InstanceId);
         var notifications = await ReadNotificationsAsync(sqs, queueUrl, cancellationToken);
+        var published = showNotification ? await PublishedAsync(emulator.Endpoint, topicArn) : null;
 
         progress("The analyst clicks \"Release isolation\" in Security Hub: ReleaseInstanceAction responds");
         clock.Restart();
@@ -79,7 +82,10 @@ internal static class DemoRun
             && release.GetProperty("outcome").GetString() == "succeeded"
             && contained.NetworkInterfaces.All(n => n.Groups.SequenceEqual(["threat-response-isolation"]))
             && released.RestoresTo(before);
-        return new DemoResult(emulator.Endpoint.ToString(), scene.InstanceId, "web-1", before, contained, released, containment, release, notifications, securityHub.Updates, timings, succeeded);
+        return new DemoResult(emulator.Endpoint.ToString(), scene.InstanceId, "web-1", before, contained, released, containment, release, notifications, securityHub.Updates, timings, succeeded)
+        {
+            Published = published,
+        };
     }
 
     /// <summary>Runs a handler as Lambda would, in its own runtime built from the function's environment.</summary>
@@ -112,6 +118,17 @@ internal static class DemoRun
         }
 
         return notifications;
+    }
+
+    /// <summary>
+    /// The first notification published to the topic, as moto recorded the <c>Publish</c>: the e-mail and chat bodies
+    /// included, which no subscriber of the emulator receives (moto delivers no e-mail, and HTTPS only to a reachable server).
+    /// </summary>
+    private static async Task<PublishedNotification> PublishedAsync(Uri emulator, string topicArn)
+    {
+        var (subject, message) = (await EmulatorForms.PublishedAsync(emulator, topicArn))[0];
+        using var structure = JsonDocument.Parse(message);
+        return new PublishedNotification(subject, structure.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty, StringComparer.Ordinal));
     }
 
     private static async Task<string> CreateLedgerAsync(Uri emulator, CancellationToken cancellationToken)

@@ -8,12 +8,7 @@ public static class FindingLinks
     public static string ConsoleUrl(Finding finding)
     {
         ArgumentNullException.ThrowIfNull(finding);
-        var host = finding.Partition switch
-        {
-            "aws-cn" => $"https://{finding.Region}.console.amazonaws.cn",
-            "aws-us-gov" => $"https://{finding.Region}.console.amazonaws-us-gov.com",
-            _ => $"https://{finding.Region}.console.aws.amazon.com",
-        };
+        var host = ConsoleHost(finding.Partition, finding.Region);
 
         var marker = finding.Id.LastIndexOf("/finding/", StringComparison.Ordinal);
         if (finding.ProductArn.EndsWith("product/aws/guardduty", StringComparison.Ordinal) && marker >= 0)
@@ -25,4 +20,18 @@ public static class FindingLinks
         // The Security Hub console's search is itself URL-encoded inside the fragment, hence the double escaping.
         return $"{host}/securityhub/home?region={finding.Region}#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253A{Uri.EscapeDataString(Uri.EscapeDataString(finding.Id))}";
     }
+
+    /// <summary>The instance's page in the EC2 console; it opens only when signed in to the instance's own account.</summary>
+    public static string InstanceConsoleUrl(InstanceReference instance, string partition)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return $"{ConsoleHost(partition, instance.Region)}/ec2/home?region={instance.Region}#InstanceDetails:instanceId={instance.InstanceId}";
+    }
+
+    private static string ConsoleHost(string partition, string region) => partition switch
+    {
+        "aws-cn" => $"https://{region}.console.amazonaws.cn",
+        "aws-us-gov" => $"https://{region}.console.amazonaws-us-gov.com",
+        _ => $"https://{region}.console.aws.amazon.com",
+    };
 }

@@ -8,7 +8,8 @@ namespace ThreatResponse.Core.Notifications;
 
 /// <summary>
 /// Writes the one notification of a response: a subject that says what happened to which instance, a plain-text body
-/// for e-mail (what, where, why, each step), the JSON document for machines, and attributes for filter policies.
+/// for e-mail (what, where, why, each step), the JSON document for machines, the chat body
+/// (<see cref="ChatNotificationComposer"/>), and attributes for filter policies.
 /// Kept within what the notifier can send (<see cref="INotifier.Fits"/>) by dropping detail step by step — never by failing.
 /// </summary>
 public static class NotificationComposer
@@ -19,6 +20,13 @@ public static class NotificationComposer
     /// <summary>At the smallest detail level, how many findings and instances are listed one by one (the rest are counted), tried in turn until the message fits.</summary>
     private static readonly int[] ListedAtCounts = [25, 10, 3, 1];
 
+    /// <summary>Every detail level, richest first; the chat body steps down the same levels to fit its own limits.</summary>
+    internal static readonly IReadOnlyList<(NotificationDetail Detail, int Listed)> Levels =
+    [
+        .. Enum.GetValues<NotificationDetail>().Where(d => d != NotificationDetail.Counts).Select(d => (d, int.MaxValue)),
+        .. ListedAtCounts.Select(n => (NotificationDetail.Counts, n)),
+    ];
+
     /// <param name="fits">The notifier's judgement of whether a candidate can be sent (<see cref="INotifier.Fits"/>).</param>
     /// <param name="findingUpdates">The result of writing the response onto its findings, when that was attempted.</param>
     public static Notification Compose(ResponseSummary response, Func<Notification, bool> fits, FindingUpdateResult? findingUpdates = null)
@@ -27,13 +35,16 @@ public static class NotificationComposer
         ArgumentNullException.ThrowIfNull(fits);
         var subject = Subject(response);
         var attributes = Attributes(response);
-        var levels = Enum.GetValues<Detail>().Where(d => d != Detail.Counts).Select(d => (Detail: d, Listed: int.MaxValue))
-            .Concat(ListedAtCounts.Select(n => (Detail: Detail.Counts, Listed: n)))
-            .ToList();
-        foreach (var (detail, listedCount) in levels)
+        foreach (var (detail, listedCount) in Levels)
         {
-            var candidate = new Notification(subject, Text(response, findingUpdates, detail, listedCount), Json(response, findingUpdates, detail, listedCount), attributes, detail != Detail.Full);
-            if (fits(candidate) || (detail, listedCount) == levels[^1])
+            var candidate = new Notification(
+                subject,
+                Text(response, findingUpdates, detail, listedCount),
+                Json(response, findingUpdates, detail, listedCount),
+                ChatNotificationComposer.Compose(response, findingUpdates, detail, listedCount),
+                attributes,
+                detail != NotificationDetail.Full);
+            if (fits(candidate) || (detail, listedCount) == Levels[^1])
             {
                 return candidate;
             }
@@ -42,50 +53,50 @@ public static class NotificationComposer
         throw new InvalidOperationException("unreachable: the smallest detail level is always returned");
     }
 
-    /// <summary>How much to say, from everything to only counts; each level is tried until the message fits.</summary>
-    private enum Detail
-    {
-        Full,
-        FailedStepsOnly,
-        NoSteps,
-        Counts,
-    }
-
     public static string Subject(ResponseSummary response)
     {
         ArgumentNullException.ThrowIfNull(response);
+        var prefix = response.Report.DryRun ? "[ThreatResponse] DRY RUN " : "[ThreatResponse] ";
+        return Fit($"{prefix}{What(response, text => text)} - {Why(response, text => text)}", MaxSubject);
+    }
+
+    /// <summary>
+    /// What happened to which instance, e.g. <c>Isolated+snapshotted i-0a1b… (web-1)</c>; <paramref name="written"/>
+    /// is applied to text written by others (Name tags, reasons), which each body shows in its own safe way.
+    /// </summary>
+    internal static string What(ResponseSummary response, Func<string, string> written)
+    {
         var report = response.Report;
         var instances = report.Instances;
         var verb = Verb(report.Actions);
-        var prefix = report.DryRun ? "[ThreatResponse] DRY RUN " : "[ThreatResponse] ";
-        var finding = response.Findings.Count == 1 ? response.Findings[0].Finding : null;
-        var why = finding is null ? $"{response.Findings.Count} findings" : $"{finding.Type} {finding.Severity.Label.ToString().ToUpperInvariant()}";
-
-        string what;
         if (instances.Count == 0)
         {
-            var reason = response.Findings.Count == 1 ? response.Findings[0].Summary : "no instance to contain";
-            what = $"No action: {reason}";
-        }
-        else if (instances.Count == 1)
-        {
-            var result = instances[0];
-            what = result.Outcome switch
-            {
-                StepOutcome.Failed => $"FAILED to {verb.Infinitive} {ResponseSummary.Describe(result)}",
-                StepOutcome.Skipped => $"Skipped {ResponseSummary.Describe(result)}: {result.Reason}",
-                StepOutcome.DryRun => $"would {verb.Infinitive} {ResponseSummary.Describe(result)}",
-                _ => $"{verb.Past} {ResponseSummary.Describe(result)}",
-            };
-        }
-        else
-        {
-            var failed = instances.Count(i => i.Outcome == StepOutcome.Failed);
-            var done = instances.Count(i => i.Outcome is StepOutcome.Succeeded or StepOutcome.DryRun);
-            what = $"{(report.DryRun ? "would " + verb.Infinitive : verb.Past)} {done} of {instances.Count} instances{(failed > 0 ? $", {failed} FAILED" : "")}";
+            return $"No action: {(response.Findings.Count == 1 ? written(response.Findings[0].Summary) : "no instance to contain")}";
         }
 
-        return Fit($"{prefix}{what} - {why}", MaxSubject);
+        if (instances.Count == 1)
+        {
+            var result = instances[0];
+            var which = result.Name is null ? result.Instance.InstanceId.Value : $"{result.Instance.InstanceId} ({written(result.Name)})";
+            return result.Outcome switch
+            {
+                StepOutcome.Failed => $"FAILED to {verb.Infinitive} {which}",
+                StepOutcome.Skipped => $"Skipped {which}: {written(result.Reason ?? "")}",
+                StepOutcome.DryRun => $"would {verb.Infinitive} {which}",
+                _ => $"{verb.Past} {which}",
+            };
+        }
+
+        var failed = instances.Count(i => i.Outcome == StepOutcome.Failed);
+        var done = instances.Count(i => i.Outcome is StepOutcome.Succeeded or StepOutcome.DryRun);
+        return $"{(report.DryRun ? "would " + verb.Infinitive : verb.Past)} {done} of {instances.Count} instances{(failed > 0 ? $", {failed} FAILED" : "")}";
+    }
+
+    /// <summary>Why: the finding's type and severity, or how many findings.</summary>
+    internal static string Why(ResponseSummary response, Func<string, string> written)
+    {
+        var finding = response.Findings.Count == 1 ? response.Findings[0].Finding : null;
+        return finding is null ? $"{response.Findings.Count} findings" : $"{written(finding.Type)} {finding.Severity.Label.ToString().ToUpperInvariant()}";
     }
 
     private static (string Past, string Infinitive) Verb(IReadOnlyList<ContainmentAction> actions)
@@ -120,7 +131,7 @@ public static class NotificationComposer
         };
     }
 
-    private static string Text(ResponseSummary response, FindingUpdateResult? updates, Detail detail, int listedCount)
+    private static string Text(ResponseSummary response, FindingUpdateResult? updates, NotificationDetail detail, int listedCount)
     {
         var report = response.Report;
         var text = new StringBuilder();
@@ -142,8 +153,8 @@ public static class NotificationComposer
             line($"  Why:       severity {f.Severity.Label.ToString().ToUpperInvariant()} ({f.Severity.Normalized}){(f.ResourceRole is { } role ? $", the instance is the {role.ToString().ToUpperInvariant()}" : "")}{(f.Sample ? ", SAMPLE finding" : "")}");
             line($"  Where:     account {f.Account}, Region {f.Region}");
             line($"  Link:      {FindingLinks.ConsoleUrl(f)}");
-            line($"  Result:    {finding.Outcome.Text()} - {(detail == Detail.Counts ? Fit(finding.Summary, 1024) : finding.Summary)}");
-            if (detail == Detail.Counts)
+            line($"  Result:    {finding.Outcome.Text()} - {(detail == NotificationDetail.Counts ? Fit(finding.Summary, 1024) : finding.Summary)}");
+            if (detail == NotificationDetail.Counts)
             {
                 continue;
             }
@@ -153,8 +164,8 @@ public static class NotificationComposer
                 line($"  Instance {ResponseSummary.Describe(instance)}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
                 var steps = detail switch
                 {
-                    Detail.Full => instance.Steps,
-                    Detail.FailedStepsOnly => [.. instance.Steps.Where(s => s.Outcome == StepOutcome.Failed)],
+                    NotificationDetail.Full => instance.Steps,
+                    NotificationDetail.FailedStepsOnly => [.. instance.Steps.Where(s => s.Outcome == StepOutcome.Failed)],
                     _ => [],
                 };
                 foreach (var step in steps)
@@ -188,7 +199,7 @@ public static class NotificationComposer
             }
         }
 
-        if (detail != Detail.Full)
+        if (detail != NotificationDetail.Full)
         {
             line(string.Empty);
             line("(Detail was shortened to fit the notification; the full report is in the function's log.)");
@@ -197,13 +208,13 @@ public static class NotificationComposer
         return text.ToString();
     }
 
-    private static string Json(ResponseSummary response, FindingUpdateResult? updates, Detail detail, int listedCount)
+    private static string Json(ResponseSummary response, FindingUpdateResult? updates, NotificationDetail detail, int listedCount)
     {
         var report = response.Report;
         var trimmedReport = detail switch
         {
-            Detail.Full => report,
-            Detail.FailedStepsOnly => report with { Instances = [.. report.Instances.Select(i => i with { Steps = [.. i.Steps.Where(s => s.Outcome == StepOutcome.Failed)] })] },
+            NotificationDetail.Full => report,
+            NotificationDetail.FailedStepsOnly => report with { Instances = [.. report.Instances.Select(i => i with { Steps = [.. i.Steps.Where(s => s.Outcome == StepOutcome.Failed)] })] },
             _ => report with { Instances = [.. report.Instances.Select(i => i with { Steps = [] })] },
         };
         var document = new NotificationDocument(
@@ -211,13 +222,13 @@ public static class NotificationComposer
             report.ReportId,
             response.Outcome,
             report.DryRun,
-            detail != Detail.Full,
+            detail != NotificationDetail.Full,
             Math.Max(0, response.Findings.Count - listedCount),
             [.. response.Findings.Take(listedCount).Select(f => new NotificationFinding(
                 f.Finding.Id, f.Finding.ProductArn, f.Finding.Type, f.Finding.Severity, f.Finding.Account, f.Finding.Region,
-                f.Outcome, detail == Detail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
+                f.Outcome, detail == NotificationDetail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
             [.. (updates?.Unprocessed ?? []).Take(listedCount)],
-            detail == Detail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport);
+            detail == NotificationDetail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport);
         return JsonSerializer.Serialize(document, ThreatResponseJsonContext.Compact.NotificationDocument);
     }
 

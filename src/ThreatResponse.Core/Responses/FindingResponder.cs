@@ -228,7 +228,9 @@ public sealed class FindingResponder(
         };
         try
         {
-            await notifier.PublishAsync(new Notification(subject.Length <= 99 ? subject : subject[..99], text, json, attributes, Trimmed: false), cancellationToken);
+            var chat = ChatNotificationComposer.Delayed(
+                trigger, [.. held.Decisions.Select(d => d.Finding).Distinct()], [.. held.Decisions.Select(d => d.Instance).OfType<InstanceReference>().Distinct()], next);
+            await notifier.PublishAsync(new Notification(subject.Length <= 99 ? subject : subject[..99], text, json, chat, attributes, Trimmed: false), cancellationToken);
         }
         catch (AwsOperationException)
         {

@@ -15,6 +15,7 @@ namespace ThreatResponse.Core.Serialization;
 [JsonSerializable(typeof(IReadOnlyList<ThreatResponse.Core.Containment.OrphanedAclEntries>))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.DelayedResponseDocument))]
+[JsonSerializable(typeof(ThreatResponse.Core.Notifications.ChatNotification))]
 public sealed partial class ThreatResponseJsonContext : JsonSerializerContext
 {
     /// <summary>

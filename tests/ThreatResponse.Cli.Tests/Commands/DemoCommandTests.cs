@@ -39,6 +39,31 @@ public sealed class DemoCommandTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Contains("released to exactly where it was", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_ShowNotification_PrintsTheEmailChatAndJsonBodiesAsPublished()
+    {
+        var (exit, stdout, stderr) = await RunAsync("demo", "--show-notification", "--endpoint-url", Moto.Endpoint.ToString());
+
+        Assert.True(exit == 0, stderr + stdout);
+        var email = Section(stdout, "==== E-mail body (SNS protocols default, email)\n", "==== Chat body");
+        Assert.StartsWith("ThreatResponse: Isolated+snapshotted i-", email, StringComparison.Ordinal);
+        Assert.Contains("WHAT\n  Outcome:   succeeded\n", email, StringComparison.Ordinal);
+        using var chat = JsonDocument.Parse(Section(stdout, "==== Chat body (https: Amazon Q Developer in chat applications), indented here\n", "\n==== JSON body"));
+        Assert.Equal("custom", chat.RootElement.GetProperty("source").GetString());
+        Assert.StartsWith(":white_check_mark: Isolated+snapshotted i-", chat.RootElement.GetProperty("content").GetProperty("title").GetString(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(stdout[(stdout.IndexOf("==== JSON body (sqs, lambda, http), indented here\n", StringComparison.Ordinal) + 50)..]);
+        Assert.Equal("succeeded", json.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(json.RootElement.GetProperty("reportId").GetString(), chat.RootElement.GetProperty("metadata").GetProperty("additionalContext").GetProperty("reportId").GetString());
+    }
+
+    private static string Section(string text, string start, string end)
+    {
+        var from = text.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(from >= 0, $"no '{start}' in the output");
+        from += start.Length;
+        return text[from..text.IndexOf(end, from, StringComparison.Ordinal)];
+    }
+
     private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();

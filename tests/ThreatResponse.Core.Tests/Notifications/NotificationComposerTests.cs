@@ -448,7 +448,7 @@ public sealed class NotificationComposerTests
     }
 
     /// <summary>
-    /// What the message costs against SNS's limit: the text twice and the JSON four times (the protocols' copies), with
+    /// What the message costs against SNS's limit: the text twice, the JSON three times and the chat body once (the protocols' copies), with
     /// a tenth for escaping, plus the subject and the attributes (name, data type and value).
     /// </summary>
     /// <summary>The budget these tests compose against: SNS's 256 KiB less 4 KiB, by this file's own estimate of escaping.</summary>
@@ -458,7 +458,7 @@ public sealed class NotificationComposerTests
 
     private static double SnsBytes(Notification notification)
     {
-        var bodies = (2.0 * Encoding.UTF8.GetByteCount(notification.Text)) + (4.0 * Encoding.UTF8.GetByteCount(notification.Json));
+        var bodies = (2.0 * Encoding.UTF8.GetByteCount(notification.Text)) + (3.0 * Encoding.UTF8.GetByteCount(notification.Json)) + Encoding.UTF8.GetByteCount(notification.Chat);
         var attributes = notification.Attributes.Sum(a =>
             Encoding.UTF8.GetByteCount(a.Key)
             + (a.Value.Count == 1 ? "String".Length + Encoding.UTF8.GetByteCount(a.Value[0]) : "String.Array".Length + Encoding.UTF8.GetByteCount("[" + string.Join(",", a.Value.Select(v => $"\"{v}\"")) + "]")));
