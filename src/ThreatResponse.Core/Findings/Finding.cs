@@ -36,8 +36,10 @@ public sealed record Finding(
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
     /// <summary>The new Security Hub's id of the finding (OCSF <c>metadata.uid</c>, what <c>BatchUpdateFindingsV2</c> addresses); null for other formats.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? MetadataUid { get; init; }
 
     /// <summary>For a GuardDuty attack sequence: its signals and size; null for every other finding.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AttackSequence? Sequence { get; init; }
 }

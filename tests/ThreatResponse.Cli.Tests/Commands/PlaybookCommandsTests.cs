@@ -191,7 +191,7 @@ public sealed class PlaybookCommandsTests : IDisposable
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(
-            ["sample-findings", "low-severity", "high-severity-actor", "known-compromise-types", "default"],
+            ["sample-findings", "low-severity", "attack-sequence-ec2", "high-severity-actor", "known-compromise-types", "default"],
             json.RootElement.GetProperty("rules").EnumerateArray().Select(r => r.GetString()));
     }
 
