@@ -2,9 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Amazon.Runtime;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
 using ThreatResponse.Testing;
 using ThreatResponse.Testing.Corpus;
 
@@ -35,8 +32,8 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         using var home = Moto.CreateEc2Client();
         var first = await Ec2Scene.CreateAsync(Moto, home);
         var third = await Ec2Scene.CreateAsync(Moto, home, "web-2", first.VpcId, first.SubnetId, first.ProfileArn);
-        using var member = await Ec2InAsync(Member);
-        var second = await LaunchAsync(member);
+        using var member = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var second = await MemberAccountScene.LaunchAsync(member);
         var text = (await File.ReadAllTextAsync(EventCorpus.PathOf(Constructed)))
             .Replace("i-0a1b2c3d4e5f60711", first.InstanceId, StringComparison.Ordinal)
             .Replace("i-0a1b2c3d4e5f60722", second.InstanceId, StringComparison.Ordinal)
@@ -72,30 +69,6 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service == "ec2");
         var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("names no EC2 instance", notification.GetProperty("Message").GetString(), StringComparison.Ordinal);
-    }
-
-    private async Task<AmazonEC2Client> Ec2InAsync(string account)
-    {
-        using var sts = new AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSecurityTokenServiceConfig()));
-        var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "setup" });
-        var c = assumed.Credentials;
-        return Moto.CreateEc2Client(credentials: new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
-    }
-
-    /// <summary>An instance in a member account (the scene's instance profile is the home account's).</summary>
-    private static async Task<(string InstanceId, string EniId)> LaunchAsync(AmazonEC2Client ec2)
-    {
-        var vpc = (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.40.0.0/16" })).Vpc.VpcId;
-        var subnet = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc, CidrBlock = "10.40.1.0/24" })).Subnet.SubnetId;
-        var group = (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "api", Description = "api", VpcId = vpc })).GroupId;
-        var instance = (await ec2.RunInstancesAsync(new RunInstancesRequest
-        {
-            ImageId = "ami-12c6146b",
-            MinCount = 1,
-            MaxCount = 1,
-            NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnet, Groups = [group] }],
-        })).Reservation.Instances[0];
-        return (instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId);
     }
 
     private static async Task<List<string>> GroupNamesAsync(AmazonEC2Client ec2, string eniId) =>

@@ -57,7 +57,7 @@ internal static class AttackSequenceReader
 
             if (resource.OptionalString("resourceType") == "EC2_INSTANCE")
             {
-                Add(instances, Instance(JsonPath.Property(resource.Path, "uid"), resource.RequiredString("uid"), resourceAccount, resourceRegion));
+                Add(instances, Checked(InstanceUids.Parse(JsonPath.Property(resource.Path, "uid"), resource.RequiredString("uid"), resourceAccount, resourceRegion), resource));
             }
 
             var data = resource.OptionalObject("data");
@@ -70,7 +70,7 @@ internal static class AttackSequenceReader
 
                 for (var j = 0; j < uids.Count; j++)
                 {
-                    Add(instances, Instance(JsonPath.Index(JsonPath.Property(members.Path, "ec2InstanceUids"), j), uids.StringAt(j), resourceAccount, resourceRegion));
+                    Add(instances, Checked(InstanceUids.Parse(JsonPath.Index(JsonPath.Property(members.Path, "ec2InstanceUids"), j), uids.StringAt(j), resourceAccount, resourceRegion), resource));
                 }
             }
         }
@@ -88,17 +88,9 @@ internal static class AttackSequenceReader
         }
     }
 
-    /// <summary>An instance id, or an instance ARN (which then says its own account and Region).</summary>
-    private static InstanceReference Instance(string path, string uid, string account, string region)
-    {
-        if (Arn.TryParse(uid, out var arn) && arn.Service == "ec2" && arn.Resource.StartsWith("instance/", StringComparison.Ordinal)
-            && InstanceId.TryParse(arn.Resource["instance/".Length..], out var fromArn) && AwsNames.IsAccountId(arn.Account) && AwsNames.IsRegion(arn.Region))
-        {
-            return new InstanceReference(fromArn.Value, arn.Account, arn.Region);
-        }
-
-        return InstanceId.TryParse(uid, out var instanceId)
-            ? new InstanceReference(instanceId.Value, account, region)
-            : throw new IntakeException(path, $"{JsonPath.Quote(uid)} is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits) or instance ARN");
-    }
+    /// <summary>An instance ARN's own account and Region must be real ones too.</summary>
+    private static InstanceReference Checked(InstanceReference instance, JsonObjectReader resource) =>
+        AwsNames.IsAccountId(instance.Account) && AwsNames.IsRegion(instance.Region)
+            ? instance
+            : throw resource.Error("uid", $"names account {JsonPath.Quote(instance.Account)} in Region {JsonPath.Quote(instance.Region)}, which is not a 12-digit account id and a Region code");
 }

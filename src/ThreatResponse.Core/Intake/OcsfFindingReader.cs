@@ -111,21 +111,7 @@ internal static class OcsfFindingReader
             var uid = resource.RequiredString("uid");
             var owner = resource.OptionalObject("owner")?.OptionalObject("account")?.OptionalString("uid") ?? account;
             var where = resource.OptionalString("region") ?? region;
-            InstanceReference instance;
-            if (Arn.TryParse(uid, out var arn) && arn.Service == "ec2" && arn.Resource.StartsWith("instance/", StringComparison.Ordinal)
-                && InstanceId.TryParse(arn.Resource["instance/".Length..], out var fromArn))
-            {
-                instance = new InstanceReference(fromArn.Value, arn.Account, arn.Region);
-            }
-            else if (InstanceId.TryParse(uid, out var instanceId))
-            {
-                instance = new InstanceReference(instanceId.Value, owner, where);
-            }
-            else
-            {
-                throw resource.Error("uid", $"{JsonPath.Quote(uid)} is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits) or instance ARN");
-            }
-
+            var instance = InstanceUids.Parse(JsonPath.Property(resource.Path, "uid"), uid, owner, where);
             if (!AwsNames.IsAccountId(instance.Account))
             {
                 throw resource.Error("owner", $"{JsonPath.Quote(instance.Account)} is not a 12-digit AWS account id, so the instance cannot be located");

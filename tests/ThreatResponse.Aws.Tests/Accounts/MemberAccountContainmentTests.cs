@@ -1,8 +1,4 @@
-using Amazon.EC2;
 using Amazon.EC2.Model;
-using Amazon.Runtime;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
 using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Core.Containment;
@@ -30,8 +26,8 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     [Fact]
     public async Task Isolate_InstanceInMemberAccount_AssumesMemberRoleNamedForFindingAndIsolatesThere()
     {
-        using var memberEc2 = await Ec2InAsync(Member);
-        var (instanceId, eniId) = await LaunchAsync(memberEc2);
+        using var memberEc2 = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(memberEc2);
 
         var report = await Engine().RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")), CancellationToken.None);
 
@@ -49,9 +45,9 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     [Fact]
     public async Task Isolate_TwoFindingsInOneRequest_EachInstanceActedOnUnderItsOwnFindingsSession()
     {
-        using var memberEc2 = await Ec2InAsync(Member);
-        var (first, _) = await LaunchAsync(memberEc2);
-        var (second, _) = await LaunchAsync(memberEc2);
+        using var memberEc2 = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var (first, _) = await MemberAccountScene.LaunchAsync(memberEc2);
+        var (second, _) = await MemberAccountScene.LaunchAsync(memberEc2);
         var firstRef = new InstanceReference(InstanceId.Parse(first), Member, "us-east-1");
         var secondRef = new InstanceReference(InstanceId.Parse(second), Member, "us-east-1");
         const string OtherFinding = "arn:aws:guardduty:us-east-1:111122223333:detector/d1/finding/77aa00000000000000000000000000bb";
@@ -75,7 +71,7 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     public async Task Isolate_InstanceInOtherRegionOfHomeAccount_IsolatedWithoutAssumingAnyRole()
     {
         using var homeEuWest = Moto.CreateEc2Client("eu-west-1");
-        var (instanceId, eniId) = await LaunchAsync(homeEuWest);
+        var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(homeEuWest);
 
         var report = await Engine().RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Home, "eu-west-1")), CancellationToken.None);
 
@@ -88,8 +84,8 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     [Fact]
     public async Task Isolate_MemberAccountNotAllowed_SkippedBeforeAnyRoleIsAssumed()
     {
-        using var memberEc2 = await Ec2InAsync(Member);
-        var (instanceId, eniId) = await LaunchAsync(memberEc2);
+        using var memberEc2 = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(memberEc2);
         var options = new ContainmentOptions { AllowedAccounts = new HashSet<string> { Home } };
 
         var report = await Engine(options).RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")), CancellationToken.None);
@@ -105,7 +101,7 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     public async Task Isolate_MemberRoleNotAssumable_ThatInstanceFailsNamingRoleAndAccountOthersProceed()
     {
         using var homeEc2 = Moto.CreateEc2Client();
-        var (homeInstance, _) = await LaunchAsync(homeEc2);
+        var (homeInstance, _) = await MemberAccountScene.LaunchAsync(homeEc2);
         Proxy.FailWhen(body => body.Contains("Action=AssumeRole", StringComparison.Ordinal) && body.Contains("222233334444", StringComparison.Ordinal),
             403, RecordingProxy.QueryError("AccessDenied", "User is not authorized to perform: sts:AssumeRole"));
         var member = new InstanceReference(InstanceId.Parse("i-0123456789abcdef0"), "222233334444", "us-east-1");
@@ -143,28 +139,4 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     }
 
     private static ContainmentRequest Request(params InstanceReference[] instances) => new(FindingId, instances, [ContainmentAction.Isolate], DryRun: false);
-
-    /// <summary>An EC2 client acting in <paramref name="account"/>, with credentials moto issues for a role there.</summary>
-    private async Task<AmazonEC2Client> Ec2InAsync(string account)
-    {
-        using var sts = new AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSecurityTokenServiceConfig()));
-        var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "setup" });
-        var c = assumed.Credentials;
-        return Moto.CreateEc2Client(credentials: new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
-    }
-
-    private static async Task<(string InstanceId, string EniId)> LaunchAsync(AmazonEC2Client ec2)
-    {
-        var vpc = (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.30.0.0/16" })).Vpc.VpcId;
-        var subnet = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc, CidrBlock = "10.30.1.0/24" })).Subnet.SubnetId;
-        var group = (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "app", Description = "app", VpcId = vpc })).GroupId;
-        var instance = (await ec2.RunInstancesAsync(new RunInstancesRequest
-        {
-            ImageId = "ami-12c6146b",
-            MinCount = 1,
-            MaxCount = 1,
-            NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnet, Groups = [group] }],
-        })).Reservation.Instances[0];
-        return (instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId);
-    }
 }
