@@ -52,8 +52,10 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
             throw new ArgumentException("the state is not marked released", nameof(released));
         }
 
-        await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = Item(KeyOf(instance), StateSortKey, released) }, cancellationToken));
-        await DynamoDbResponseLedger.MarkReleasedAsync(dynamoDb, tableName, released.FindingId, instance, at, cancellationToken);
+        // Two items, neither depending on the other: written together.
+        await Task.WhenAll(
+            CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = Item(KeyOf(instance), StateSortKey, released) }, cancellationToken)),
+            DynamoDbResponseLedger.MarkReleasedAsync(dynamoDb, tableName, released.FindingId, instance, at, cancellationToken));
     }
 
     private static Dictionary<string, AttributeValue> Item(string key, string sortKey, PreIsolationState state)

@@ -116,7 +116,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
                 item = await ReadAsync(decision, findingKey, cancellationToken);
             }
 
-            var refused = Refusal(item, decision, eventId, now);
+            var refused = Refusal(item, decision, now);
             if (refused.Outcome == ClaimOutcome.ReleasedByAnalyst && eventId is not null && !await FirstAnswerAsync(decision, findingKey, eventId, cancellationToken))
             {
                 return new Claim(ClaimOutcome.AlreadyDone);
@@ -151,7 +151,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
     }
 
     /// <summary>Why a claim was refused, from the item as it stood.</summary>
-    private static Claim Refusal(Dictionary<string, AttributeValue>? item, FindingDecision decision, string? eventId, DateTimeOffset now)
+    private static Claim Refusal(Dictionary<string, AttributeValue>? item, FindingDecision decision, DateTimeOffset now)
     {
         if (item is null or { Count: 0 })
         {
@@ -163,9 +163,8 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             var overridden = decision.MoreSevereOverridesRelease && Long(item, "releasedSeverity") is { } at && at < decision.Finding.Severity.Normalized;
             if (!overridden)
             {
-                return eventId is not null && item.TryGetValue("eventIds", out var seen) && seen.SS?.Contains(eventId) == true
-                    ? new Claim(ClaimOutcome.AlreadyDone)
-                    : new Claim(ClaimOutcome.ReleasedByAnalyst, ReleasedAt: releasedAt);
+                // Whether this very event was answered already is FirstAnswerAsync's to say, atomically.
+                return new Claim(ClaimOutcome.ReleasedByAnalyst, ReleasedAt: releasedAt);
             }
         }
 

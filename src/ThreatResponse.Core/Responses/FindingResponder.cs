@@ -24,8 +24,14 @@ public sealed class FindingResponder(
         // The claims run alongside the instances' lookups, all at once; an instance is changed as soon as its own claim is
         // won, never before.
         var perDecision = decisions.Select(d => ClaimOneAsync(d, eventId, cancellationToken)).ToList();
+        var claimOf = new Dictionary<FindingDecision, Task<Claim>>(ReferenceEqualityComparer.Instance);
+        foreach (var (decision, claim) in decisions.Zip(perDecision))
+        {
+            claimOf[decision] = claim;
+        }
+
         var claims = CollectAsync(decisions, perDecision);
-        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await perDecision[IndexOf(decisions, d)]).Outcome == ClaimOutcome.Claimed, cancellationToken);
+        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await claimOf[d]).Outcome == ClaimOutcome.Claimed, cancellationToken);
         Claims outcome;
         try
         {
@@ -98,19 +104,6 @@ public sealed class FindingResponder(
         var exception = new ResponseUnderWayElsewhereException(held);
         await NotifyHeldAsync(trigger, exception, cancellationToken);
         throw exception;
-    }
-
-    private static int IndexOf(IReadOnlyList<FindingDecision> decisions, FindingDecision decision)
-    {
-        for (var i = 0; i < decisions.Count; i++)
-        {
-            if (ReferenceEquals(decisions[i], decision))
-            {
-                return i;
-            }
-        }
-
-        throw new ArgumentException("not one of the response's decisions", nameof(decision));
     }
 
     /// <summary>
@@ -316,13 +309,14 @@ public sealed class FindingResponder(
             return;
         }
 
+        // Together, as the claims were: one write per decision, none waiting for another.
         var at = time.GetUtcNow();
-        foreach (var decision in claimed)
+        await Task.WhenAll(claimed.Select(decision =>
         {
             var finding = summary.Findings.First(f => f.Finding == decision.Finding);
             var instance = decision.Instance is null ? null : finding.Instances.FirstOrDefault(i => i.Instance == decision.Instance);
             var outcome = failed && (instance?.Outcome ?? finding.Outcome) != StepOutcome.Failed ? "failed" : (instance?.Outcome ?? finding.Outcome).Text();
-            await ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at), cancellationToken);
-        }
+            return ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at), cancellationToken);
+        }));
     }
 }
