@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Serialization;
 
 namespace ThreatResponse.Core.Notifications;
@@ -51,6 +52,35 @@ public static class NotificationComposer
         }
 
         throw new InvalidOperationException("unreachable: the smallest detail level is always returned");
+    }
+
+    /// <summary>
+    /// The notification of a delivery that fails because another invocation holds its decisions: what waits, and what
+    /// happens next (Lambda's retries, the takeover of a dead invocation's claim after its lifetime, the on-failure queue).
+    /// </summary>
+    /// <param name="wait">How long the delivery waited for the other invocation.</param>
+    public static Notification Delayed(string trigger, IReadOnlyList<DelayedDecision> held, TimeSpan wait)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        var first = held[0];
+        var what = string.Join("; ", held.Select(d => $"{d.Finding.Type} ({d.Finding.Id}) on {d.Instance?.InstanceId.Value ?? "no instance"}: {d.Decision}"));
+        var subject = $"[ThreatResponse] Delayed: {first.Finding.Type} {first.Instance?.InstanceId.Value}".Trim();
+        var next = $"Another invocation claimed them and has not finished within {wait.TotalSeconds:0} s (it may have died: a timeout, out of memory, a lost host). "
+            + "This delivery fails so that Lambda retries it; a claim whose invocation died is taken over once it is older than the claim lifetime, and the next notification says what was done. "
+            + "If every retry fails, the event is kept in the on-failure queue and its alarm fires: replay it from there (README, Operator's runbook).";
+        var text = $"ThreatResponse: {trigger} could not carry out {held.Count} decision(s) yet: {what}.\n\n{next}";
+        var findings = held.Select(d => d.Finding).Distinct().ToList();
+        var instances = held.Select(d => d.Instance).OfType<InstanceReference>().Distinct().ToList();
+        var json = JsonSerializer.Serialize(
+            new DelayedResponseDocument(trigger, "delayed", [.. findings.Select(f => f.Id)], [.. held.Select(d => d.Instance?.InstanceId.Value ?? "-").Distinct()], "claim held by another invocation", next),
+            ThreatResponseJsonContext.Readable.DelayedResponseDocument);
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["severity"] = [first.Finding.Severity.Label.ToString().ToUpperInvariant()],
+            ["outcome"] = ["delayed"],
+            ["trigger"] = [trigger],
+        };
+        return new Notification(subject.Length <= MaxSubject ? subject : subject[..MaxSubject], text, json, ChatNotificationComposer.Delayed(trigger, findings, instances, next), attributes, Trimmed: false);
     }
 
     public static string Subject(ResponseSummary response)

@@ -31,3 +31,6 @@ public sealed record NotificationFinding(
 /// <summary>The notification of a delivery that fails because another invocation holds its response (outcome <c>delayed</c>).</summary>
 /// <param name="Next">What happens now: Lambda's retries, the takeover of a dead invocation's claim, the on-failure queue.</param>
 public sealed record DelayedResponseDocument(string Trigger, string Outcome, IReadOnlyList<string> Findings, IReadOnlyList<string> Instances, string Reason, string Next);
+
+/// <summary>A decision a Delayed notification names: the finding, the instance (null when it names none) and what was decided.</summary>
+public sealed record DelayedDecision(Findings.Finding Finding, Findings.InstanceReference? Instance, string Decision);

@@ -203,27 +203,10 @@ public sealed class FindingResponder(
     /// </summary>
     private async Task NotifyHeldAsync(string trigger, ResponseUnderWayElsewhereException held, CancellationToken cancellationToken)
     {
-        var first = held.Decisions[0];
-        var what = string.Join("; ", held.Decisions.Select(d => $"{d.Finding.Type} ({d.Finding.Id}) on {d.Instance?.InstanceId.Value ?? "no instance"}: {d.Key}"));
-        var subject = $"[ThreatResponse] Delayed: {first.Finding.Type} {first.Instance?.InstanceId.Value}".Trim();
-        var next = $"Another invocation claimed them and has not finished within {ClaimWait.TotalSeconds:0} s (it may have died: a timeout, out of memory, a lost host). "
-            + "This delivery fails so that Lambda retries it; a claim whose invocation died is taken over once it is older than the claim lifetime, and the next notification says what was done. "
-            + "If every retry fails, the event is kept in the on-failure queue and its alarm fires: replay it from there (README, Operator's runbook).";
-        var text = $"ThreatResponse: {trigger} could not carry out {held.Decisions.Count} decision(s) yet: {what}.\n\n{next}";
-        var json = System.Text.Json.JsonSerializer.Serialize(
-            new DelayedResponseDocument(trigger, "delayed", [.. held.Decisions.Select(d => d.Finding.Id).Distinct()], [.. held.Decisions.Select(d => d.Instance?.InstanceId.Value ?? "-").Distinct()], "claim held by another invocation", next),
-            Serialization.ThreatResponseJsonContext.Readable.DelayedResponseDocument);
-        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-        {
-            ["severity"] = [first.Finding.Severity.Label.ToString().ToUpperInvariant()],
-            ["outcome"] = ["delayed"],
-            ["trigger"] = [trigger],
-        };
         try
         {
-            var chat = ChatNotificationComposer.Delayed(
-                trigger, [.. held.Decisions.Select(d => d.Finding).Distinct()], [.. held.Decisions.Select(d => d.Instance).OfType<InstanceReference>().Distinct()], next);
-            await notifier.PublishAsync(new Notification(subject.Length <= 99 ? subject : subject[..99], text, json, chat, attributes, Trimmed: false), cancellationToken);
+            await notifier.PublishAsync(
+                NotificationComposer.Delayed(trigger, [.. held.Decisions.Select(d => new DelayedDecision(d.Finding, d.Instance, d.Key))], ClaimWait), cancellationToken);
         }
         catch (AwsOperationException)
         {
