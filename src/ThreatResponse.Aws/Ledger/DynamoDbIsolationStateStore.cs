@@ -20,7 +20,7 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
     /// <summary>States a later isolation superseded, kept for the record: <c>isolation-state#superseded#SAVEDAT</c>.</summary>
     public const string SupersededSortKeyPrefix = "isolation-state#superseded#";
 
-    public async Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    public async Task<PreIsolationState?> SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
         var previous = await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest
@@ -30,18 +30,19 @@ public sealed class DynamoDbIsolationStateStore(IAmazonDynamoDB dynamoDb, string
             ReturnValues = ReturnValue.ALL_OLD,
         }, cancellationToken));
 
-        // A new isolation supersedes the state of an earlier one (released, or undone by hand): kept for the record, never restored.
-        if (previous.Attributes is { Count: > 0 } old && old.TryGetValue("state", out var oldState) && oldState.S is { } text
-            && old.TryGetValue("savedAt", out var oldSavedAt) && oldSavedAt.S != Text(state.SavedAt))
-        {
-            var item = new Dictionary<string, AttributeValue>(old)
-            {
-                [SortKey] = new($"{SupersededSortKeyPrefix}{oldSavedAt.S}"),
-                ["supersededAt"] = new(Text(state.SavedAt)),
-                ["state"] = new(text),
-            };
-            await CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, cancellationToken));
-        }
+        // The state of an earlier isolation (released, or undone by hand) is handed back to be kept for the record.
+        return previous.Attributes is { Count: > 0 } old && old.TryGetValue("state", out var oldState)
+            && old.TryGetValue("savedAt", out var oldSavedAt) && oldSavedAt.S != Text(state.SavedAt)
+            ? IsolationStateJson.Deserialize(oldState.S)
+            : null;
+    }
+
+    public Task KeepSupersededAsync(InstanceReference instance, PreIsolationState superseded, DateTimeOffset by, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(superseded);
+        var item = Item(KeyOf(instance), $"{SupersededSortKeyPrefix}{Text(superseded.SavedAt)}", superseded);
+        item["supersededAt"] = new(Text(by));
+        return CallAsync("PutItem", () => dynamoDb.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, cancellationToken));
     }
 
     public async Task MarkReleasedAsync(InstanceReference instance, PreIsolationState released, CancellationToken cancellationToken)

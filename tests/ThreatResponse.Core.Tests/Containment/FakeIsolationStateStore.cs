@@ -11,10 +11,20 @@ internal sealed class FakeIsolationStateStore : IIsolationStateStore
 
     public ConcurrentQueue<(string Operation, InstanceReference Instance)> Calls { get; } = new();
 
-    public Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
+    public ConcurrentQueue<PreIsolationState> Superseded { get; } = new();
+
+    public Task<PreIsolationState?> SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken)
     {
         Calls.Enqueue(("Save", instance));
+        var previous = States.GetValueOrDefault(instance);
         States[instance] = state;
+        return Task.FromResult(previous is not null && previous.SavedAt != state.SavedAt ? previous : null);
+    }
+
+    public Task KeepSupersededAsync(InstanceReference instance, PreIsolationState superseded, DateTimeOffset by, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(("KeepSuperseded", instance));
+        Superseded.Enqueue(superseded);
         return Task.CompletedTask;
     }
 

@@ -8,8 +8,14 @@ namespace ThreatResponse.Core.Containment.State;
 /// </summary>
 public interface IIsolationStateStore
 {
-    /// <summary>Saves the state, replacing any saved before for the instance.</summary>
-    Task SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves the state, replacing any saved before for the instance; returns the replaced state when it was an earlier
+    /// isolation's (another <see cref="PreIsolationState.SavedAt"/>), for <see cref="KeepSupersededAsync"/>.
+    /// </summary>
+    Task<PreIsolationState?> SaveAsync(InstanceReference instance, PreIsolationState state, CancellationToken cancellationToken);
+
+    /// <summary>Keeps a superseded state beside the current one, for the record: never loaded, never restored.</summary>
+    Task KeepSupersededAsync(InstanceReference instance, PreIsolationState superseded, DateTimeOffset by, CancellationToken cancellationToken);
 
     Task<PreIsolationState?> LoadAsync(InstanceReference instance, CancellationToken cancellationToken);
 

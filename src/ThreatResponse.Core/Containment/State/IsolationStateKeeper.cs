@@ -13,6 +13,13 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
 
     public string Where => store is not null ? "ledger" : "instance tags";
 
+    /// <summary>The state of an earlier isolation the save replaced: kept for the record once the isolation is done.</summary>
+    public PreIsolationState? Superseded { get; private set; }
+
+    /// <summary>Keeps <see cref="Superseded"/> beside the current state; off the critical path, after the isolation.</summary>
+    public Task KeepSupersededAsync(CancellationToken cancellationToken) =>
+        store is not null && Superseded is { } superseded ? store.KeepSupersededAsync(context.Instance, superseded, context.Now, cancellationToken) : Task.CompletedTask;
+
     /// <summary>Saves (replaces) the state; returns what was saved where.</summary>
     /// <exception cref="Steps.StepFailedException">The state does not fit in the instance's tags.</exception>
     public async Task<string> SaveAsync(PreIsolationState state, CancellationToken cancellationToken)
@@ -21,7 +28,7 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
         {
             if (!context.DryRun)
             {
-                await store.SaveAsync(context.Instance, state, cancellationToken);
+                Superseded ??= await store.SaveAsync(context.Instance, state, cancellationToken);
             }
 
             return context.DryRun ? "would save to the ledger" : "ledger";

@@ -60,7 +60,9 @@ internal sealed class IsolateStep(
         work.Add(entries);
         await Task.WhenAll(work);
 
-        await IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken);
+        await Task.WhenAll(
+            IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken),
+            IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
 
         // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).
         if (log.Steps.Where(s => s.Action == Isolate).All(s => s.Outcome == StepOutcome.Skipped))

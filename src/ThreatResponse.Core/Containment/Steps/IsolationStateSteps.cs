@@ -106,6 +106,21 @@ internal static class IsolationStateSteps
             "release will not undo these by itself");
     }
 
+    /// <summary>The state an earlier isolation saved, replaced by this one's: kept for the record once this one is done.</summary>
+    public static async Task KeepSupersededAsync(InstanceContext context, IsolationStateKeeper keeper, CancellationToken cancellationToken)
+    {
+        if (keeper.Superseded is not { } superseded)
+        {
+            return;
+        }
+
+        await context.Log.RunAsync(Isolate, "keep-superseded-state", null, dryRun: false, async () =>
+        {
+            await keeper.KeepSupersededAsync(cancellationToken);
+            return $"the state saved {superseded.SavedAt:u} for {superseded.FindingId}{(superseded.IsReleased ? $" (released {superseded.ReleasedAt:u})" : "")} kept for the record, never restored";
+        }, "the superseded state is not kept; the current one is saved");
+    }
+
     public static string Describe(PreIsolationState state)
     {
         var groups = string.Join("; ", state.GroupsByNetworkInterface.Select(p => $"{p.Key}: {string.Join(',', p.Value)}"));
