@@ -64,17 +64,21 @@ public sealed class ContainmentEngine(
             }
         }
 
-        var orphans = new List<OrphanedAclEntries>();
-        foreach (var (instance, state) in candidates)
-        {
-            var description = await ec2.ForFinding(state.FindingId).DescribeInstanceAsync(instance, cancellationToken);
-            if (description is null || description.IsGone)
+        // Looked up together, as many at once as a response contains.
+        var found = new OrphanedAclEntries?[candidates.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, candidates.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
+            async (index, ct) =>
             {
-                orphans.Add(new OrphanedAclEntries(instance, description?.State ?? "not found", state.FindingId, state.AclEntries!));
-            }
-        }
+                var (instance, state) = candidates[index];
+                var description = await ec2.ForFinding(state.FindingId).DescribeInstanceAsync(instance, ct);
+                found[index] = description is null || description.IsGone
+                    ? new OrphanedAclEntries(instance, description?.State ?? "not found", state.FindingId, state.AclEntries!)
+                    : null;
+            });
 
-        return orphans;
+        return [.. found.OfType<OrphanedAclEntries>()];
     }
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>

@@ -109,14 +109,13 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         await log.RunAsync(Release, "remove-tags", null, context.DryRun, async () =>
         {
             var keys = description.Tags.Keys.Where(IsQuarantineTag).ToList();
-            if (keys.Count > 0)
-            {
-                await ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken);
-            }
 
-            // Kept, marked released: the record of the isolation, and what a later --restore-membership needs.
+            // The state is kept, marked released (the record of the isolation, and what a later --restore-membership
+            // needs), while the tags for people go: neither waits for the other.
             var membershipBack = context.RestoreMembership && HasMembership(state);
-            await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now, MembershipRestoredAt = membershipBack ? context.Now : null }, cancellationToken);
+            await Task.WhenAll(
+                keys.Count > 0 ? ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
+                keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now, MembershipRestoredAt = membershipBack ? context.Now : null }, cancellationToken));
             return $"removed {string.Join(',', keys)}; " + (keeper.IsAuthoritative ? $"state kept in the ledger, marked released {context.NowText}" : "state tags removed");
         });
 
