@@ -215,7 +215,9 @@ public sealed class FindingResponder(
     }
 
     /// <summary>How long a delivery waits for another invocation that holds the same decision; default 20 s (<c>CLAIM_WAIT_SECONDS</c>).</summary>
-    public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan ClaimWait { get; init; } = DefaultClaimWait;
+
+    public static readonly TimeSpan DefaultClaimWait = TimeSpan.FromSeconds(20);
 
     private static readonly TimeSpan ClaimPoll = TimeSpan.FromSeconds(1);
 

@@ -45,7 +45,7 @@ public sealed class FunctionRuntime : IDisposable
         {
             ClaimWait = double.TryParse(environment["CLAIM_WAIT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait is >= 0 and <= 60
                 ? TimeSpan.FromSeconds(wait)
-                : TimeSpan.FromSeconds(20),
+                : FindingResponder.DefaultClaimWait,
         });
         Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, _containment.Credentials, out _ssm), time);
     }
