@@ -27,9 +27,9 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         var first = FunctionWorld.ProjectEvent(GuardDutyEvent, scene.InstanceId);
         await InvokeAsync("GuardDutyResponder", first);
-        Assert.Equal([IsolationGroup], await GroupNamesAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.PrimaryEniId));
         await InvokeAsync("ReleaseInstanceAction", FunctionWorld.ProjectEvent(ReleaseEvent, scene.InstanceId));
-        Assert.Equal(scene.PrimaryGroups.Order(), await GroupIdsAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
         Assert.Equal(2, (await World.NotificationsAsync()).Count);
 
         // GuardDuty re-sends the active finding with a growing count: a new event, the decision "isolate+snapshot" again.
@@ -39,7 +39,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
             Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
         }
 
-        Assert.Equal(scene.PrimaryGroups.Order(), await GroupIdsAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
         var answer = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("released by an analyst at", answer.GetProperty("Subject").GetString() + answer.GetProperty("Message").GetString(), StringComparison.Ordinal);
         Assert.Contains("not re-contained", World.SecurityHub.Finding(FindingId(first))!.Note, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         }
 
         Assert.Empty(await World.NotificationsAsync());
-        Assert.Equal(scene.PrimaryGroups.Order(), await GroupIdsAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
             Assert.Equal("skipped", same.RootElement.GetProperty("outcome").GetString());
         }
 
-        Assert.Equal(scene.PrimaryGroups.Order(), await GroupIdsAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
 
         // More severe (8.9): the rule says contain all the same.
         var worse = Resent(first, count: 30);
@@ -93,7 +93,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
             Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
         }
 
-        Assert.Equal([IsolationGroup], await GroupNamesAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.PrimaryEniId));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
             Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
         }
 
-        Assert.Equal([IsolationGroup], await GroupNamesAsync(ec2, scene.SecondaryEniId));
+        Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.SecondaryEniId));
         var answer = Assert.Single(await World.NotificationsAsync());
         using (var message = JsonDocument.Parse(answer.GetProperty("Message").GetString()!))
         {
@@ -153,7 +153,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
 
         var answer = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("already released", answer.GetProperty("Subject").GetString() + answer.GetProperty("Message").GetString(), StringComparison.Ordinal);
-        Assert.Equal(scene.PrimaryGroups.Order(), await GroupIdsAsync(ec2, scene.PrimaryEniId));
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
     }
 
     private async Task<JsonDocument> InvokeAsync(string function, JsonNode @event)
@@ -174,9 +174,4 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
     private static string FindingId(JsonNode @event) =>
         @event["detail"]!["arn"]?.GetValue<string>() ?? @event["detail"]!["findings"]![0]!["Id"]!.GetValue<string>();
 
-    private static async Task<List<string>> GroupNamesAsync(Amazon.EC2.AmazonEC2Client ec2, string eniId) =>
-        [.. (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName)];
-
-    private static async Task<List<string>> GroupIdsAsync(Amazon.EC2.AmazonEC2Client ec2, string eniId) =>
-        [.. (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupId).Order()];
 }

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Amazon.EC2;
-using Amazon.EC2.Model;
 using ThreatResponse.Testing;
 using ThreatResponse.Testing.Corpus;
 
@@ -43,9 +41,9 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, JsonNode.Parse(text)!);
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        Assert.Equal(["threat-response-isolation"], await GroupNamesAsync(home, first.PrimaryEniId));
-        Assert.Equal(["threat-response-isolation"], await GroupNamesAsync(member, second.EniId));
-        Assert.Equal(["threat-response-isolation"], await GroupNamesAsync(home, third.PrimaryEniId));
+        Assert.Equal(["threat-response-isolation"], await home.GroupNamesAsync(first.PrimaryEniId));
+        Assert.Equal(["threat-response-isolation"], await member.GroupNamesAsync(second.EniId));
+        Assert.Equal(["threat-response-isolation"], await home.GroupNamesAsync(third.PrimaryEniId));
         Assert.Contains(World.AwsProxy.Calls, c => c.Operation == "AssumeRole" && c.Body.Contains(Uri.EscapeDataString($"arn:aws:iam::{Member}:role/ThreatResponseMember"), StringComparison.Ordinal));
 
         // The one notification and the finding's note say which signals made the sequence.
@@ -70,7 +68,4 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("names no EC2 instance", notification.GetProperty("Message").GetString(), StringComparison.Ordinal);
     }
-
-    private static async Task<List<string>> GroupNamesAsync(AmazonEC2Client ec2, string eniId) =>
-        [.. (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName)];
 }

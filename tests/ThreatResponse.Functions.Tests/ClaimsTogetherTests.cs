@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.EC2.Model;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Testing;
 
@@ -46,14 +45,11 @@ public sealed class ClaimsTogetherTests(MotoServerFixture moto) : FunctionWorldT
         var failed = await Assert.ThrowsAsync<ResponseUnderWayElsewhereException>(() => FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event));
 
         Assert.Equal(held.InstanceId, Assert.Single(failed.Decisions).Instance!.InstanceId.Value);
-        Assert.Equal(["threat-response-isolation"], await GroupNamesAsync(ec2, free.PrimaryEniId));
-        Assert.DoesNotContain("threat-response-isolation", await GroupNamesAsync(ec2, held.PrimaryEniId));
+        Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(free.PrimaryEniId));
+        Assert.DoesNotContain("threat-response-isolation", await ec2.GroupNamesAsync(held.PrimaryEniId));
         var subjects = (await World.NotificationsAsync()).Select(n => n.GetProperty("Subject").GetString()!).ToList();
         Assert.Equal(2, subjects.Count);
         Assert.Contains(subjects, s => s.StartsWith("[ThreatResponse] Isolated", StringComparison.Ordinal) && s.Contains(free.InstanceId, StringComparison.Ordinal));
         Assert.Contains(subjects, s => s.StartsWith("[ThreatResponse] Delayed", StringComparison.Ordinal) && s.Contains(held.InstanceId, StringComparison.Ordinal));
     }
-
-    private static async Task<List<string>> GroupNamesAsync(Amazon.EC2.AmazonEC2Client ec2, string eniId) =>
-        [.. (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName)];
 }
