@@ -96,6 +96,27 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         }
     }
 
+    [Fact]
+    public async Task GuardDutyResponder_ClaimWrittenButItsAnswerLost_TheSdkRetryKnowsItsOwnClaimAndContains()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var @event = FunctionWorld.ProjectEvent(EventFile, scene.InstanceId);
+
+        // The claim reaches DynamoDB and is written, but its answer never comes back (a reset connection, a timeout):
+        // the SDK sends the same claim again, and the condition refuses it, because the first attempt holds the item.
+        using var proxy = new RecordingProxy(Moto.Endpoint);
+        proxy.Inject(c => c.Operation == "UpdateItem" && c.Body.Contains("claimToken", StringComparison.Ordinal), new ProxyFault.LoseAnswer(), times: 1);
+        using var runtime = World.FixedRuntime(("AWS_ENDPOINT_URL", proxy.Endpoint.ToString()));
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event);
+
+        Assert.True(proxy.Calls.Count(c => c.Operation == "UpdateItem" && c.Body.Contains("claimToken", StringComparison.Ordinal)) >= 2, "the claim was sent again");
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(["threat-response-isolation"], (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName));
+        Assert.StartsWith("[ThreatResponse] Isolated", Assert.Single(await World.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
+        Assert.Equal("succeeded", (await LedgerRecordAsync(@event, scene.InstanceId))!["status"].S);
+    }
+
     /// <summary>The system clock, moved on: a later delivery without waiting for it.</summary>
     private sealed class ShiftedTime(TimeSpan by) : TimeProvider
     {

@@ -87,7 +87,8 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         var call = Observe(request, body);
         _calls.Enqueue(call);
         var started = AwsRequestLog.Now();
-        switch (TakeFault(call))
+        var fault = TakeFault(call);
+        switch (fault)
         {
             case ProxyFault.AwsError error:
                 var bytes = Encoding.UTF8.GetBytes(error.Body);
@@ -149,6 +150,12 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         }
 
         using var disposeResponse = response;
+        if (fault is ProxyFault.LoseAnswer)
+        {
+            context.Response.Abort();
+            return;
+        }
+
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers.Concat(response.Content.Headers))
         {
@@ -229,6 +236,9 @@ public abstract record ProxyFault
 
     /// <summary>Runs <paramref name="Killer"/> (which kills the caller's process) and never forwards the request.</summary>
     public sealed record Kill(Action Killer) : ProxyFault;
+
+    /// <summary>Forwards the request, then closes the connection without its answer: done, yet the caller cannot know.</summary>
+    public sealed record LoseAnswer : ProxyFault;
 
     /// <summary>Holds the request this long, then forwards it (a timeout when longer than the client waits).</summary>
     public sealed record Delay(TimeSpan Duration) : ProxyFault;

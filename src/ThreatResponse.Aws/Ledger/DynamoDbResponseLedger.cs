@@ -28,6 +28,10 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
     public async Task<Claim> ClaimAsync(FindingDecision decision, string findingKey, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
+
+        // This claim's own mark: when the SDK retries a write whose answer was lost (a timeout, a reset connection), the
+        // first attempt may have written it already, and the retry's refusal is then this invocation's own claim.
+        var token = Guid.NewGuid().ToString("N");
         var names = new Dictionary<string, string> { ["#decision"] = "decision", ["#status"] = "status", ["#rule"] = "rule" };
         var values = new Dictionary<string, AttributeValue>
         {
@@ -42,12 +46,13 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             [":severity"] = Number(decision.Finding.Severity.Normalized),
             [":analyst"] = new() { BOOL = decision.ByAnalyst },
             [":one"] = Number(1),
+            [":token"] = new(token),
         };
 
         // Taken when new, changed, failed or abandoned; an analyst's click also when it is a new event (a repeated
         // click re-checks). Automatic decisions yield to an analyst: not while one is under way, not after a release.
         var claimable = "attribute_not_exists(pk) OR #decision <> :decision OR #status = :failed OR (#status = :inProgress AND claimedAt < :stale)";
-        var update = "SET findingId = :finding, #decision = :decision, #rule = :rule, #status = :inProgress, claimedAt = :now, expiresAt = :expires, severity = :severity, byAnalyst = :analyst ADD deliveries :one";
+        var update = "SET findingId = :finding, #decision = :decision, #rule = :rule, #status = :inProgress, claimedAt = :now, claimToken = :token, expiresAt = :expires, severity = :severity, byAnalyst = :analyst ADD deliveries :one";
         if (eventId is not null)
         {
             values[":events"] = new() { SS = [eventId] };
@@ -114,6 +119,11 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             else
             {
                 item = await ReadAsync(decision, findingKey, cancellationToken);
+            }
+
+            if (item is not null && Text(item, "claimToken") == token && Text(item, "status") == "in-progress")
+            {
+                return new Claim(ClaimOutcome.Claimed); // refused only because an earlier attempt of this very write succeeded
             }
 
             var refused = Refusal(item, decision, now);
