@@ -6,14 +6,15 @@ using System.Text.Json;
 namespace ThreatResponse.LocalAws;
 
 /// <summary>
-/// The demo's stand-in for Security Hub, which moto does not implement for <c>BatchUpdateFindings</c>: it records
-/// what the functions write on each finding and answers that every finding was processed.
+/// The demo's stand-in for Security Hub, which moto does not implement for <c>BatchUpdateFindings</c> and
+/// <c>BatchUpdateFindingsV2</c>: it records what the functions write on each finding and answers that every finding
+/// was processed.
 /// </summary>
 public sealed class SecurityHubRecorder : LoopbackHttpServer
 {
     private readonly ConcurrentQueue<JsonElement> _updates = new();
 
-    /// <summary>Every BatchUpdateFindings request body, in order.</summary>
+    /// <summary>Every BatchUpdateFindings request body, in order (V2 requests have <c>MetadataUids</c>).</summary>
     public IReadOnlyList<JsonElement> Updates => [.. _updates];
 
     protected override async Task HandleAsync(HttpListenerContext context)
@@ -29,9 +30,17 @@ public sealed class SecurityHubRecorder : LoopbackHttpServer
             answer = $"{{\"ProcessedFindings\":[{processed}],\"UnprocessedFindings\":[]}}";
             context.Response.StatusCode = 200;
         }
+        else if (context.Request.HttpMethod == "PATCH" && context.Request.Url?.AbsolutePath == "/findingsv2/batchupdatev2")
+        {
+            var request = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            _updates.Enqueue(request);
+            var processed = string.Join(",", request.GetProperty("MetadataUids").EnumerateArray().Select(u => $"{{\"MetadataUid\":{u.GetRawText()}}}"));
+            answer = $"{{\"ProcessedFindings\":[{processed}],\"UnprocessedFindings\":[]}}";
+            context.Response.StatusCode = 200;
+        }
         else
         {
-            answer = """{"__type":"ResourceNotFoundException","message":"the demo's Security Hub only records BatchUpdateFindings"}""";
+            answer = """{"__type":"ResourceNotFoundException","message":"the demo's Security Hub only records BatchUpdateFindings and BatchUpdateFindingsV2"}""";
             context.Response.StatusCode = 404;
         }
 

@@ -9,7 +9,8 @@ using ThreatResponse.LocalAws;
 namespace ThreatResponse.Testing;
 
 /// <summary>
-/// A local stand-in for Security Hub, which moto does not implement for <c>BatchUpdateFindings</c>. Every request is
+/// A local stand-in for Security Hub, which moto does not implement for <c>BatchUpdateFindings</c> and
+/// <c>BatchUpdateFindingsV2</c> (V2 findings are kept by their <c>metadata.uid</c>). Every request is
 /// checked against the official API model from the installed botocore — HTTP method and path, SigV4 headers and
 /// payload hash, required members, types, enums, lengths — and answered like the service: applied findings listed as
 /// processed, chosen ones as unprocessed, or an AWS error. What was applied is kept per finding for assertions.
@@ -45,10 +46,11 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
         await request.InputStream.CopyToAsync(buffer);
         var body = buffer.ToArray();
 
-        var (method, path) = Model.Value.HttpOf("BatchUpdateFindings");
-        if (request.HttpMethod != method || request.Url?.AbsolutePath != path)
+        var operation = Served.FirstOrDefault(o => Model.Value.HttpOf(o) == (request.HttpMethod, request.Url?.AbsolutePath ?? ""));
+        if (operation is null)
         {
-            await RespondAsync(context, 404, Error("ResourceNotFoundException", $"this stand-in serves {method} {path}, not {request.HttpMethod} {request.Url?.AbsolutePath}"));
+            var served = string.Join(", ", Served.Select(o => Model.Value.HttpOf(o)).Select(h => $"{h.Method} {h.RequestUri}"));
+            await RespondAsync(context, 404, Error("ResourceNotFoundException", $"this stand-in serves {served}, not {request.HttpMethod} {request.Url?.AbsolutePath}"));
             _violations.Enqueue($"unexpected {request.HttpMethod} {request.Url?.AbsolutePath}");
             return;
         }
@@ -58,7 +60,11 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
         try
         {
             document = JsonDocument.Parse(body);
-            problems.AddRange(Model.Value.Validate("BatchUpdateFindings", document.RootElement));
+            problems.AddRange(Model.Value.Validate(operation, document.RootElement));
+            if (operation == "BatchUpdateFindingsV2")
+            {
+                problems.AddRange(CheckV2(document.RootElement));
+            }
         }
         catch (JsonException e)
         {
@@ -84,6 +90,12 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
 
         var root = document!.RootElement.Clone();
         _requests.Enqueue(root);
+        if (operation == "BatchUpdateFindingsV2")
+        {
+            await ApplyV2Async(context, root, SigningRegionOf(request.Headers["Authorization"]));
+            return;
+        }
+
         var processed = new List<object>();
         var unprocessed = new List<object>();
         foreach (var identifier in root.GetProperty("FindingIdentifiers").EnumerateArray())
@@ -107,6 +119,67 @@ public sealed class SecurityHubModelEndpoint : LoopbackHttpServer
                 Region = SigningRegionOf(request.Headers["Authorization"]),
             };
             processed.Add(new { Id = id, ProductArn = productArn });
+        }
+
+        await RespondAsync(context, 200, JsonSerializer.Serialize(new { ProcessedFindings = processed, UnprocessedFindings = unprocessed }));
+    }
+
+    private static readonly string[] Served = ["BatchUpdateFindings", "BatchUpdateFindingsV2"];
+
+    /// <summary>
+    /// What the model states only in its documentation: <c>MetadataUids</c> and <c>FindingIdentifiers</c> exclude each other,
+    /// the comment is 1 to 512 characters, the ids are enums.
+    /// </summary>
+    private static IEnumerable<string> CheckV2(JsonElement body)
+    {
+        var byUid = body.TryGetProperty("MetadataUids", out var uids) && uids.GetArrayLength() > 0;
+        var byIdentifier = body.TryGetProperty("FindingIdentifiers", out var identifiers) && identifiers.GetArrayLength() > 0;
+        if (byUid == byIdentifier)
+        {
+            yield return "exactly one of MetadataUids and FindingIdentifiers must name the findings";
+        }
+
+        if (body.TryGetProperty("Comment", out var comment) && comment.GetString()!.Length is < 1 or > 512)
+        {
+            yield return $"Comment is {comment.GetString()!.Length} characters; 1 to 512 allowed";
+        }
+
+        if (body.TryGetProperty("StatusId", out var status) && status.GetInt32() is not (0 or 1 or 2 or 3 or 4 or 5 or 99))
+        {
+            yield return $"StatusId {status.GetInt32()} is not one of 0-5, 99";
+        }
+
+        if (body.TryGetProperty("SeverityId", out var severity) && severity.GetInt32() is not (0 or 1 or 2 or 3 or 4 or 5 or 6 or 99))
+        {
+            yield return $"SeverityId {severity.GetInt32()} is not one of 0-6, 99";
+        }
+    }
+
+    private async Task ApplyV2Async(HttpListenerContext context, JsonElement root, string? region)
+    {
+        var processed = new List<object>();
+        var unprocessed = new List<object>();
+        foreach (var uid in root.GetProperty("MetadataUids").EnumerateArray().Select(u => u.GetString()!))
+        {
+            if (_unprocessed.TryGetValue(uid, out var leave) && leave.Remaining > 0)
+            {
+                _unprocessed[uid] = (leave.Code, leave.Remaining - 1);
+                unprocessed.Add(new { MetadataUid = uid, ErrorCode = leave.Code, ErrorMessage = "left unprocessed by the test" });
+                continue;
+            }
+
+            _findings[uid] = new AppliedUpdate(
+                "productv2",
+                root.TryGetProperty("Comment", out var comment) ? comment.GetString() : null,
+                null,
+                null,
+                new Dictionary<string, string>())
+            {
+                Region = region,
+                StatusId = root.TryGetProperty("StatusId", out var status) ? status.GetInt32() : null,
+                Operation = "BatchUpdateFindingsV2",
+            };
+            processed.Add(new { MetadataUid = uid });
         }
 
         await RespondAsync(context, 200, JsonSerializer.Serialize(new { ProcessedFindings = processed, UnprocessedFindings = unprocessed }));
@@ -163,4 +236,10 @@ public sealed record AppliedUpdate(string ProductArn, string? Note, string? Upda
 {
     /// <summary>The Region the call was signed for: the Security Hub Region it was sent to.</summary>
     public string? Region { get; init; }
+
+    /// <summary>The OCSF status id a <c>BatchUpdateFindingsV2</c> set; null otherwise.</summary>
+    public int? StatusId { get; init; }
+
+    /// <summary>Which API applied it.</summary>
+    public string Operation { get; init; } = "BatchUpdateFindings";
 }

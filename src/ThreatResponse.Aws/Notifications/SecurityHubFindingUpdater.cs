@@ -7,10 +7,12 @@ using ThreatResponse.Core.Notifications;
 namespace ThreatResponse.Aws.Notifications;
 
 /// <summary>
-/// <see cref="IFindingUpdater"/> on Security Hub <c>BatchUpdateFindings</c> (REST-JSON, <c>PATCH /findings/batchupdate</c>),
-/// signed by <see cref="AwsSignedHttpClient"/>. One call applies the same note, workflow and fields to every finding it
-/// names, so updates are grouped by content and Region, at most 100 findings a call. Unprocessed findings whose reason
-/// may pass are retried; the rest are returned. The one file to change for AWSSDK.SecurityHub.
+/// <see cref="IFindingUpdater"/> on Security Hub <c>BatchUpdateFindings</c> (REST-JSON, <c>PATCH /findings/batchupdate</c>)
+/// and, for findings that came from the new Security Hub (<see cref="FindingUpdate.MetadataUid"/>),
+/// <c>BatchUpdateFindingsV2</c> (<c>PATCH /findingsv2/batchupdatev2</c>: the note as its comment, the workflow as its
+/// status id), signed by <see cref="AwsSignedHttpClient"/>. One call applies the same content to every finding it names,
+/// so updates are grouped by API, content and Region, at most 100 findings a call. Unprocessed findings whose reason may
+/// pass are retried; the rest are returned. The one file to change for AWSSDK.SecurityHub.
 /// </summary>
 public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> securityHubInRegion, TimeProvider? time = null, AwsRetryPolicy? retry = null) : IFindingUpdater
 {
@@ -24,6 +26,16 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
     {
         "FindingNotFound", "InvalidInput", "InvalidInputException", "AccessDenied", "AccessDeniedException", "InvalidAccess",
         "InvalidAccessException", "FindingSizeExceeded",
+        "ResourceNotFoundException", "ValidationException", // BatchUpdateFindingsV2's
+    };
+
+    /// <summary>
+    /// OCSF's <c>status_id</c> for Security Hub's workflow statuses: 1 New, 2 In Progress (what NOTIFIED means: someone
+    /// is on it), 3 Suppressed, 4 Resolved.
+    /// </summary>
+    private static readonly Dictionary<string, int> StatusIdOfWorkflow = new(StringComparer.Ordinal)
+    {
+        ["NEW"] = 1, ["NOTIFIED"] = 2, ["SUPPRESSED"] = 3, ["RESOLVED"] = 4,
     };
 
     private readonly AwsRetryPolicy _retry = retry ?? new AwsRetryPolicy { MaxAttempts = 3 };
@@ -34,7 +46,7 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
         ArgumentNullException.ThrowIfNull(updates);
         var processed = 0;
         var unprocessed = new List<UnprocessedFinding>();
-        var groups = updates.GroupBy(u => (u.Region, Content: ContentKey(u)));
+        var groups = updates.GroupBy(u => (u.Region, V2: u.MetadataUid is not null, Content: ContentKey(u)));
         foreach (var group in groups)
         {
             foreach (var batch in group.Chunk(MaxFindingsPerCall))
@@ -56,13 +68,10 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
         var final = new List<UnprocessedFinding>();
         for (var attempt = 1; ; attempt++)
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(Request(pending), SecurityHubJsonContext.Default.BatchUpdateFindingsRequest);
-            var response = await client.SendAsync(new AwsHttpRequest("BatchUpdateFindings", HttpMethod.Patch, "/findings/batchupdate", body, "application/json"), cancellationToken);
-            var result = Parse(response.Body);
-            processed += result.ProcessedFindings?.Count ?? 0;
-            var left = (result.UnprocessedFindings ?? [])
-                .Select(u => new UnprocessedFinding(u.FindingIdentifier?.Id ?? "?", u.FindingIdentifier?.ProductArn ?? "?", u.ErrorCode ?? "Unknown", u.ErrorMessage ?? "no message", !PermanentErrors.Contains(u.ErrorCode ?? "Unknown")))
-                .ToList();
+            var (processedNow, left) = pending[0].MetadataUid is null
+                ? await SendAsync(client, pending, cancellationToken)
+                : await SendV2Async(client, pending, cancellationToken);
+            processed += processedNow;
             final.AddRange(left.Where(u => !u.WorthRetrying));
             var retryable = left.Where(u => u.WorthRetrying).ToList();
             if (retryable.Count == 0 || attempt >= _retry.MaxAttempts)
@@ -83,16 +92,48 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
         }
     }
 
-    private static BatchUpdateFindingsResponse Parse(byte[] body)
+    private static async Task<(int Processed, List<UnprocessedFinding> Left)> SendAsync(AwsSignedHttpClient client, FindingUpdate[] batch, CancellationToken cancellationToken)
+    {
+        const string Operation = "BatchUpdateFindings";
+        var body = JsonSerializer.SerializeToUtf8Bytes(Request(batch), SecurityHubJsonContext.Default.BatchUpdateFindingsRequest);
+        var response = await client.SendAsync(new AwsHttpRequest(Operation, HttpMethod.Patch, "/findings/batchupdate", body, "application/json"), cancellationToken);
+        var result = Parse(Operation, response.Body, SecurityHubJsonContext.Default.BatchUpdateFindingsResponse);
+        return (result.ProcessedFindings?.Count ?? 0, [.. (result.UnprocessedFindings ?? [])
+            .Select(u => Unprocessed(u.FindingIdentifier?.Id ?? "?", u.FindingIdentifier?.ProductArn ?? "?", u.ErrorCode, u.ErrorMessage))]);
+    }
+
+    private static async Task<(int Processed, List<UnprocessedFinding> Left)> SendV2Async(AwsSignedHttpClient client, FindingUpdate[] batch, CancellationToken cancellationToken)
+    {
+        const string Operation = "BatchUpdateFindingsV2";
+        var first = batch[0];
+        var request = new BatchUpdateFindingsV2Request(
+            [.. batch.Select(u => u.MetadataUid!)],
+            first.Note,
+            first.WorkflowStatus is { } status && StatusIdOfWorkflow.TryGetValue(status, out var id) ? id : null);
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, SecurityHubJsonContext.Default.BatchUpdateFindingsV2Request);
+        var response = await client.SendAsync(new AwsHttpRequest(Operation, HttpMethod.Patch, "/findingsv2/batchupdatev2", body, "application/json"), cancellationToken);
+        var result = Parse(Operation, response.Body, SecurityHubJsonContext.Default.BatchUpdateFindingsV2Response);
+
+        // Reported by the id the rest of the response knows the finding by (the GuardDuty finding's), not the V2 one.
+        var byUid = batch.ToDictionary(u => u.MetadataUid!, StringComparer.Ordinal);
+        return (result.ProcessedFindings?.Count ?? 0, [.. (result.UnprocessedFindings ?? []).Select(u =>
+            u.MetadataUid is { } uid && byUid.TryGetValue(uid, out var update)
+                ? Unprocessed(update.Id, update.ProductArn, u.ErrorCode, u.ErrorMessage)
+                : Unprocessed(u.MetadataUid ?? u.FindingIdentifier?.FindingInfoUid ?? "?", u.FindingIdentifier?.MetadataProductUid ?? "?", u.ErrorCode, u.ErrorMessage))]);
+    }
+
+    private static UnprocessedFinding Unprocessed(string id, string productArn, string? errorCode, string? errorMessage) =>
+        new(id, productArn, errorCode ?? "Unknown", errorMessage ?? "no message", !PermanentErrors.Contains(errorCode ?? "Unknown"));
+
+    private static T Parse<T>(string operation, byte[] body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
         try
         {
-            return JsonSerializer.Deserialize(body, SecurityHubJsonContext.Default.BatchUpdateFindingsResponse)
-                ?? throw new JsonException("empty response");
+            return JsonSerializer.Deserialize(body, type) ?? throw new JsonException("empty response");
         }
         catch (JsonException e)
         {
-            throw new AwsOperationException("BatchUpdateFindings", "MalformedResponse", e.Message, e);
+            throw new AwsOperationException(operation, "MalformedResponse", e.Message, e);
         }
     }
 
@@ -106,8 +147,9 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
             first.UserDefinedFields.Count > 0 ? new Dictionary<string, string>(first.UserDefinedFields) : null);
     }
 
-    private static string ContentKey(FindingUpdate update) =>
-        $"{update.Note}\u0001{update.WorkflowStatus}\u0001{string.Join('\u0002', update.UserDefinedFields.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}"))}";
+    private static string ContentKey(FindingUpdate update) => update.MetadataUid is not null
+        ? $"{update.Note}\u0001{update.WorkflowStatus}"
+        : $"{update.Note}\u0001{update.WorkflowStatus}\u0001{string.Join('\u0002', update.UserDefinedFields.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}"))}";
 
     internal sealed record FindingIdentifier(string Id, string ProductArn);
 
@@ -124,9 +166,21 @@ public sealed class SecurityHubFindingUpdater(Func<string, AwsSignedHttpClient> 
     internal sealed record UnprocessedFindingDto(FindingIdentifier? FindingIdentifier, string? ErrorCode, string? ErrorMessage);
 
     internal sealed record BatchUpdateFindingsResponse(List<FindingIdentifier>? ProcessedFindings, List<UnprocessedFindingDto>? UnprocessedFindings);
+
+    internal sealed record BatchUpdateFindingsV2Request(IReadOnlyList<string> MetadataUids, string Comment, int? StatusId);
+
+    internal sealed record OcsfFindingIdentifier(string? CloudAccountUid, string? FindingInfoUid, string? MetadataProductUid);
+
+    internal sealed record ProcessedFindingV2(OcsfFindingIdentifier? FindingIdentifier, string? MetadataUid);
+
+    internal sealed record UnprocessedFindingV2(OcsfFindingIdentifier? FindingIdentifier, string? MetadataUid, string? ErrorCode, string? ErrorMessage);
+
+    internal sealed record BatchUpdateFindingsV2Response(List<ProcessedFindingV2>? ProcessedFindings, List<UnprocessedFindingV2>? UnprocessedFindings);
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SecurityHubFindingUpdater.BatchUpdateFindingsRequest))]
 [JsonSerializable(typeof(SecurityHubFindingUpdater.BatchUpdateFindingsResponse))]
+[JsonSerializable(typeof(SecurityHubFindingUpdater.BatchUpdateFindingsV2Request))]
+[JsonSerializable(typeof(SecurityHubFindingUpdater.BatchUpdateFindingsV2Response))]
 internal sealed partial class SecurityHubJsonContext : JsonSerializerContext;

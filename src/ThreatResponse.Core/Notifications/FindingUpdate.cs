@@ -10,7 +10,14 @@ public sealed record FindingUpdate(
     string Region,
     string Note,
     string? WorkflowStatus,
-    IReadOnlyDictionary<string, string> UserDefinedFields);
+    IReadOnlyDictionary<string, string> UserDefinedFields)
+{
+    /// <summary>
+    /// The new Security Hub's id of the finding (OCSF <c>metadata.uid</c>) when it came as a <c>Findings Imported V2</c>
+    /// event: it is updated with <c>BatchUpdateFindingsV2</c>, which has a comment and a status but no user-defined fields.
+    /// </summary>
+    public string? MetadataUid { get; init; }
+}
 
 /// <summary>A finding Security Hub did not update, with its reason.</summary>
 /// <param name="WorthRetrying">Whether a later attempt may succeed: decided by the adapter, which knows the service's error codes.</param>

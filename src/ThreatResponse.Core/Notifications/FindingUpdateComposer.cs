@@ -43,7 +43,10 @@ public static class FindingUpdateComposer
                 region,
                 Fit(OneLine.Of(note), MaxNoteLength),
                 contained ? options.WorkflowStatusAfterContainment : null,
-                fields);
+                fields)
+            {
+                MetadataUid = outcome.Finding.MetadataUid,
+            };
         })];
     }
 

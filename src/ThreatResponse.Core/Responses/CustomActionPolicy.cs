@@ -9,7 +9,9 @@ namespace ThreatResponse.Core.Responses;
 /// </summary>
 public sealed class CustomActionPolicy(string actionTargetArn, ContainmentAction action, string functionName, bool dryRun) : IDecisionPolicy
 {
-    public FindingEventKind Serves => FindingEventKind.SecurityHubCustomAction;
+    private static readonly HashSet<FindingEventKind> CustomActions = [FindingEventKind.SecurityHubCustomAction];
+
+    public IReadOnlySet<FindingEventKind> Serves => CustomActions;
 
     public string? Refuse(FindingEvent findingEvent)
     {

@@ -21,9 +21,16 @@ public sealed class EventResponder(FindingResponder responder)
         }
 
         var findingEvent = intake.Event;
-        if (findingEvent.Kind != policy.Serves)
+        if (!policy.Serves.Contains(findingEvent.Kind))
         {
-            return EventResponse.Refused($"event rejected, nothing was done: this function handles {policy.Serves} events, not {findingEvent.Kind}");
+            return EventResponse.Refused($"event rejected, nothing was done: this function handles {string.Join(" and ", policy.Serves.Order())} events, not {findingEvent.Kind}");
+        }
+
+        if (findingEvent.Kind == FindingEventKind.SecurityHubImportedV2 && !responder.HasLedger)
+        {
+            // Security Hub sends a V2 finding again when it is updated — by our own note too. The ledger knows the decision
+            // was carried out and stays silent; without it, each of our notes would be taken for news, without end.
+            return EventResponse.Refused("event rejected, nothing was done: Findings Imported V2 events need the ledger (LEDGER_TABLE_NAME), which tells ThreatResponse's own update of a finding from news");
         }
 
         if (policy.Refuse(findingEvent) is { } reason)

@@ -12,6 +12,9 @@ namespace ThreatResponse.Core.Responses;
 public sealed class FindingResponder(
     ContainmentEngine engine, IFindingUpdater findingUpdater, INotifier notifier, FindingUpdateOptions updateOptions, TimeProvider time, IResponseLedger? ledger = null)
 {
+    /// <summary>Decisions are claimed and recorded in a ledger: a decision carried out once stays done across deliveries.</summary>
+    public bool HasLedger => ledger is not null;
+
     /// <param name="trigger">Who asked: the function's name.</param>
     /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
     /// <param name="eventId">The EventBridge event's id: a second delivery of the same event stays silent.</param>

@@ -133,6 +133,65 @@ public sealed class SecurityHubFindingUpdaterTests : IDisposable
         Assert.Contains(_securityHub.Violations, v => v.Contains("$.Note.Text", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task UpdateAsync_V2Finding_BatchUpdateFindingsV2WithCommentAndInProgressStatus()
+    {
+        var updates = new[] { UpdateV2("finding-1", "uid-1"), UpdateV2("finding-2", "uid-2"), Update("finding-3") };
+
+        var result = await Updater().UpdateAsync(updates, CancellationToken.None);
+
+        Assert.Empty(_securityHub.Violations);
+        Assert.Equal(3, result.Processed);
+        var applied = _securityHub.Finding("uid-1");
+        Assert.NotNull(applied);
+        Assert.Equal("BatchUpdateFindingsV2", applied.Operation);
+        Assert.Equal("ThreatResponse tr-1: isolate succeeded.", applied.Note);
+        Assert.Equal(2, applied.StatusId); // NOTIFIED: In Progress
+        Assert.Equal("us-east-1", applied.Region);
+        Assert.NotNull(_securityHub.Finding("uid-2"));
+        Assert.Equal("BatchUpdateFindings", _securityHub.Finding("finding-3")!.Operation);
+        Assert.Null(_securityHub.Finding("finding-1")); // addressed by its V2 id, never as an ASFF finding
+        Assert.Equal(2, _securityHub.Requests.Count); // one call per API
+    }
+
+    [Fact]
+    public async Task UpdateAsync_V2WorkflowUntouched_NoStatusIdSent()
+    {
+        await Updater().UpdateAsync([UpdateV2("finding-1", "uid-1") with { WorkflowStatus = null }], CancellationToken.None);
+
+        Assert.False(Assert.Single(_securityHub.Requests).TryGetProperty("StatusId", out _));
+        Assert.Null(_securityHub.Finding("uid-1")!.StatusId);
+        Assert.Empty(_securityHub.Violations);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_V2Unprocessed_TransientRetriedPermanentReportedByTheFindingsId()
+    {
+        _securityHub.LeaveUnprocessed("uid-1", "ConflictException", times: 1);
+        _securityHub.LeaveUnprocessed("uid-2", "ResourceNotFoundException");
+
+        var result = await Updater().UpdateAsync([UpdateV2("finding-1", "uid-1"), UpdateV2("finding-2", "uid-2")], CancellationToken.None);
+
+        Assert.Equal(1, result.Processed);
+        var left = Assert.Single(result.Unprocessed);
+        Assert.Equal(("finding-2", "ResourceNotFoundException", false), (left.Id, left.ErrorCode, left.WorthRetrying));
+        Assert.Equal(2, _securityHub.Requests.Count);
+        Assert.Equal(["uid-1"], _securityHub.Requests[1].GetProperty("MetadataUids").EnumerateArray().Select(u => u.GetString()));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_150V2Findings_TwoCallsOfAtMost100()
+    {
+        var result = await Updater().UpdateAsync([.. Enumerable.Range(0, 150).Select(i => UpdateV2($"finding-{i}", $"uid-{i}"))], CancellationToken.None);
+
+        Assert.Equal(150, result.Processed);
+        Assert.Equal([100, 50], _securityHub.Requests.Select(r => r.GetProperty("MetadataUids").GetArrayLength()));
+        Assert.Empty(_securityHub.Violations);
+    }
+
+    private static FindingUpdate UpdateV2(string id, string metadataUid) =>
+        Update(id) with { ProductArn = "arn:aws:securityhub:us-east-1::productv2/aws/guardduty", MetadataUid = metadataUid };
+
     private SecurityHubFindingUpdater Updater() => new(_clients.SecurityHub, retry: FastRetry with { MaxAttempts = 3 });
 
     private static FindingUpdate Update(string id, string partition = "aws", string region = "us-east-1") =>
