@@ -37,6 +37,26 @@ public sealed class EventPatternRulesTests
         Assert.Empty(EventPatternRules.Violations(JsonNode.Parse(pattern)));
     }
 
+    [Theory]
+    [InlineData("""{"detail":{"findings":{"type":["b"]}}}""", true)] // any element of an array of objects
+    [InlineData("""{"detail":{"findings":{"type":["c"]}}}""", false)]
+    [InlineData("""{"detail":{"findings":{"severity_id":[{"numeric":[">=",4,"<=",6]}]}}}""", true)]
+    [InlineData("""{"detail":{"findings":{"severity_id":[{"numeric":[">",5]}]}}}""", false)]
+    [InlineData("""{"detail":{"findings":{"severity_id":["4"]}}}""", false)] // a string never matches a number
+    [InlineData("""{"detail":{"findings":{"absent":[{"exists":false}]}}}""", true)]
+    [InlineData("""{"detail":{"findings":{"type":[{"exists":false}]}}}""", false)]
+    [InlineData("""{"detail":{"tags":["x"]}}""", true)] // a pattern value against an array of values
+    [InlineData("""{"detail":{"$or":[{"findings":{"type":["z"]}},{"tags":[{"prefix":"y"}]}]}}""", true)]
+    [InlineData("""{"detail":{"findings":{"type":[{"anything-but":["a","b"]}]}}}""", false)]
+    [InlineData("""{"detail":{"findings":{"type":[{"anything-but":{"prefix":"c"}}]}}}""", true)]
+    [InlineData("""{"detail":{"missing":{"type":["a"]}}}""", false)]
+    public void Matches_DocumentedArrayAndOperatorSemantics(string pattern, bool expected)
+    {
+        var @event = JsonNode.Parse("""{"detail":{"findings":[{"type":"a","severity_id":4},{"type":"b","severity_id":5}],"tags":["x","yes"]}}""")!;
+
+        Assert.Equal(expected, EventPatternMatcher.Matches(JsonNode.Parse(pattern)!, @event));
+    }
+
     [Fact]
     public void Violations_PatternOverTheDefaultSizeQuota_Refused()
     {

@@ -15,8 +15,8 @@ namespace ThreatResponse.Testing.CloudFormation;
 /// parameter a list of strings;</item>
 /// <item>conditions evaluated; resources and outputs whose condition is false are not created, and a reference to
 /// one of them from what is created is an error (as CloudFormation's "unresolved resource dependencies");</item>
-/// <item><c>Fn::Sub</c> substitutes text, <c>Fn::Join</c> / <c>Fn::If</c> / <c>Fn::Select</c> / <c>Fn::Split</c> as
-/// documented, <c>AWS::NoValue</c> removes the property;</item>
+/// <item><c>Fn::Sub</c> substitutes text, <c>Fn::Join</c> / <c>Fn::If</c> / <c>Fn::Select</c> / <c>Fn::Split</c> /
+/// <c>Fn::FindInMap</c> as documented (a missing map key is an error), <c>AWS::NoValue</c> removes the property;</item>
 /// <item>names CloudFormation generates (<c>stack-LogicalId-RANDOM</c>, at most 64 characters: the stack name and
 /// logical id are cut to fit) and the ARNs built from them (a role's ARN includes its path).</item>
 /// </list>
@@ -263,6 +263,10 @@ public sealed partial class CloudFormationRenderer
             case "Fn::Split":
                 var split = (JsonArray)argument!;
                 return new JsonArray(Text(Render(split[1], path), path).Split(split[0]!.GetValue<string>()).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
+            case "Fn::FindInMap":
+                var keys = ((JsonArray)argument!).Select((k, i) => Text(Render(k, $"{path}[{i}]"), path)).ToArray();
+                return template["Mappings"]?[keys[0]]?[keys[1]]?[keys[2]]?.DeepClone()
+                    ?? throw new TemplateRenderException($"{path}: Fn::FindInMap finds no {string.Join(".", keys)} in Mappings");
             default:
                 throw new TemplateRenderException($"{path}: {function} is not rendered by this checker; teach CloudFormationRenderer before using it");
         }
