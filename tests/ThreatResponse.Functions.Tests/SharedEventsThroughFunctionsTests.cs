@@ -79,4 +79,38 @@ public sealed class SharedEventsThroughFunctionsTests(MotoServerFixture moto) : 
             Assert.Equal("skipped", update.UserDefinedFields["ThreatResponseOutcome"]);
         }
     }
+
+    /// <summary>
+    /// The same files through every function their rule does not invoke (the custom-action functions each serving its own
+    /// action): each is refused with the reason, before any AWS call.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task EveryOtherFunction_SharedEvent_RefusedWithTheReasonAndNoAwsCall(string file)
+    {
+        await using var world = await FunctionWorld.CreateAsync(Moto);
+        var parsed = FindingEventParser.Parse(await File.ReadAllBytesAsync(EventCorpus.PathOf(file)));
+        Assert.True(parsed.IsSuccess, parsed.Error?.ToString());
+        var @event = JsonNode.Parse(await File.ReadAllBytesAsync(EventCorpus.PathOf(file)))!;
+        var respondedBy = parsed.Event.Kind is FindingEventKind.GuardDutyFinding || (parsed.Event.Kind == FindingEventKind.SecurityHubImportedV2 && parsed.Event.Findings.All(f => f.Source == FindingSource.GuardDuty))
+            ? "GuardDutyResponder"
+            : null; // custom actions: the corpus's action targets are none of this stack's
+
+        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction" }.Where(f => f != respondedBy))
+        {
+            using var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime();
+            world.AwsProxy.Clear();
+
+            var error = await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(FunctionWorld.Handler(function, runtime), @event));
+
+            var reason = parsed.Event.Kind == FindingEventKind.SecurityHubCustomAction && function != "GuardDutyResponder" ? "$.resources names"
+                : parsed.Event.Kind == FindingEventKind.SecurityHubImportedV2 && function == "GuardDutyResponder" ? "not GuardDuty"
+                : $"not {parsed.Event.Kind}";
+            Assert.True(error.Message.Contains(reason, StringComparison.Ordinal), $"{function}: '{error.Message}' does not say '{reason}'");
+            Assert.Empty(world.AwsProxy.Calls);
+        }
+
+        Assert.Empty(await world.NotificationsAsync());
+        Assert.Empty(world.SecurityHub.Requests);
+    }
 }
