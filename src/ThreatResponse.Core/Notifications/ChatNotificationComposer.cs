@@ -322,7 +322,7 @@ public static class ChatNotificationComposer
     }
 
     private static string Actions(ContainmentReport report) =>
-        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
+        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(ContainmentActionNames.Of));
 
     private static string Label(Finding finding) => finding.Severity.Label.ToString().ToUpperInvariant();
 

@@ -48,7 +48,7 @@ public static class FindingUpdateComposer
     }
 
     private static string Actions(ContainmentReport report) =>
-        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
+        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(ContainmentActionNames.Of));
 
 
     /// <summary>Cuts to <paramref name="max"/> characters with an ellipsis, never between the halves of a surrogate pair (emoji in Name tags).</summary>
