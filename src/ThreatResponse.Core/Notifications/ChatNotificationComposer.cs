@@ -238,6 +238,9 @@ public static class ChatNotificationComposer
         var steps = new List<string>();
         var changed = report.Instances.Where(i => i.Outcome is StepOutcome.Succeeded or StepOutcome.Failed).ToList();
         var released = report.Actions.Contains(ContainmentAction.Release);
+
+        // First: it concerns instances the response did not touch, whose owners may see their calls denied.
+        steps.AddRange(RevokedSessionsWarning.Of(report).Take(1).Select(w => $":warning: {Shown(w)}"));
         if (report.DryRun)
         {
             steps.Add("Dry run: nothing was changed. ThreatResponse acts once automatic response is `enforce` (AUTO_RESPONSE_MODE) or the action's DRY_RUN is `false`.");

@@ -136,6 +136,7 @@ public static class NotificationComposer
             ContainmentAction.Isolate => ("Isolated", "isolate"),
             ContainmentAction.Snapshot => ("snapshotted", "snapshot"),
             ContainmentAction.Stop => ("stopped", "stop"),
+            ContainmentAction.RevokeSessions => ("revoked-sessions", "revoke-sessions"),
             _ => ("Released", "release"),
         }).ToList();
         if (words.Count == 0)
@@ -173,6 +174,17 @@ public static class NotificationComposer
         line($"  Actions:   {(report.Actions.Count == 0 ? "notify only" : string.Join(", ", report.Actions.Select(ContainmentActionNames.Of)))}");
         line($"  Triggered: {response.Trigger}");
         line($"  Report:    {report.ReportId}, {report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, {(report.CompletedAt - report.StartedAt).TotalMilliseconds:0} ms");
+
+        var warnings = RevokedSessionsWarning.Of(report);
+        if (warnings.Count > 0)
+        {
+            line(string.Empty);
+            line("WARNING");
+            foreach (var warning in warnings)
+            {
+                line($"  {warning}");
+            }
+        }
 
         var listed = response.Findings.Take(listedCount).ToList();
         foreach (var finding in listed)
