@@ -177,6 +177,22 @@ public sealed class PlaybookParserTests
         Assert.Equal("isolate+snapshot|no-acl", decision.Key);
     }
 
+    [Fact]
+    public void Parse_RevokeSessionsWithIsolate_AcceptedInOrderAndNamedInTheDecisionKey()
+    {
+        var playbook = PlaybookParser.Parse(Playbook1("  - name: stolen-credentials\n    match: { types: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.*'] }\n    actions: [isolate, revoke-sessions, snapshot]"), "p");
+
+        Assert.Equal([ContainmentAction.Isolate, ContainmentAction.RevokeSessions, ContainmentAction.Snapshot], playbook.Rules[0].Actions);
+        var decision = new ThreatResponse.Core.Responses.FindingDecision(TestFindings.Make(), null, playbook.Rules[0].Actions, "stolen-credentials");
+        Assert.Equal("isolate+revoke-sessions+snapshot", decision.Key);
+    }
+
+    [Fact]
+    public void DefaultPlaybook_NoRule_RevokesSessions()
+    {
+        Assert.DoesNotContain(Playbook.Default.Rules, r => r.Actions.Contains(ContainmentAction.RevokeSessions));
+    }
+
     /// <summary>Each invalid playbook and the one error it must report, with its path.</summary>
     public static TheoryData<string, string, string> InvalidPlaybooks() => new()
     {
@@ -238,6 +254,7 @@ public sealed class PlaybookParserTests
         { "release refused", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, release]"), "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
         { "unknown action", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [terminate]"), "rules[0].actions[0]: 'terminate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
         { "action in capitals", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [Isolate]"), "rules[0].actions[0]: 'Isolate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "revoke-sessions without isolate", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [snapshot, revoke-sessions]"), $"rules[0].actions: {ContainmentActionNames.Conflict([ContainmentAction.RevokeSessions])}" },
         { "action twice", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, snapshot, isolate]"), "rules[0].actions[2]: 'isolate' is listed twice" },
         { "mode bogus", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate]\n    mode: bogus"), "rules[0].mode: 'bogus' is not off, dry-run or enforce" },
         { "severityAtLeast not a number", Match1("severityAtLeast: high"), "rules[0].match.severityAtLeast: 'high' is not a severity from 0 to 10 (GuardDuty's scale)" },
