@@ -25,8 +25,9 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Rules_AllSharedAndProjectEvents_RouteOnlyWhereTheyShould()
     {
         var template = await SamTemplate.TranslatedAsync();
-        // The patterns as CloudFormation hands them to EventBridge, with the template's defaults (threshold 4) in the test account.
-        var deployed = CloudFormationRenderer.Render(template, new StackDeployment("threat-response", new Dictionary<string, string>(), Account, MotoServerFixture.DefaultRegion));
+        // The patterns as CloudFormation hands them to EventBridge, with the template's defaults (threshold 4) in the test
+        // account, and every rule deployed (the "Isolate + revoke" action's only with EnableRevokeSessions).
+        var deployed = CloudFormationRenderer.Render(template, new StackDeployment("threat-response", new Dictionary<string, string> { ["EnableRevokeSessions"] = "true" }, Account, MotoServerFixture.DefaultRegion));
         using var sqs = new AmazonSQSClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSQSConfig()));
         var events = new AwsSignedHttpClient(new HttpClient(), Moto.Endpoint, "events", MotoServerFixture.DefaultRegion, _ => Task.FromResult(MotoServerFixture.Credentials));
         var queues = new Dictionary<string, string>(StringComparer.Ordinal);
