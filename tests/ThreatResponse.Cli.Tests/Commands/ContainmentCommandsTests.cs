@@ -39,6 +39,21 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
+    public async Task Contain_RevokeSessionsNamedByTheOperator_WritesTheDenyPolicyWithoutTheFunctionsOptIn()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var role = scene.ProfileArn[(scene.ProfileArn.LastIndexOf('/') + 1)..];
+
+        var (exit, stdout, stderr) = await RunAsync("contain", "--instance", scene.InstanceId, "--actions", "isolate,revoke-sessions");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("\"revoke-sessions\"", stdout, StringComparison.Ordinal);
+        Assert.NotNull(ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.CutOffOf(
+            await MotoIam.GetRolePolicyAsync(Moto, role, ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.PolicyName) ?? "none"));
+    }
+
+    [Fact]
     public async Task Release_RestoreMembership_PutsInstanceBackInServiceInItsGroup()
     {
         using var ec2 = Moto.CreateEc2Client();
