@@ -3,6 +3,7 @@ using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Aws.Fleet;
 using ThreatResponse.Aws.Http;
+using ThreatResponse.Aws.Iam;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
@@ -12,7 +13,8 @@ namespace ThreatResponse.Aws;
 
 /// <summary>
 /// Wires the containment engine (and, with <c>LEDGER_TABLE_NAME</c>, the ledger) to AWS from the environment:
-/// <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>LEDGER_TABLE_NAME</c>, and the SDK's endpoint and credential settings.
+/// <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>LEDGER_TABLE_NAME</c>, <c>REVOKE_SESSIONS</c>, and the SDK's endpoint and
+/// credential settings.
 /// Created once per execution environment.
 /// </summary>
 public sealed class AwsCompositionRoot : IDisposable
@@ -22,7 +24,7 @@ public sealed class AwsCompositionRoot : IDisposable
     private readonly SignedClientFactory _signed;
 
     /// <param name="credentials">The caller's own credentials; null: AWSSDK.Core's default chain.</param>
-    /// <param name="handler">Carries the Auto Scaling and ELBv2 requests; null: a pooled <see cref="SocketsHttpHandler"/>.</param>
+    /// <param name="handler">Carries the Auto Scaling, ELBv2 and IAM requests; null: a pooled <see cref="SocketsHttpHandler"/>.</param>
     public AwsCompositionRoot(AwsEnvironment environment, TimeProvider time, Func<CancellationToken, Task<Amazon.Runtime.AWSCredentials>>? credentials = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -46,7 +48,8 @@ public sealed class AwsCompositionRoot : IDisposable
             ContainmentOptions.FromEnvironment(n => environment[n]),
             time,
             store,
-            new AwsFleetMembership(_signed, Accounts));
+            new AwsFleetMembership(_signed, Accounts),
+            new IamInstanceRolePolicies(_signed, Accounts));
     }
 
     public AwsEnvironment Environment { get; }

@@ -9,10 +9,11 @@ namespace ThreatResponse.Functions;
 /// instance is reported as skipped (and noted on the finding). An event whose <c>resources</c> do not name this
 /// function's action (<c>ACTION_TARGET_ARN</c>) is refused before anything is done. <c>DRY_RUN=true</c> checks only.
 /// </summary>
-public abstract class CustomActionFunction(FunctionRuntime runtime, ContainmentAction action, string name)
+/// <param name="actions">What the button does to each instance, in order (one action, or e.g. isolate and revoke-sessions).</param>
+public abstract class CustomActionFunction(FunctionRuntime runtime, IReadOnlyList<ContainmentAction> actions, string name)
 {
     private readonly FunctionLog _log = new(runtime.Output, runtime.Time, name);
 
     protected Task<Stream> RespondAsync(Stream input) =>
-        FunctionInvocation.RunAsync(runtime, _log, name, input, new CustomActionPolicy(runtime.Required("ACTION_TARGET_ARN"), action, name, runtime.Flag("DRY_RUN")), CancellationToken.None);
+        FunctionInvocation.RunAsync(runtime, _log, name, input, new CustomActionPolicy(runtime.Required("ACTION_TARGET_ARN"), actions, name, runtime.Flag("DRY_RUN")), CancellationToken.None);
 }

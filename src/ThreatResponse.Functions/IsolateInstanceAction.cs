@@ -13,7 +13,7 @@ public sealed class IsolateInstanceAction : CustomActionFunction
     }
 
     public IsolateInstanceAction(FunctionRuntime runtime)
-        : base(runtime, ContainmentAction.Isolate, nameof(IsolateInstanceAction))
+        : base(runtime, [ContainmentAction.Isolate], nameof(IsolateInstanceAction))
     {
     }
 

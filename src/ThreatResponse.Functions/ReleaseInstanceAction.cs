@@ -13,7 +13,7 @@ public sealed class ReleaseInstanceAction : CustomActionFunction
     }
 
     public ReleaseInstanceAction(FunctionRuntime runtime)
-        : base(runtime, ContainmentAction.Release, nameof(ReleaseInstanceAction))
+        : base(runtime, [ContainmentAction.Release], nameof(ReleaseInstanceAction))
     {
     }
 

@@ -13,7 +13,7 @@ public sealed class SnapshotInstanceAction : CustomActionFunction
     }
 
     public SnapshotInstanceAction(FunctionRuntime runtime)
-        : base(runtime, ContainmentAction.Snapshot, nameof(SnapshotInstanceAction))
+        : base(runtime, [ContainmentAction.Snapshot], nameof(SnapshotInstanceAction))
     {
     }
 

@@ -13,7 +13,7 @@ public sealed class StopInstanceAction : CustomActionFunction
     }
 
     public StopInstanceAction(FunctionRuntime runtime)
-        : base(runtime, ContainmentAction.Stop, nameof(StopInstanceAction))
+        : base(runtime, [ContainmentAction.Stop], nameof(StopInstanceAction))
     {
     }
 

@@ -21,6 +21,7 @@ public sealed class FunctionWorld : IAsyncDisposable
     public const string ReleaseAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRRelease";
     public const string SnapshotAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRSnapshot";
     public const string StopAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRStop";
+    public const string RevokeAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRRevoke";
 
     private readonly Dictionary<string, string?> _variables = new(StringComparer.Ordinal);
 
@@ -113,6 +114,7 @@ public sealed class FunctionWorld : IAsyncDisposable
         "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
         "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
         "ReleaseInstanceAction" => new ReleaseInstanceAction(runtime).HandleAsync,
+        "IsolateAndRevokeSessionsAction" => new IsolateAndRevokeSessionsAction(runtime).HandleAsync,
         _ => throw new ArgumentException($"no function {function}", nameof(function)),
     };
 
@@ -122,6 +124,7 @@ public sealed class FunctionWorld : IAsyncDisposable
         "SnapshotInstanceAction" => SnapshotAction,
         "StopInstanceAction" => StopAction,
         "ReleaseInstanceAction" => ReleaseAction,
+        "IsolateAndRevokeSessionsAction" => RevokeAction,
         _ => IsolateAction,
     };
 

@@ -24,6 +24,9 @@ public sealed class BotocoreModel
 
     public JsonElement Metadata { get; }
 
+    /// <summary>The installed botocore's <c>data</c> folder (service models, <c>endpoints.json</c>).</summary>
+    public static string DataDirectory => BotocoreDataDirectory.Value;
+
     /// <summary>Loads the newest model of <paramref name="service"/> from the installed botocore.</summary>
     public static BotocoreModel Load(string service)
     {

@@ -13,14 +13,23 @@ public static class MemberAccountScene
     public static async Task<AmazonEC2Client> Ec2InAsync(MotoServerFixture moto, string account, string region = MotoServerFixture.DefaultRegion)
     {
         ArgumentNullException.ThrowIfNull(moto);
-        using var sts = new AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, moto.Configure(new AmazonSecurityTokenServiceConfig()));
-        var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "setup" });
-        var c = assumed.Credentials;
+        var c = await SetupCredentialsAsync(moto, account);
         return moto.CreateEc2Client(region, new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
     }
 
-    /// <summary>A VPC, subnet and group, and one instance in them (no instance profile: those are the home account's).</summary>
-    public static async Task<(string InstanceId, string EniId)> LaunchAsync(IAmazonEC2 ec2)
+    /// <summary>The access key id of a setup session in <paramref name="account"/>: moto keeps accounts apart by it (for <see cref="MotoIam"/>).</summary>
+    public static async Task<string> AccessKeyInAsync(MotoServerFixture moto, string account) => (await SetupCredentialsAsync(moto, account)).AccessKeyId;
+
+    private static async Task<Credentials> SetupCredentialsAsync(MotoServerFixture moto, string account)
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        using var sts = new AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, moto.Configure(new AmazonSecurityTokenServiceConfig()));
+        var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "setup" });
+        return assumed.Credentials;
+    }
+
+    /// <summary>A VPC, subnet and group, and one instance in them, with no instance profile unless one of its account is given.</summary>
+    public static async Task<(string InstanceId, string EniId)> LaunchAsync(IAmazonEC2 ec2, string? profileArn = null)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var vpc = (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.30.0.0/16" })).Vpc.VpcId;
@@ -32,6 +41,7 @@ public static class MemberAccountScene
             MinCount = 1,
             MaxCount = 1,
             NetworkInterfaces = [new InstanceNetworkInterfaceSpecification { DeviceIndex = 0, SubnetId = subnet, Groups = [group] }],
+            IamInstanceProfile = profileArn is null ? null : new IamInstanceProfileSpecification { Arn = profileArn },
         })).Reservation.Instances[0];
         return (instance.InstanceId, instance.NetworkInterfaces[0].NetworkInterfaceId);
     }

@@ -24,11 +24,12 @@ public static class SamTemplate
             .ToDictionary(r => r.Key, r => r.Value!.AsObject());
 
     /// <summary>Every IAM action the role of <paramref name="function"/> allows.</summary>
-    public static async Task<HashSet<string>> AllowedActionsAsync(string function) =>
-        AllowedActions((await ResourcesAsync("AWS::IAM::Role"))[$"{function}Role"]);
+    /// <param name="conditionsTrue">Conditions taken as true for conditional statements; the others are false, as with the parameters' defaults.</param>
+    public static async Task<HashSet<string>> AllowedActionsAsync(string function, IReadOnlySet<string>? conditionsTrue = null) =>
+        AllowedActions((await ResourcesAsync("AWS::IAM::Role"))[$"{function}Role"], conditionsTrue);
 
     /// <summary>Every IAM action an <c>AWS::IAM::Role</c> resource's inline policies allow.</summary>
-    public static HashSet<string> AllowedActions(JsonObject role)
+    public static HashSet<string> AllowedActions(JsonObject role, IReadOnlySet<string>? conditionsTrue = null)
     {
         ArgumentNullException.ThrowIfNull(role);
         var actions = new HashSet<string>(StringComparer.Ordinal);
@@ -36,8 +37,11 @@ public static class SamTemplate
         {
             foreach (var entry in policy!["PolicyDocument"]!["Statement"]!.AsArray())
             {
-                // A conditional statement is judged as deployed with the parameters' defaults, under which its condition is false.
-                var statement = entry is JsonObject o && o["Fn::If"] is JsonArray branches ? branches[2] : entry;
+                // A conditional statement is judged as deployed with the parameters' defaults, under which its condition
+                // is false, unless the caller names it true.
+                var statement = entry is JsonObject o && o["Fn::If"] is JsonArray branches
+                    ? conditionsTrue?.Contains(branches[0]!.GetValue<string>()) == true ? branches[1] : branches[2]
+                    : entry;
                 if (statement is null || statement["Ref"]?.GetValue<string>() == "AWS::NoValue" || statement["Effect"]!.GetValue<string>() != "Allow")
                 {
                     continue;

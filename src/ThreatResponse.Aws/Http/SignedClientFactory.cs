@@ -31,6 +31,17 @@ public sealed class SignedClientFactory(AwsEnvironment environment, HttpMessageH
     public AwsSignedHttpClient ElasticLoadBalancing(string account, string region, Func<CancellationToken, Task<AWSCredentials>> credentials) =>
         For("elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", region, account, credentials);
 
+    /// <summary>
+    /// IAM in a member account, like <see cref="AutoScaling"/>; global, so one client per account and partition
+    /// (<paramref name="region"/> only names the partition).
+    /// </summary>
+    public AwsSignedHttpClient Iam(string account, string region, Func<CancellationToken, Task<AWSCredentials>> credentials)
+    {
+        var (endpoint, signingRegion) = AwsServiceEndpoint.Iam(environment, region);
+        return _clients.GetOrAdd(("iam", signingRegion, account), key => new AwsSignedHttpClient(
+            _http, endpoint, key.Service, key.Region, credentials, retry ?? new AwsRetryPolicy { AttemptTimeout = environment.AttemptTimeout }, time));
+    }
+
     public void Dispose() => _http.Dispose();
 
     private AwsSignedHttpClient For(string service, string environmentId, string region, string? account = null, Func<CancellationToken, Task<AWSCredentials>>? credentials = null) =>

@@ -19,7 +19,7 @@ internal static class ContainmentCommands
         var instances = InstanceOption();
         var actions = new Option<string>("--actions")
         {
-            Description = "Comma-separated: isolate, snapshot, stop.",
+            Description = "Comma-separated: isolate, snapshot, stop, revoke-sessions (only with isolate; writes a deny policy on the instance's role).",
             Required = true,
         };
         var findingId = new Option<string?>("--finding-id") { Description = "The finding this is for: recorded in tags, and makes the run idempotent per finding." };
@@ -126,7 +126,12 @@ internal static class ContainmentCommands
             return await cli.BadInputAsync($"--account: '{account}' is not a 12-digit AWS account id");
         }
 
-        using var aws = new AwsCompositionRoot(cli.Environment, TimeProvider.System);
+        // An operator who names revoke-sessions has opted in, with their own credentials; REVOKE_SESSIONS is the
+        // deployment's opt-in for the functions.
+        var environment = actions.Contains(ContainmentAction.RevokeSessions)
+            ? new AwsEnvironment(name => name == "REVOKE_SESSIONS" ? "true" : cli.Environment[name])
+            : cli.Environment;
+        using var aws = new AwsCompositionRoot(environment, TimeProvider.System);
         try
         {
             account ??= await aws.CallerAccountAsync();
@@ -152,27 +157,27 @@ internal static class ContainmentCommands
     {
         actions = [];
         error = string.Empty;
+        var choices = string.Join(", ", ContainmentActionNames.Requestable);
         foreach (var word in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            ContainmentAction? action = word switch
+            if (!ContainmentActionNames.TryParseRequestable(word, out var action))
             {
-                "isolate" => ContainmentAction.Isolate,
-                "snapshot" => ContainmentAction.Snapshot,
-                "stop" => ContainmentAction.Stop,
-                _ => null,
-            };
-            if (action is null)
-            {
-                error = $"--actions: '{word}' is not one of isolate, snapshot, stop";
+                error = $"--actions: '{word}' is not one of {choices}";
                 return false;
             }
 
-            actions.Add(action.Value);
+            actions.Add(action);
         }
 
         if (actions.Count == 0)
         {
-            error = "--actions: name at least one of isolate, snapshot, stop";
+            error = $"--actions: name at least one of {choices}";
+            return false;
+        }
+
+        if (ContainmentActionNames.Conflict(actions) is { } conflict)
+        {
+            error = $"--actions: {conflict}";
             return false;
         }
 

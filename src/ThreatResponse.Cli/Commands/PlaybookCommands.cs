@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Core.Serialization;
@@ -36,7 +37,7 @@ internal static class PlaybookCommands
                 d.Finding.Id,
                 d.Instance?.InstanceId.Value,
                 d.Rule,
-                d.Actions.Count == 0 ? ["notify"] : [.. d.Actions.Select(a => a.ToString().ToLowerInvariant())]))]);
+                d.Actions.Count == 0 ? ["notify"] : [.. d.Actions.Select(ContainmentActionNames.Of)]))]);
             await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(plan, ThreatResponseJsonContext.Readable.PlanDocument));
             return ExitCodes.Success;
         });

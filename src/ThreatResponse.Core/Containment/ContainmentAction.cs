@@ -10,4 +10,10 @@ public enum ContainmentAction
     [JsonStringEnumMemberName("snapshot")] Snapshot,
     [JsonStringEnumMemberName("stop")] Stop,
     [JsonStringEnumMemberName("release")] Release,
+
+    /// <summary>
+    /// Deny every session of the instance's role issued before now (an inline policy on the role). Only with
+    /// <see cref="Isolate"/>, and only where the deployment allows it (<see cref="ContainmentOptions.RevokeSessions"/>).
+    /// </summary>
+    [JsonStringEnumMemberName("revoke-sessions")] RevokeSessions,
 }

@@ -1,5 +1,6 @@
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Containment.Steps;
 using ThreatResponse.Core.Findings;
@@ -7,7 +8,7 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Core.Containment;
 
 /// <summary>
-/// Runs isolate, description, stop and release on the instances of a request: several instances at once (bounded by
+/// Runs isolate (with revoke-sessions), snapshot, stop and release on the instances of a request: several instances at once (bounded by
 /// <see cref="ContainmentOptions.MaxConcurrentInstances"/>), one instance's failure never stopping the others, every
 /// step reported per instance.
 /// </summary>
@@ -16,7 +17,8 @@ public sealed class ContainmentEngine(
     ContainmentOptions options,
     TimeProvider time,
     IIsolationStateStore? stateStore = null,
-    IFleetMembership? fleet = null)
+    IFleetMembership? fleet = null,
+    IInstanceRolePolicies? roles = null)
 {
     public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
@@ -103,6 +105,7 @@ public sealed class ContainmentEngine(
         var log = new StepLog(time);
         var findingEc2 = ec2.ForFinding(findingKey);
         var findingFleet = fleet?.ForFinding(findingKey);
+        var findingRoles = roles?.ForFinding(findingKey);
         if (request.FindingAccountByInstance?.TryGetValue(instance, out var findingAccount) == true && findingAccount != instance.Account)
         {
             return Skipped(instance, null, log,
@@ -146,7 +149,7 @@ public sealed class ContainmentEngine(
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
             var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
-            await new ReleaseStep(findingEc2, stateStore, findingFleet).ForgetAsync(forgetting, cancellationToken);
+            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles)).ForgetAsync(forgetting, cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 
@@ -170,18 +173,25 @@ public sealed class ContainmentEngine(
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
         };
-        await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, acls, fleetView, cancellationToken);
+        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request.Actions, groups, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
     /// <summary>Isolation and description start together (the description's point in time is its request); stop and release follow in request order.</summary>
     private async Task RunActionsAsync(
-        IInstanceContainment ec2, IFleetMembership? fleet, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var first = new List<Task>();
+        if (ContainmentActionNames.Conflict(actions) is { } conflict)
+        {
+            // The parsers refuse this already; a request built another way is refused here, before any change.
+            context.Log.Fail(ContainmentAction.RevokeSessions, "revoke-sessions", null, $"refused: {conflict}", "InvalidRequest");
+        }
+
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView).RunAsync(context, cancellationToken));
+            var revoke = actions.Contains(ContainmentAction.RevokeSessions) ? Sessions(roles) : null;
+            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView, revoke).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))
@@ -199,10 +209,12 @@ public sealed class ContainmentEngine(
             }
             else if (action == ContainmentAction.Release)
             {
-                await new ReleaseStep(ec2, stateStore, fleet).RunAsync(context, cancellationToken);
+                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles)).RunAsync(context, cancellationToken);
             }
         }
     }
+
+    private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);
 
     private static InstanceResult Skipped(InstanceReference instance, string? name, StepLog log, string reason)
     {

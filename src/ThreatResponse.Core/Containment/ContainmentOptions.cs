@@ -33,7 +33,26 @@ public sealed record ContainmentOptions
     /// </summary>
     public int NetworkAclRuleQuota { get; init; } = 20;
 
-    /// <summary>Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>RELEASE_RESTORES_MEMBERSHIP</c>, <c>NETWORK_ACL_DENY</c> and <c>NETWORK_ACL_RULE_QUOTA</c> from <paramref name="environment"/>.</summary>
+    /// <summary>
+    /// <c>revoke-sessions</c> may write on instance roles. Off by default (<c>REVOKE_SESSIONS=true</c> turns it on; the
+    /// template sets it from <c>EnableRevokeSessions</c>, which also grants the IAM permissions): writing role policies
+    /// is itself an escalation path, so a deployment opts in. Off, the action is skipped and says so.
+    /// </summary>
+    public bool RevokeSessions { get; init; }
+
+    /// <summary>
+    /// The role ThreatResponse assumes in member accounts (<c>MEMBER_ROLE_NAME</c>; default <c>ThreatResponseMember</c>):
+    /// <c>revoke-sessions</c> never writes on it, nor on a role under <see cref="FunctionRolePathPrefix"/>.
+    /// </summary>
+    public string MemberRoleName { get; init; } = "ThreatResponseMember";
+
+    /// <summary>The path of every function role of a ThreatResponse stack (<c>/threat-response/&lt;stack&gt;/</c> in template.yaml).</summary>
+    public const string FunctionRolePathPrefix = "/threat-response/";
+
+    /// <summary>
+    /// Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>RELEASE_RESTORES_MEMBERSHIP</c>, <c>NETWORK_ACL_DENY</c>,
+    /// <c>NETWORK_ACL_RULE_QUOTA</c>, <c>REVOKE_SESSIONS</c> and <c>MEMBER_ROLE_NAME</c> from <paramref name="environment"/>.
+    /// </summary>
     public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -51,6 +70,8 @@ public sealed record ContainmentOptions
             ReleaseRestoresMembership = string.Equals(environment("RELEASE_RESTORES_MEMBERSHIP")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
             DenyInNetworkAcls = !string.Equals(environment("NETWORK_ACL_DENY")?.Trim(), "false", StringComparison.OrdinalIgnoreCase),
             NetworkAclRuleQuota = int.TryParse(environment("NETWORK_ACL_RULE_QUOTA"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var quota) && quota is >= 20 and <= 40 ? quota : 20,
+            RevokeSessions = string.Equals(environment("REVOKE_SESSIONS")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
+            MemberRoleName = environment("MEMBER_ROLE_NAME")?.Trim() is { Length: > 0 } memberRole ? memberRole : options.MemberRoleName,
         };
     }
 }

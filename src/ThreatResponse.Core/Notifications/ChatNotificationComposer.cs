@@ -238,6 +238,9 @@ public static class ChatNotificationComposer
         var steps = new List<string>();
         var changed = report.Instances.Where(i => i.Outcome is StepOutcome.Succeeded or StepOutcome.Failed).ToList();
         var released = report.Actions.Contains(ContainmentAction.Release);
+
+        // First: it concerns instances the response did not touch, whose owners may see their calls denied.
+        steps.AddRange(RevokedSessionsWarning.Of(report).Take(1).Select(w => $":warning: {Shown(w)}"));
         if (report.DryRun)
         {
             steps.Add("Dry run: nothing was changed. ThreatResponse acts once automatic response is `enforce` (AUTO_RESPONSE_MODE) or the action's DRY_RUN is `false`.");
@@ -322,7 +325,7 @@ public static class ChatNotificationComposer
     }
 
     private static string Actions(ContainmentReport report) =>
-        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
+        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(ContainmentActionNames.Of));
 
     private static string Label(Finding finding) => finding.Severity.Label.ToString().ToUpperInvariant();
 

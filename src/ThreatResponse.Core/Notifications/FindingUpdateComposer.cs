@@ -24,7 +24,7 @@ public static class FindingUpdateComposer
         return [.. response.Findings.Select(outcome =>
         {
             var contained = outcome.Outcome == StepOutcome.Succeeded && !report.DryRun && report.Actions.Any(a => a != ContainmentAction.Release);
-            var note = $"ThreatResponse {report.ReportId}{(report.DryRun ? " (dry run)" : "")}: {Actions(report)} {outcome.Outcome.Text()}. {outcome.Summary}";
+            var note = $"ThreatResponse {report.ReportId}{(report.DryRun ? " (dry run)" : "")}: {Actions(report)} {outcome.Outcome.Text()}. {Warning(report, outcome)}{outcome.Summary}";
             var fields = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["ThreatResponseReportId"] = report.ReportId,
@@ -50,8 +50,19 @@ public static class FindingUpdateComposer
         })];
     }
 
+    /// <summary>Before the summary, so the note's 512 characters keep it: the revocation reaches beyond this finding's instances.</summary>
+    private static string Warning(ContainmentReport report, FindingOutcome outcome)
+    {
+        var roles = outcome.Instances
+            .SelectMany(i => i.Steps.Where(s => s is { Action: ContainmentAction.RevokeSessions, Step: "revoke-sessions", Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun }))
+            .Select(s => s.Target!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return roles.Count == 0 ? "" : $"Sessions of role {string.Join(", ", roles)} {(report.DryRun ? "would be" : "were")} revoked: every instance using it loses its current credentials until they refresh. ";
+    }
+
     private static string Actions(ContainmentReport report) =>
-        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(a => a.ToString().ToLowerInvariant()));
+        report.Actions.Count == 0 ? "notify" : string.Join("+", report.Actions.Select(ContainmentActionNames.Of));
 
 
     /// <summary>Cuts to <paramref name="max"/> characters with an ellipsis, never between the halves of a surrogate pair (emoji in Name tags).</summary>

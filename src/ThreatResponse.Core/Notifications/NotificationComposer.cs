@@ -136,6 +136,7 @@ public static class NotificationComposer
             ContainmentAction.Isolate => ("Isolated", "isolate"),
             ContainmentAction.Snapshot => ("snapshotted", "snapshot"),
             ContainmentAction.Stop => ("stopped", "stop"),
+            ContainmentAction.RevokeSessions => ("revoked-sessions", "revoke-sessions"),
             _ => ("Released", "release"),
         }).ToList();
         if (words.Count == 0)
@@ -154,7 +155,7 @@ public static class NotificationComposer
         {
             ["severity"] = [severity.Label.ToString().ToUpperInvariant()],
             ["outcome"] = [response.Outcome.Text()],
-            ["actions"] = response.Report.Actions.Count == 0 ? ["notify"] : [.. response.Report.Actions.Select(a => a.ToString().ToLowerInvariant())],
+            ["actions"] = response.Report.Actions.Count == 0 ? ["notify"] : [.. response.Report.Actions.Select(ContainmentActionNames.Of)],
             ["account"] = [.. response.Findings.Select(f => f.Finding.Account).Distinct(StringComparer.Ordinal).DefaultIfEmpty("none")],
             ["trigger"] = [response.Trigger],
             ["dryRun"] = [response.Report.DryRun ? "true" : "false"],
@@ -170,9 +171,20 @@ public static class NotificationComposer
         line(string.Empty);
         line("WHAT");
         line($"  Outcome:   {response.Outcome.Text()}{(report.DryRun ? " (dry run: nothing was changed)" : "")}");
-        line($"  Actions:   {(report.Actions.Count == 0 ? "notify only" : string.Join(", ", report.Actions.Select(a => a.ToString().ToLowerInvariant())))}");
+        line($"  Actions:   {(report.Actions.Count == 0 ? "notify only" : string.Join(", ", report.Actions.Select(ContainmentActionNames.Of)))}");
         line($"  Triggered: {response.Trigger}");
         line($"  Report:    {report.ReportId}, {report.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, {(report.CompletedAt - report.StartedAt).TotalMilliseconds:0} ms");
+
+        var warnings = RevokedSessionsWarning.Of(report);
+        if (warnings.Count > 0)
+        {
+            line(string.Empty);
+            line("WARNING");
+            foreach (var warning in warnings)
+            {
+                line($"  {warning}");
+            }
+        }
 
         var listed = response.Findings.Take(listedCount).ToList();
         foreach (var finding in listed)

@@ -183,39 +183,38 @@ public static class PlaybookParser
     private static List<ContainmentAction> ReadActions(YamlMappingNode rule, string path, List<string> errors)
     {
         var actions = new List<ContainmentAction>();
+        var choices = $"notify, {string.Join(", ", ContainmentActionNames.Requestable)}";
         if (Child(rule, "actions") is not YamlSequenceNode { Children.Count: > 0 } list)
         {
-            errors.Add($"{path}.actions: expected a non-empty list of notify, isolate, snapshot, stop");
+            errors.Add($"{path}.actions: expected a non-empty list of {choices}");
             return actions;
         }
 
         for (var i = 0; i < list.Children.Count; i++)
         {
             var text = (list.Children[i] as YamlScalarNode)?.Value;
-            ContainmentAction? action = text switch
-            {
-                "isolate" => ContainmentAction.Isolate,
-                "snapshot" => ContainmentAction.Snapshot,
-                "stop" => ContainmentAction.Stop,
-                _ => null,
-            };
             if (text == "notify")
             {
                 continue; // every response notifies; listing it says "and nothing else" when alone
             }
 
-            if (action is null)
+            if (!ContainmentActionNames.TryParseRequestable(text, out var action))
             {
-                errors.Add($"{path}.actions[{i}]: '{text}' is not notify, isolate, snapshot or stop");
+                errors.Add($"{path}.actions[{i}]: '{text}' is not one of {choices}");
             }
-            else if (actions.Contains(action.Value))
+            else if (actions.Contains(action))
             {
                 errors.Add($"{path}.actions[{i}]: '{text}' is listed twice");
             }
             else
             {
-                actions.Add(action.Value);
+                actions.Add(action);
             }
+        }
+
+        if (ContainmentActionNames.Conflict(actions) is { } conflict)
+        {
+            errors.Add($"{path}.actions: {conflict}");
         }
 
         return actions;

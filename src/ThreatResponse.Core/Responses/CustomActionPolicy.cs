@@ -4,10 +4,10 @@ using ThreatResponse.Core.Findings;
 namespace ThreatResponse.Core.Responses;
 
 /// <summary>
-/// An analyst's button: <paramref name="action"/> on every instance of every finding of the event, refused unless the
+/// An analyst's button: <paramref name="actions"/> on every instance of every finding of the event, refused unless the
 /// event names this function's action target (<c>ACTION_TARGET_ARN</c>).
 /// </summary>
-public sealed class CustomActionPolicy(string actionTargetArn, ContainmentAction action, string functionName, bool dryRun) : IDecisionPolicy
+public sealed class CustomActionPolicy(string actionTargetArn, IReadOnlyList<ContainmentAction> actions, string functionName, bool dryRun) : IDecisionPolicy
 {
     private static readonly HashSet<FindingEventKind> CustomActions = [FindingEventKind.SecurityHubCustomAction];
 
@@ -25,6 +25,6 @@ public sealed class CustomActionPolicy(string actionTargetArn, ContainmentAction
     {
         ArgumentNullException.ThrowIfNull(findingEvent);
         var rule = $"custom-action:{findingEvent.CustomActionName ?? functionName}";
-        return Task.FromResult<IReadOnlyList<FindingDecision>>([.. findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, [action], rule, dryRun: dryRun).Select(d => d with { ByAnalyst = true }))]);
+        return Task.FromResult<IReadOnlyList<FindingDecision>>([.. findingEvent.Findings.SelectMany(f => FindingDecision.ForEachInstance(f, actions, rule, dryRun: dryRun).Select(d => d with { ByAnalyst = true }))]);
     }
 }

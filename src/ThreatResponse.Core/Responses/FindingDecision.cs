@@ -40,5 +40,5 @@ public sealed record FindingDecision(
     public bool? NetworkAcl { get; init; }
 
     /// <summary>What the ledger compares to tell a repeated decision from a changed one.</summary>
-    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(a => a.ToString().ToLowerInvariant())))}{(DryRun ? "|dry-run" : "")}{(NetworkAcl == false ? "|no-acl" : "")}";
+    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(ContainmentActionNames.Of)))}{(DryRun ? "|dry-run" : "")}{(NetworkAcl == false ? "|no-acl" : "")}";
 }

@@ -157,7 +157,7 @@ public sealed class FindingResponder(
             .GroupBy(o => o.decision.Instance!)
             .ToDictionary(g => g.Key, g => g.Min(o => o.claim.InterruptedSince!.Value));
         var notes = outcomes.Where(o => o.claim.Outcome == ClaimOutcome.Claimed && o.claim.DoneBefore is not null)
-            .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions).ToLowerInvariant()} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
+            .Select(o => (o.decision, $"repeated request: {string.Join('+', o.decision.Actions.Select(ContainmentActionNames.Of))} of {o.decision.Instance?.InstanceId} already done {o.claim.DoneBefore:u}; checked again now"))
             .Concat(answered.Where(a => won.Any(w => w.Finding == a.Finding)).Select(a => (a, a.Reason!)))
             .Concat(won.Where(d => d.Finding.Sequence is not null).DistinctBy(d => d.Finding).Select(d => (d, d.Finding.Sequence!.Describe())))
             .ToList();

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Playbooks;
 
@@ -34,7 +35,7 @@ public static class PlaybookDecisions
                 var rule = playbook.Playbook.Decide(finding, instance);
                 var effective = mode == ResponseMode.Off ? ResponseMode.Off : rule.Mode ?? mode;
                 decisions.Add(effective == ResponseMode.Off || rule.Actions.Count == 0
-                    ? new FindingDecision(finding, instance, [], rule.Name, rule.Actions.Count == 0 ? $"rule {rule.Name}: notify only" : $"AUTO_RESPONSE_MODE=off (rule {rule.Name} would {string.Join('+', rule.Actions).ToLowerInvariant()}): notify only")
+                    ? new FindingDecision(finding, instance, [], rule.Name, rule.Actions.Count == 0 ? $"rule {rule.Name}: notify only" : $"AUTO_RESPONSE_MODE=off (rule {rule.Name} would {string.Join('+', rule.Actions.Select(ContainmentActionNames.Of))}): notify only")
                     : new FindingDecision(finding, instance, rule.Actions, rule.Name, DryRun: effective == ResponseMode.DryRun) { NetworkAcl = rule.NetworkAcl, MoreSevereOverridesRelease = rule.MoreSevereOverridesRelease });
             }
         }

@@ -39,7 +39,7 @@ public sealed class FunctionLog(TextWriter output, TimeProvider time, string fun
                     var outcome = steps.Any(s => s.Outcome == StepOutcome.Failed) ? StepOutcome.Failed : instance.Outcome;
                     Write(outcome == StepOutcome.Failed ? "ERROR" : "INFO", "instance response",
                         ("reportId", report.ReportId), ("findingId", finding.Finding.Id), ("instance", instance.Instance.InstanceId.Value),
-                        ("account", instance.Instance.Account), ("region", instance.Instance.Region), ("action", action.ToString().ToLowerInvariant()),
+                        ("account", instance.Instance.Account), ("region", instance.Instance.Region), ("action", ContainmentActionNames.Of(action)),
                         ("outcome", outcome.Text()), ("durationMs", steps.Sum(s => s.DurationMs)), ("reason", instance.Reason));
                 }
             }

@@ -118,6 +118,25 @@ public sealed class AwsSignedHttpClientTests
         Assert.Equal("https://securityhub.cn-north-1.amazonaws.com.cn/", AwsServiceEndpoint.Resolve(new AwsEnvironment(_ => null), "securityhub", "SECURITYHUB", "cn-north-1").ToString());
     }
 
+    /// <summary>IAM is global: one endpoint and signing Region per partition, as botocore's endpoints.json has them.</summary>
+    [Theory]
+    [InlineData("eu-west-1", "aws", "aws-global")]
+    [InlineData("cn-northwest-1", "aws-cn", "aws-cn-global")]
+    [InlineData("us-gov-east-1", "aws-us-gov", "aws-us-gov-global")]
+    public void Iam_InstanceRegion_GlobalEndpointAndSigningRegionOfItsPartition(string region, string partition, string globalEndpoint)
+    {
+        using var endpoints = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ThreatResponse.Testing.BotocoreModel.DataDirectory, "endpoints.json")));
+        var expected = endpoints.RootElement.GetProperty("partitions").EnumerateArray()
+            .Single(p => p.GetProperty("partition").GetString() == partition)
+            .GetProperty("services").GetProperty("iam").GetProperty("endpoints").GetProperty(globalEndpoint);
+
+        var (endpoint, signingRegion) = AwsServiceEndpoint.Iam(new AwsEnvironment(_ => null), region);
+
+        Assert.Equal($"https://{expected.GetProperty("hostname").GetString()}/", endpoint.ToString());
+        Assert.Equal(expected.GetProperty("credentialScope").GetProperty("region").GetString(), signingRegion);
+        Assert.Equal("http://127.0.0.1:9999/", AwsServiceEndpoint.Iam(new AwsEnvironment(n => n == "AWS_ENDPOINT_URL_IAM" ? "http://127.0.0.1:9999" : n == "AWS_ENDPOINT_URL" ? "http://localhost:4566" : null), region).Endpoint.ToString());
+    }
+
     private static AwsSignedHttpClient Client(ScriptedHandler handler, AWSCredentials? credentials = null) =>
         new(new HttpClient(handler), new Uri("https://sns.eu-west-1.amazonaws.com/"), "sns", "eu-west-1",
             _ => Task.FromResult(credentials ?? new BasicAWSCredentials(AccessKey, SecretKey)), FastRetry);

@@ -39,6 +39,21 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
+    public async Task Contain_RevokeSessionsNamedByTheOperator_WritesTheDenyPolicyWithoutTheFunctionsOptIn()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var role = scene.ProfileArn[(scene.ProfileArn.LastIndexOf('/') + 1)..];
+
+        var (exit, stdout, stderr) = await RunAsync("contain", "--instance", scene.InstanceId, "--actions", "isolate,revoke-sessions");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("\"revoke-sessions\"", stdout, StringComparison.Ordinal);
+        Assert.NotNull(ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.CutOffOf(
+            await MotoIam.GetRolePolicyAsync(Moto, role, ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.PolicyName) ?? "none"));
+    }
+
+    [Fact]
     public async Task Release_RestoreMembership_PutsInstanceBackInServiceInItsGroup()
     {
         using var ec2 = Moto.CreateEc2Client();
@@ -91,7 +106,8 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
 
     [Theory]
     [InlineData("--instance", "i-XYZ", "--actions", "isolate", "is not an EC2 instance id")]
-    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate,explode", "'explode' is not one of isolate, snapshot, stop")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate,explode", "'explode' is not one of isolate, snapshot, stop, revoke-sessions")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "snapshot,revoke-sessions", "revoke-sessions needs isolate")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", ",", "name at least one")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate", "--account", "12345", "is not a 12-digit AWS account id")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate", "--region", "mars-1", "is not an AWS Region code")]

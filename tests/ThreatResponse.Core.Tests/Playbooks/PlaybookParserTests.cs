@@ -177,6 +177,22 @@ public sealed class PlaybookParserTests
         Assert.Equal("isolate+snapshot|no-acl", decision.Key);
     }
 
+    [Fact]
+    public void Parse_RevokeSessionsWithIsolate_AcceptedInOrderAndNamedInTheDecisionKey()
+    {
+        var playbook = PlaybookParser.Parse(Playbook1("  - name: stolen-credentials\n    match: { types: ['UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.*'] }\n    actions: [isolate, revoke-sessions, snapshot]"), "p");
+
+        Assert.Equal([ContainmentAction.Isolate, ContainmentAction.RevokeSessions, ContainmentAction.Snapshot], playbook.Rules[0].Actions);
+        var decision = new ThreatResponse.Core.Responses.FindingDecision(TestFindings.Make(), null, playbook.Rules[0].Actions, "stolen-credentials");
+        Assert.Equal("isolate+revoke-sessions+snapshot", decision.Key);
+    }
+
+    [Fact]
+    public void DefaultPlaybook_NoRule_RevokesSessions()
+    {
+        Assert.DoesNotContain(Playbook.Default.Rules, r => r.Actions.Contains(ContainmentAction.RevokeSessions));
+    }
+
     /// <summary>Each invalid playbook and the one error it must report, with its path.</summary>
     public static TheoryData<string, string, string> InvalidPlaybooks() => new()
     {
@@ -232,12 +248,13 @@ public sealed class PlaybookParserTests
             "version: 1\nrules:\n  - name: high\n    match: { severityAtLeast: 7 }\n    actions: [isolate]\n",
             "rules[0]: the last rule must have no 'match', so that every finding gets a decision"
         },
-        { "missing actions", Playbook1("  - name: a\n    match: { sample: true }"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop" },
-        { "empty actions", Playbook1("  - name: a\n    match: { sample: true }\n    actions: []"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop" },
-        { "actions a scalar", Playbook1("  - name: a\n    match: { sample: true }\n    actions: isolate"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop" },
-        { "release refused", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, release]"), "rules[0].actions[1]: 'release' is not notify, isolate, snapshot or stop" },
-        { "unknown action", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [terminate]"), "rules[0].actions[0]: 'terminate' is not notify, isolate, snapshot or stop" },
-        { "action in capitals", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [Isolate]"), "rules[0].actions[0]: 'Isolate' is not notify, isolate, snapshot or stop" },
+        { "missing actions", Playbook1("  - name: a\n    match: { sample: true }"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "empty actions", Playbook1("  - name: a\n    match: { sample: true }\n    actions: []"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "actions a scalar", Playbook1("  - name: a\n    match: { sample: true }\n    actions: isolate"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "release refused", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, release]"), "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "unknown action", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [terminate]"), "rules[0].actions[0]: 'terminate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "action in capitals", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [Isolate]"), "rules[0].actions[0]: 'Isolate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "revoke-sessions without isolate", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [snapshot, revoke-sessions]"), $"rules[0].actions: {ContainmentActionNames.Conflict([ContainmentAction.RevokeSessions])}" },
         { "action twice", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, snapshot, isolate]"), "rules[0].actions[2]: 'isolate' is listed twice" },
         { "mode bogus", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate]\n    mode: bogus"), "rules[0].mode: 'bogus' is not off, dry-run or enforce" },
         { "severityAtLeast not a number", Match1("severityAtLeast: high"), "rules[0].match.severityAtLeast: 'high' is not a severity from 0 to 10 (GuardDuty's scale)" },
@@ -383,13 +400,13 @@ public sealed class PlaybookParserTests
                 "version: must be 1",
                 "rules[0].match.severityAtLeast: 'high' is not a severity from 0 to 10 (GuardDuty's scale)",
                 "rules[0].match.resourceRole: 'bogus' is neither ACTOR nor TARGET",
-                "rules[0].actions[1]: 'release' is not notify, isolate, snapshot or stop",
+                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions",
                 "rules[0].mode: 'sometimes' is not off, dry-run or enforce",
                 "rules[1].name: required",
                 "rules[1].match.accounts[0]: '123' is not a 12-digit AWS account id",
                 "rules[1].actions[1]: 'snapshot' is listed twice",
                 "rules[2].match.sample: 'maybe' is neither true nor false",
-                "rules[2].actions: expected a non-empty list of notify, isolate, snapshot, stop",
+                "rules[2].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions",
                 "rules[2].name: 'first' is used by an earlier rule",
                 "rules[3]: matches everything, so the rules after it would never apply; only the last rule may",
             ],
@@ -418,7 +435,7 @@ public sealed class PlaybookParserTests
 
         Assert.Equal(
             [
-                "rules[0].actions[1]: 'release' is not notify, isolate, snapshot or stop",
+                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions",
                 "rules[0]: matches everything, so the rules after it would never apply; only the last rule may",
                 "rules[1].match.severityAtLeast: '11' is not a severity from 0 to 10 (GuardDuty's scale)",
                 "rules[1].name: 'a' is used by an earlier rule",

@@ -82,7 +82,7 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
     /// <summary>Which function each corpus and project event reaches by <see cref="EventPatternMatcher"/>: EventBridge's documented matching.</summary>
     private static async Task<Dictionary<string, string?>> RouteByDocumentedRulesAsync(Dictionary<string, string> parameters)
     {
-        var deployed = CloudFormationRenderer.Render(await SamTemplate.TranslatedAsync(), new StackDeployment("threat-response", parameters, Account, MotoServerFixture.DefaultRegion));
+        var deployed = CloudFormationRenderer.Render(await SamTemplate.TranslatedAsync(), new StackDeployment("threat-response", EveryRule(parameters), Account, MotoServerFixture.DefaultRegion));
         var rules = new List<(JsonNode Pattern, string Function)>();
         foreach (var (ruleId, rule) in await SamTemplate.ResourcesAsync("AWS::Events::Rule"))
         {
@@ -105,6 +105,10 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
         return routed;
     }
 
+    /// <summary>The parameters with every optional custom action deployed (the "Isolate + revoke" action's only with EnableRevokeSessions).</summary>
+    private static Dictionary<string, string> EveryRule(Dictionary<string, string> parameters) =>
+        new(parameters, StringComparer.Ordinal) { ["EnableRevokeSessions"] = "true" };
+
     private static IEnumerable<(string Name, string Path)> Cases() =>
         EventCorpus.All().Select(f => (Name: f, Path: EventCorpus.PathOf(f)))
             .Concat(Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "events"), "*.json").Select(p => (Name: "events/" + Path.GetFileName(p), Path: p)));
@@ -113,7 +117,7 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
     private async Task<Dictionary<string, string?>> RouteAsync(Dictionary<string, string> parameters)
     {
         var template = await SamTemplate.TranslatedAsync();
-        var deployed = CloudFormationRenderer.Render(template, new StackDeployment("threat-response", parameters, Account, MotoServerFixture.DefaultRegion));
+        var deployed = CloudFormationRenderer.Render(template, new StackDeployment("threat-response", EveryRule(parameters), Account, MotoServerFixture.DefaultRegion));
         using var sqs = new AmazonSQSClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSQSConfig()));
         var events = new AwsSignedHttpClient(new HttpClient(), Moto.Endpoint, "events", MotoServerFixture.DefaultRegion, _ => Task.FromResult(MotoServerFixture.Credentials));
         var queues = new Dictionary<string, string>(StringComparer.Ordinal);

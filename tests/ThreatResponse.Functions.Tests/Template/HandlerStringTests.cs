@@ -11,9 +11,10 @@ public sealed class HandlerStringTests
     {
         var functions = await SamTemplate.ResourcesAsync("AWS::Lambda::Function");
 
-        // The five of PRODUCT.md's contract, and the cleanup of terminated instances' ACL entries (issue 15).
+        // The five of PRODUCT.md's contract, the cleanup of terminated instances' ACL entries (issue 15), and the
+        // "Isolate + revoke" custom action, deployed only with EnableRevokeSessions (issue 17).
         Assert.Equal(
-            ["GuardDutyResponder", "InstanceTerminatedResponder", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
+            ["GuardDutyResponder", "InstanceTerminatedResponder", "IsolateAndRevokeSessionsAction", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(functions.Values, f => Assert.Equal("dotnet10", f["Properties"]!["Runtime"]!.GetValue<string>()));
     }

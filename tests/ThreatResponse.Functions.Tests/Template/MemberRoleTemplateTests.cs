@@ -25,7 +25,11 @@ public sealed class MemberRoleTemplateTests
     public async Task MemberRole_TagsAndGroupRules_OnlyOnWhatThreatResponseOwns()
     {
         var member = await SamTemplate.ReadAsync("templates/member-role.yaml");
-        var statements = member["Resources"]!["MemberRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!).ToList();
+        // Conditional statements (revoke-sessions) are checked in both branches.
+        var statements = member["Resources"]!["MemberRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]!.AsArray()
+            .SelectMany(s => s is System.Text.Json.Nodes.JsonObject o && o["Fn::If"] is System.Text.Json.Nodes.JsonArray branches ? [branches[1]!, branches[2]!] : new[] { s! })
+            .Where(s => s["Ref"] is null)
+            .ToList();
         static IEnumerable<string> Actions(System.Text.Json.Nodes.JsonNode statement) =>
             statement["Action"] is System.Text.Json.Nodes.JsonArray list ? list.Select(a => a!.GetValue<string>()) : [statement["Action"]!.GetValue<string>()];
 

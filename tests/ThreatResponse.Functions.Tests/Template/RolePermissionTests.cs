@@ -31,7 +31,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
     };
 
     public static TheoryData<string> Functions() =>
-        ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction"];
+        ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "IsolateAndRevokeSessionsAction"];
 
     [Theory]
     [MemberData(nameof(Functions))]
@@ -41,6 +41,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
 
+        // The revoking custom action is deployed only with EnableRevokeSessions, which also sets REVOKE_SESSIONS.
+        world.Set("REVOKE_SESSIONS", function == "IsolateAndRevokeSessionsAction" ? "true" : "false");
         if (function == "ReleaseInstanceAction")
         {
             using var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
@@ -71,5 +73,49 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a)).Order());
+    }
+
+    /// <summary>
+    /// With <c>EnableRevokeSessions=true</c>, the statements it adds to the automatic responder (a playbook rule asking
+    /// for revoke-sessions) and to release allow exactly the IAM calls their handlers then make.
+    /// </summary>
+    [Theory]
+    [InlineData("GuardDutyResponder")]
+    [InlineData("ReleaseInstanceAction")]
+    public async Task Role_RevokeSessionsEnabled_AllowsExactlyTheIamCallsItsHandlerMakes(string function)
+    {
+        await using var world = await FunctionWorld.CreateAsync(Moto);
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        world.Set("REVOKE_SESSIONS", "true").Set("PLAYBOOK", "version: 1\nrules:\n  - name: everything\n    actions: [isolate, revoke-sessions]\n");
+
+        if (function == "ReleaseInstanceAction")
+        {
+            using var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.RevokeAction).Runtime();
+            await FunctionWorld.InvokeAsync(new IsolateAndRevokeSessionsAction(isolate).HandleAsync, ActionEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId, FunctionWorld.RevokeAction));
+            world.AwsProxy.Clear();
+        }
+
+        using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime())
+        {
+            var @event = function == "GuardDutyResponder"
+                ? FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId)
+                : ActionEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId, FunctionWorld.ReleaseAction);
+            using var output = await FunctionWorld.InvokeAsync(FunctionWorld.Handler(function, runtime), @event);
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var observed = world.AwsProxy.Calls.Where(c => c.Service == "iam").Select(c => $"iam:{c.Operation}").ToHashSet(StringComparer.Ordinal);
+        var allowed = (await SamTemplate.AllowedActionsAsync(function, new HashSet<string>(StringComparer.Ordinal) { "RevokeSessionsEnabled" }))
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole").ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
+        Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+    }
+
+    private static System.Text.Json.Nodes.JsonNode ActionEvent(string file, string instanceId, string actionArn)
+    {
+        var @event = FunctionWorld.ProjectEvent(file, instanceId);
+        @event["resources"]![0] = actionArn;
+        return @event;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Sessions;
 
 namespace ThreatResponse.Core.Containment.State;
 
@@ -29,6 +30,7 @@ public static class IsolationStateJson
             L = state.TargetGroups is { Count: > 0 } t ? [.. t.Select(x => new TargetGroupDocument(x.TargetGroupArn, x.Port))] : null,
             C = state.TrackingByNetworkInterface?.ToDictionary(p => p.Key, p => new[] { p.Value.TcpEstablished, p.Value.UdpStream, p.Value.Udp }, StringComparer.Ordinal),
             N = state.AclEntries is { Count: > 0 } n ? [.. n.Select(e => new AclEntryDocument(e.NetworkAclId, e.RuleNumber, e.Egress, e.Cidr))] : null,
+            Rv = state.RevokedSessions is { } v ? new RevokedSessionsDocument(v.RoleName, v.PolicyName, v.CutOff) : null,
             R = state.ReleasedAt,
             Mr = state.MembershipRestoredAt,
         };
@@ -69,6 +71,7 @@ public static class IsolationStateJson
             TargetGroups = document.L?.Where(l => l.A is not null).Select(l => new TargetGroupMembership(l.A, l.P)).ToList(),
             TrackingByNetworkInterface = document.C?.Where(p => p.Value is { Length: 3 }).ToDictionary(p => p.Key, p => new ConnectionTrackingState(p.Value[0], p.Value[1], p.Value[2]), StringComparer.Ordinal),
             AclEntries = document.N?.Where(e => e.A is not null && e.C is not null).Select(e => new NetworkAclDenyEntry(e.A, e.R, e.E, e.C)).ToList(),
+            RevokedSessions = document.Rv is { R: not null, P: not null } rv ? new RevokedSessions(rv.R, rv.P, rv.C) : null,
             ReleasedAt = document.R,
             MembershipRestoredAt = document.Mr,
         };
@@ -96,12 +99,17 @@ public static class IsolationStateJson
         /// <summary>Network ACL deny entries added.</summary>
         public AclEntryDocument[]? N { get; init; }
 
+        /// <summary>The instance role's revoked sessions: role, policy name, cut-off.</summary>
+        public RevokedSessionsDocument? Rv { get; init; }
+
         /// <summary>When release restored it: a released state is kept for the record and for membership restore.</summary>
         public DateTimeOffset? R { get; init; }
 
         /// <summary>When Auto Scaling and target group membership were put back.</summary>
         public DateTimeOffset? Mr { get; init; }
     }
+
+    internal sealed record RevokedSessionsDocument(string R, string P, DateTimeOffset C);
 
     internal sealed record AclEntryDocument(string A, int R, bool E, string C);
 

@@ -1,4 +1,5 @@
 using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Sessions;
 
 namespace ThreatResponse.Core.Containment.State;
 
@@ -26,6 +27,9 @@ public sealed record PreIsolationState(
 
     /// <summary>The network ACL deny entries isolation added; release removes exactly these.</summary>
     public IReadOnlyList<NetworkAclDenyEntry>? AclEntries { get; init; }
+
+    /// <summary>The revocation of the instance role's sessions (<c>revoke-sessions</c>); release removes exactly it. Null when none.</summary>
+    public RevokedSessions? RevokedSessions { get; init; }
 
     /// <summary>
     /// When release restored the instance from this state; null while the isolation is in force. A released state is

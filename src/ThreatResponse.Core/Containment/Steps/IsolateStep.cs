@@ -1,5 +1,6 @@
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.Groups;
+using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Containment.Steps;
@@ -11,9 +12,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// groups must first be created and given their rules. Taking the instance out of its Auto Scaling group and target
 /// groups (<see cref="FleetRemovalStep"/>) runs alongside, never between the two group changes: an isolated instance
 /// fails its load balancer's health checks only after several intervals, and Standby is asked for at the same moment.
+/// Revoking the role's sessions, when asked (<see cref="RevokeSessionsStep"/>), runs alongside too, from the profile
+/// the lookup saw — independent of its disassociation — and is kept with the state.
 /// </summary>
 internal sealed class IsolateStep(
-    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null)
+    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
 
@@ -45,6 +48,7 @@ internal sealed class IsolateStep(
         var saved = await IsolationStateSteps.SaveAsync(context, keeper, resuming, isolatedAlready, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
+        var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
             context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, found), cancellationToken)));
         var work = new List<Task>
@@ -53,6 +57,7 @@ internal sealed class IsolateStep(
             ProtectAsync(context, cancellationToken),
             CutCredentialsAsync(context, cancellationToken),
             interfaces,
+            revoked,
         };
 
         // Deny entries once every ENI is in its isolation group, so the ACLs never hold entries for an open instance.
@@ -61,7 +66,7 @@ internal sealed class IsolateStep(
         await Task.WhenAll(work);
 
         await Task.WhenAll(
-            IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, cancellationToken),
+            IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, await revoked, cancellationToken),
             IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
 
         // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).

@@ -1,4 +1,5 @@
 using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Containment.Steps;
@@ -70,22 +71,36 @@ internal static class IsolationStateSteps
     }
 
     /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
+    /// <param name="revoked">The revocation of the role's sessions in force for this isolation; null when none was written.</param>
     public static async Task SaveOutcomeAsync(
-        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, CancellationToken cancellationToken)
+        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, RevokedSessions? revoked, CancellationToken cancellationToken)
     {
         if (saved is null || context.DryRun)
         {
+            if (revoked is not null && !context.DryRun)
+            {
+                context.Log.Fail(ContainmentAction.RevokeSessions, "save-state-outcome", null,
+                    $"no saved state to keep the revocation in, so release will not remove it: aws iam delete-role-policy --role-name {revoked.RoleName} --policy-name {revoked.PolicyName}",
+                    "NoSavedState");
+            }
+
             return;
         }
 
         var known = saved.AclEntries ?? [];
+
+        // A state this isolation replaced without a release still has its revocation in force: carried over, so the
+        // release of this state removes it.
+        var carried = keeper.Superseded is { IsReleased: false } superseded ? superseded.RevokedSessions : null;
         var updated = saved with
         {
             AutoScalingGroup = removal.Group ?? saved.AutoScalingGroup,
             TargetGroups = removal.TargetGroups ?? saved.TargetGroups,
             AclEntries = [.. known, .. entries.Where(e => !known.Contains(e))],
+            RevokedSessions = revoked ?? saved.RevokedSessions ?? carried,
         };
-        if (updated.AutoScalingGroup == saved.AutoScalingGroup && updated.TargetGroups == saved.TargetGroups && updated.AclEntries.Count == known.Count)
+        if (updated.AutoScalingGroup == saved.AutoScalingGroup && updated.TargetGroups == saved.TargetGroups && updated.AclEntries.Count == known.Count
+            && updated.RevokedSessions == saved.RevokedSessions)
         {
             return;
         }
@@ -99,6 +114,11 @@ internal static class IsolationStateSteps
         if (updated.AclEntries.Count != known.Count)
         {
             added.Add($"{updated.AclEntries.Count - known.Count} network ACL entr(ies)");
+        }
+
+        if (updated.RevokedSessions != saved.RevokedSessions)
+        {
+            added.Add($"the revocation of role {updated.RevokedSessions!.RoleName}'s sessions");
         }
 
         await context.Log.RunAsync(Isolate, "save-state-outcome", null, dryRun: false,
@@ -129,6 +149,7 @@ internal static class IsolationStateSteps
         return $"{groups}{tracking}; profile {state.ProfileArn ?? "none"}; metadata {m.HttpEndpoint}/{m.HttpTokens}/hop {m.HttpPutResponseHopLimit}; termination protection {(state.TerminationProtection ? "on" : "off")}; shutdown {state.ShutdownBehavior}"
             + (state.AutoScalingGroup is { } g ? $"; Auto Scaling group {g.Name} ({(g.Removal == AutoScalingRemoval.Standby ? "standby" : "detached")}, scale-in protection was {(g.WasProtected ? "on" : "off")})" : "")
             + (state.TargetGroups is { Count: > 0 } t ? $"; target groups {string.Join(',', t.Select(x => $"{x.TargetGroupArn}:{x.Port}"))}" : "")
-            + (state.AclEntries is { Count: > 0 } a ? $"; network ACL entries {string.Join(", ", a)}" : "");
+            + (state.AclEntries is { Count: > 0 } a ? $"; network ACL entries {string.Join(", ", a)}" : "")
+            + (state.RevokedSessions is { } r ? $"; sessions of role {r.RoleName} issued before {SessionRevocationPolicy.Format(r.CutOff)} revoked ({r.PolicyName})" : "");
     }
 }

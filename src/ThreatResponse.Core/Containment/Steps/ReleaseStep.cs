@@ -5,12 +5,12 @@ namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Undoes an isolation from its saved state: groups and connection-tracking timeouts per ENI, the network ACL entries
-/// it added, metadata options, instance profile, termination protection, shutdown behaviour; on request, Auto Scaling
-/// group and target groups. The quarantine tags and saved state go only when every restore step succeeded, so a failed
+/// it added, metadata options, instance profile, termination protection, shutdown behaviour, the revocation of the
+/// role's sessions (<see cref="RevokeSessionsStep.RemoveAsync"/>); on request, Auto Scaling group and target groups. The quarantine tags and saved state go only when every restore step succeeded, so a failed
 /// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
 /// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null)
+internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
 
@@ -98,6 +98,12 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             }));
 
         work.Add(RestoreMembershipAsync(context, state, cancellationToken));
+        if (state.RevokedSessions is not null)
+        {
+            work.Add(sessions is null
+                ? Failed("remove-revoked-sessions", $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions.RoleName} --policy-name {state.RevokedSessions.PolicyName}")
+                : sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken));
+        }
 
         var restored = await Task.WhenAll(work);
         if (restored.Contains(false))
@@ -123,6 +129,12 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             log.Skip(Release, step, null, reason);
             return Task.FromResult(true);
+        }
+
+        Task<bool> Failed(string step, string reason)
+        {
+            log.Fail(Release, step, null, reason);
+            return Task.FromResult(false);
         }
     }
 
@@ -194,7 +206,12 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         await log.RunAsync(Release, "forget", null, context.DryRun, async () =>
         {
             await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now }, cancellationToken);
-            return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own)";
+            // The revocation stays: the instance's stolen credentials may still be unexpired, and it denies only sessions
+            // issued before its cut-off, so it costs the role's other instances nothing once they have refreshed.
+            var revocation = state.RevokedSessions is { } r
+                ? $"; the revocation of role {r.RoleName}'s sessions stays (remove it when no longer wanted: aws iam delete-role-policy --role-name {r.RoleName} --policy-name {r.PolicyName})"
+                : "";
+            return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own){revocation}";
         });
     }
 
