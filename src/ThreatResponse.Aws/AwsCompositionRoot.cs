@@ -22,6 +22,7 @@ public sealed class AwsCompositionRoot : IDisposable
     private readonly Ec2ClientProvider _ec2;
     private readonly AmazonDynamoDBClient? _dynamoDb;
     private readonly SignedClientFactory _signed;
+    private readonly Evidence.SsmEvidenceCollector? _evidence;
 
     /// <param name="credentials">The caller's own credentials; null: AWSSDK.Core's default chain.</param>
     /// <param name="handler">Carries the Auto Scaling, ELBv2 and IAM requests; null: a pooled <see cref="SocketsHttpHandler"/>.</param>
@@ -43,13 +44,16 @@ public sealed class AwsCompositionRoot : IDisposable
 
         var scale = double.TryParse(environment["THREATRESPONSE_EC2_RATE_SCALE"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1;
         _signed = new SignedClientFactory(environment, handler, time: time);
+        var options = ContainmentOptions.FromEnvironment(n => environment[n]);
+        _evidence = options.Evidence.Bucket is { } bucket ? new Evidence.SsmEvidenceCollector(environment, Accounts, Credentials, bucket) : null;
         Engine = new ContainmentEngine(
             new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, scale)),
-            ContainmentOptions.FromEnvironment(n => environment[n]),
+            options,
             time,
             store,
             new AwsFleetMembership(_signed, Accounts),
-            new IamInstanceRolePolicies(_signed, Accounts));
+            new IamInstanceRolePolicies(_signed, Accounts),
+            _evidence);
     }
 
     public AwsEnvironment Environment { get; }
@@ -73,6 +77,7 @@ public sealed class AwsCompositionRoot : IDisposable
         _ec2.Dispose();
         _dynamoDb?.Dispose();
         _signed.Dispose();
+        _evidence?.Dispose();
         Accounts.Dispose();
     }
 }

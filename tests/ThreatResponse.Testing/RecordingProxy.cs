@@ -88,6 +88,12 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
         _calls.Enqueue(call);
         var started = AwsRequestLog.Now();
         var fault = TakeFault(call);
+        if (fault is ProxyFault.Respond respond)
+        {
+            var (status, text) = await respond.Answer(call);
+            fault = new ProxyFault.AwsError(status, text);
+        }
+
         switch (fault)
         {
             case ProxyFault.AwsError error:
@@ -236,6 +242,12 @@ public abstract record ProxyFault
 
     /// <summary>Runs <paramref name="Killer"/> (which kills the caller's process) and never forwards the request.</summary>
     public sealed record Kill(Action Killer) : ProxyFault;
+
+    /// <summary>
+    /// Answers with what <paramref name="Answer"/> computes from the request: an operation moto_server does not model,
+    /// played by the test (its request checked against botocore's model by the test).
+    /// </summary>
+    public sealed record Respond(Func<ObservedCall, Task<(int Status, string Body)>> Answer) : ProxyFault;
 
     /// <summary>Forwards the request, then closes the connection without its answer: done, yet the caller cannot know.</summary>
     public sealed record LoseAnswer : ProxyFault;

@@ -252,6 +252,19 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             [":at"] = Number(outcome.At.ToUnixTimeSeconds()),
         };
         var update = "SET #status = :status, reportId = :report, summary = :summary, completedAt = :at";
+        if (outcome.Trigger is { Length: > 0 } trigger)
+        {
+            update += ", respondedBy = :trigger";
+            values[":trigger"] = new(trigger);
+        }
+
+        if (outcome.Evidence.Count > 0)
+        {
+            // Chain of custody: appended, never replaced — a later collection for the same finding and instance adds its own.
+            update += ", evidence = list_append(if_not_exists(evidence, :none), :evidence)";
+            values[":none"] = new() { L = [] };
+            values[":evidence"] = new() { L = [.. outcome.Evidence.Select(e => new AttributeValue(e))] };
+        }
         if (decision.ByAnalyst && decision.Actions.Contains(ContainmentAction.Release) && !decision.DryRun && outcome.Outcome != "failed")
         {
             update += ", releasedAt = :at, releasedSeverity = :severity";

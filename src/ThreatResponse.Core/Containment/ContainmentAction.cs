@@ -16,4 +16,10 @@ public enum ContainmentAction
     /// <see cref="Isolate"/>, and only where the deployment allows it (<see cref="ContainmentOptions.RevokeSessions"/>).
     /// </summary>
     [JsonStringEnumMemberName("revoke-sessions")] RevokeSessions,
+
+    /// <summary>
+    /// Volatile evidence through Systems Manager Run Command into the evidence bucket (<see cref="ContainmentOptions.Evidence"/>);
+    /// before isolation only when a rule says so (its <c>evidenceFirstSeconds</c>), since isolation cuts the agent off.
+    /// </summary>
+    [JsonStringEnumMemberName("collect")] Collect,
 }

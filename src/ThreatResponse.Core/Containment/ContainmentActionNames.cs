@@ -4,7 +4,7 @@ namespace ThreatResponse.Core.Containment;
 public static class ContainmentActionNames
 {
     /// <summary>The actions a playbook or an operator may ask for, by name (release has a command of its own).</summary>
-    public static IReadOnlyList<string> Requestable { get; } = ["isolate", "snapshot", "stop", "revoke-sessions"];
+    public static IReadOnlyList<string> Requestable { get; } = ["isolate", "snapshot", "stop", "revoke-sessions", "collect"];
 
     public static string Of(ContainmentAction action) => action switch
     {
@@ -13,6 +13,7 @@ public static class ContainmentActionNames
         ContainmentAction.Stop => "stop",
         ContainmentAction.Release => "release",
         ContainmentAction.RevokeSessions => "revoke-sessions",
+        ContainmentAction.Collect => "collect",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -25,6 +26,7 @@ public static class ContainmentActionNames
             "snapshot" => ContainmentAction.Snapshot,
             "stop" => ContainmentAction.Stop,
             "revoke-sessions" => ContainmentAction.RevokeSessions,
+            "collect" => ContainmentAction.Collect,
             _ => null,
         };
         action = parsed ?? default;

@@ -18,7 +18,8 @@ public sealed class ContainmentEngine(
     TimeProvider time,
     IIsolationStateStore? stateStore = null,
     IFleetMembership? fleet = null,
-    IInstanceRolePolicies? roles = null)
+    IInstanceRolePolicies? roles = null,
+    Evidence.IEvidenceCollector? evidence = null)
 {
     public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
@@ -173,14 +174,37 @@ public sealed class ContainmentEngine(
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
         };
-        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request.Actions, groups, acls, fleetView, cancellationToken);
+        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request, groups, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
-    /// <summary>Isolation and description start together (the description's point in time is its request); stop and release follow in request order.</summary>
+    /// <summary>
+    /// Isolation and snapshot start together (the snapshot's point in time is its request); stop and release follow in
+    /// request order. Evidence collection runs before isolation when the rule gives it time to
+    /// (<see cref="ContainmentRequest.EvidenceFirst"/>); otherwise isolation goes first and cuts the agent off, so the
+    /// collection is reported as having no channel. Alone, it runs as asked.
+    /// </summary>
     private async Task RunActionsAsync(
-        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, IReadOnlyList<ContainmentAction> actions, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, ContainmentRequest request, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
+        var actions = request.Actions;
+        if (actions.Contains(ContainmentAction.Collect))
+        {
+            if (evidence is null)
+            {
+                context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence collector (EVIDENCE_BUCKET_NAME)");
+            }
+            else if (!actions.Contains(ContainmentAction.Isolate) || request.EvidenceFirst is not null)
+            {
+                await new CollectStep(evidence, options.Evidence, time).RunAsync(context, request.EvidenceFirst, cancellationToken);
+            }
+            else
+            {
+                context.Log.Skip(ContainmentAction.Collect, "collect", null,
+                    "no forensic channel: snapshots only (isolation cuts the instance off from Systems Manager; a playbook rule's evidenceFirstSeconds collects before isolating)");
+            }
+        }
+
         var first = new List<Task>();
         if (ContainmentActionNames.Conflict(actions) is { } conflict)
         {

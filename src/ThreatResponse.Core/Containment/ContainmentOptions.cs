@@ -1,3 +1,5 @@
+using ThreatResponse.Core.Containment.Evidence;
+
 namespace ThreatResponse.Core.Containment;
 
 /// <summary>Safety settings of the containment engine, bound from the function's environment.</summary>
@@ -49,10 +51,15 @@ public sealed record ContainmentOptions
     /// <summary>The path of every function role of a ThreatResponse stack (<c>/threat-response/&lt;stack&gt;/</c> in template.yaml).</summary>
     public const string FunctionRolePathPrefix = "/threat-response/";
 
+    /// <summary>Where and how <see cref="ContainmentAction.Collect"/> collects; its bucket is null when the deployment has none.</summary>
+    public EvidenceOptions Evidence { get; init; } = new();
+
     /// <summary>
     /// Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>RELEASE_RESTORES_MEMBERSHIP</c>, <c>NETWORK_ACL_DENY</c>,
-    /// <c>NETWORK_ACL_RULE_QUOTA</c>, <c>REVOKE_SESSIONS</c> and <c>MEMBER_ROLE_NAME</c> from <paramref name="environment"/>.
+    /// <c>NETWORK_ACL_RULE_QUOTA</c>, <c>REVOKE_SESSIONS</c>, <c>MEMBER_ROLE_NAME</c> and the <c>EVIDENCE_*</c> settings
+    /// (<see cref="EvidenceOptions.FromEnvironment"/>) from <paramref name="environment"/>.
     /// </summary>
+
     public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -72,6 +79,7 @@ public sealed record ContainmentOptions
             NetworkAclRuleQuota = int.TryParse(environment("NETWORK_ACL_RULE_QUOTA"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var quota) && quota is >= 20 and <= 40 ? quota : 20,
             RevokeSessions = string.Equals(environment("REVOKE_SESSIONS")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
             MemberRoleName = environment("MEMBER_ROLE_NAME")?.Trim() is { Length: > 0 } memberRole ? memberRole : options.MemberRoleName,
+            Evidence = EvidenceOptions.FromEnvironment(environment),
         };
     }
 }

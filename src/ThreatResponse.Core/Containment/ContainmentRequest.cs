@@ -32,6 +32,12 @@ public sealed record ContainmentRequest(
     public bool? DenyInNetworkAcls { get; init; }
 
     /// <summary>
+    /// Collect evidence before isolating, waiting at most this long for it (a playbook rule's <c>evidenceFirstSeconds</c>):
+    /// the attacker keeps the network meanwhile. Null: isolation first.
+    /// </summary>
+    public TimeSpan? EvidenceFirst { get; init; }
+
+    /// <summary>
     /// Awaited for each instance after its lookup and before anything changes: false leaves the instance out of the
     /// report untouched. Lets the ledger's claim (is this delivery the one that acts?) run alongside the lookup instead of
     /// before it, one round trip saved; the lookup reads only.

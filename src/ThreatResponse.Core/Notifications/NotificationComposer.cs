@@ -137,6 +137,7 @@ public static class NotificationComposer
             ContainmentAction.Snapshot => ("snapshotted", "snapshot"),
             ContainmentAction.Stop => ("stopped", "stop"),
             ContainmentAction.RevokeSessions => ("revoked-sessions", "revoke-sessions"),
+            ContainmentAction.Collect => ("collected", "collect"),
             _ => ("Released", "release"),
         }).ToList();
         if (words.Count == 0)

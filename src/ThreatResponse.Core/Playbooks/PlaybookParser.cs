@@ -17,7 +17,7 @@ public static class PlaybookParser
     public const int MaxLength = 64 * 1024;
     private const int MaxRules = 200;
 
-    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl", "moreSevereOverridesRelease"];
+    private static readonly string[] RuleFields = ["name", "description", "match", "actions", "mode", "networkAcl", "moreSevereOverridesRelease", "evidenceFirstSeconds"];
     private static readonly string[] MatchFields = ["types", "severityAtLeast", "severityBelow", "resourceRole", "sample", "sequence", "accounts", "instanceTags"];
 
     /// <param name="source">Where the text came from, for messages (a file, <c>PLAYBOOK</c>, an SSM parameter).</param>
@@ -158,8 +158,25 @@ public static class PlaybookParser
             errors.Add($"{path}.moreSevereOverridesRelease: only means something for a rule that contains (its actions are notify only)");
         }
 
+        int? evidenceFirst = null;
+        if (Scalar(rule, "evidenceFirstSeconds", path, errors) is { } firstText)
+        {
+            if (!int.TryParse(firstText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 300)
+            {
+                errors.Add($"{path}.evidenceFirstSeconds: '{firstText}' is not a whole number of seconds from 1 to 300");
+            }
+            else if (!actions.Contains(ContainmentAction.Collect) || !actions.Contains(ContainmentAction.Isolate))
+            {
+                errors.Add($"{path}.evidenceFirstSeconds: only means something for a rule whose actions include collect and isolate");
+            }
+            else
+            {
+                evidenceFirst = seconds;
+            }
+        }
+
         return errors.Count == before
-            ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) { NetworkAcl = networkAcl, MoreSevereOverridesRelease = overridesRelease ?? false }
+            ? new PlaybookRule(name!, match ?? RuleMatch.Everything, actions, mode) { NetworkAcl = networkAcl, MoreSevereOverridesRelease = overridesRelease ?? false, EvidenceFirstSeconds = evidenceFirst }
             : null;
     }
 

@@ -10,6 +10,9 @@ public sealed record PlaybookRule(string Name, RuleMatch Match, IReadOnlyList<Co
     /// <summary><c>networkAcl: false</c> on an isolating rule: no network ACL entries for its instances (overrides <c>NETWORK_ACL_DENY</c>); null: the setting decides.</summary>
     public bool? NetworkAcl { get; init; }
 
+    /// <summary><c>evidenceFirstSeconds</c> (1–300): collect before isolating, waiting at most this long; null: isolation first.</summary>
+    public int? EvidenceFirstSeconds { get; init; }
+
     /// <summary>
     /// <c>moreSevereOverridesRelease: true</c>: an update of a finding more severe than it was when an analyst released
     /// the instance is contained all the same. Off by default: an analyst's release stands.

@@ -40,5 +40,8 @@ public sealed record FindingDecision(
     public bool? NetworkAcl { get; init; }
 
     /// <summary>What the ledger compares to tell a repeated decision from a changed one.</summary>
-    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(ContainmentActionNames.Of)))}{(DryRun ? "|dry-run" : "")}{(NetworkAcl == false ? "|no-acl" : "")}";
+    /// <summary>The playbook rule's <c>evidenceFirstSeconds</c>: collect before isolating, waiting at most this long.</summary>
+    public TimeSpan? EvidenceFirst { get; init; }
+
+    public string Key => $"{(Actions.Count == 0 ? "notify" : string.Join('+', Actions.Select(ContainmentActionNames.Of)))}{(DryRun ? "|dry-run" : "")}{(NetworkAcl == false ? "|no-acl" : "")}{(EvidenceFirst is { } first ? $"|evidence-first-{first.TotalSeconds:0}s" : "")}";
 }

@@ -253,6 +253,7 @@ public sealed class FindingResponder(
                     FindingIdByInstance = byInstance,
                     FindingAccountByInstance = accountByInstance,
                     DenyInNetworkAcls = group[0].NetworkAcl,
+                    EvidenceFirst = group[0].EvidenceFirst,
                     ProceedWhen = won is null ? null : async instance =>
                     {
                         foreach (var d in group.Where(d => d.Instance == instance))
@@ -304,7 +305,14 @@ public sealed class FindingResponder(
             var finding = summary.Findings.First(f => f.Finding == decision.Finding);
             var instance = decision.Instance is null ? null : finding.Instances.FirstOrDefault(i => i.Instance == decision.Instance);
             var outcome = failed && (instance?.Outcome ?? finding.Outcome) != StepOutcome.Failed ? "failed" : (instance?.Outcome ?? finding.Outcome).Text();
-            return ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at), cancellationToken);
+            var evidence = report.Instances.Where(i => i.Instance == decision.Instance)
+                .SelectMany(i => i.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded }).Select(s => $"{s.Target}: {s.Detail}"))
+                .ToList();
+            return ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at)
+            {
+                Trigger = summary.Trigger,
+                Evidence = evidence,
+            }, cancellationToken);
         }));
     }
 }

@@ -53,4 +53,14 @@ public enum ClaimOutcome
 public sealed record Claim(ClaimOutcome Outcome, DateTimeOffset? DoneBefore = null, DateTimeOffset? ReleasedAt = null, DateTimeOffset? InterruptedSince = null);
 
 /// <summary>How a decision ended, for the ledger.</summary>
-public sealed record LedgerOutcome(string Outcome, string ReportId, string? Summary, DateTimeOffset At);
+public sealed record LedgerOutcome(string Outcome, string ReportId, string? Summary, DateTimeOffset At)
+{
+    /// <summary>Who asked: the function (or CLI command) that responded.</summary>
+    public string? Trigger { get; init; }
+
+    /// <summary>
+    /// Evidence kept for the case, for its chain of custody: each archive's object, size, SHA-256 as read back, version,
+    /// retention and the command that made it (the report's <c>evidence-stored</c> steps).
+    /// </summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+}

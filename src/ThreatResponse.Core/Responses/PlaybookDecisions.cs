@@ -36,7 +36,7 @@ public static class PlaybookDecisions
                 var effective = mode == ResponseMode.Off ? ResponseMode.Off : rule.Mode ?? mode;
                 decisions.Add(effective == ResponseMode.Off || rule.Actions.Count == 0
                     ? new FindingDecision(finding, instance, [], rule.Name, rule.Actions.Count == 0 ? $"rule {rule.Name}: notify only" : $"AUTO_RESPONSE_MODE=off (rule {rule.Name} would {string.Join('+', rule.Actions.Select(ContainmentActionNames.Of))}): notify only")
-                    : new FindingDecision(finding, instance, rule.Actions, rule.Name, DryRun: effective == ResponseMode.DryRun) { NetworkAcl = rule.NetworkAcl, MoreSevereOverridesRelease = rule.MoreSevereOverridesRelease });
+                    : new FindingDecision(finding, instance, rule.Actions, rule.Name, DryRun: effective == ResponseMode.DryRun) { NetworkAcl = rule.NetworkAcl, MoreSevereOverridesRelease = rule.MoreSevereOverridesRelease, EvidenceFirst = rule.EvidenceFirstSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null });
             }
         }
 

@@ -1,0 +1,140 @@
+using System.Globalization;
+using ThreatResponse.Core.Containment.Evidence;
+
+namespace ThreatResponse.Core.Containment.Steps;
+
+/// <summary>
+/// Volatile evidence: checks the instance's SSM agent (none, offline or not Linux: skipped, saying which), creates an
+/// upload URL for one object key in the evidence bucket, sends the collection document, waits for it within the
+/// command's limit, and reads the stored archive back: its size, version, retention and SHA-256 must match what the
+/// script reported, or the step fails. Each part is its own step in the report.
+/// </summary>
+internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions options, TimeProvider time)
+{
+    private const ContainmentAction Collect = ContainmentAction.Collect;
+
+    /// <param name="wait">How long to wait for the command; null: the command's own limit and a little more.</param>
+    public async Task RunAsync(InstanceContext context, TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (options.Bucket is null)
+        {
+            log.Skip(Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
+            return;
+        }
+
+        SsmAgent? agent = null;
+        // A read, like the instance's lookup: it belongs to no action, so an instance without an agent counts as skipped.
+        if (!await log.RunAsync(null, "ssm-agent", null, dryRun: false, async () =>
+            {
+                agent = await evidence.DescribeAgentAsync(context.Instance, context.FindingKey, cancellationToken);
+                return agent.Managed ? $"{agent.Platform ?? "unknown platform"}, {(agent.Online ? "online" : "not online")}" : "not registered with Systems Manager";
+            }))
+        {
+            return;
+        }
+
+        if (agent is not { Managed: true, Online: true })
+        {
+            log.Skip(Collect, "collect", null, agent!.Managed ? "skipped: no SSM agent online (Systems Manager has not heard from it recently)" : "skipped: no SSM agent (the instance is not a managed instance)");
+            return;
+        }
+
+        if (!string.Equals(agent.Platform, "Linux", StringComparison.OrdinalIgnoreCase))
+        {
+            log.Skip(Collect, "collect", null, $"not supported yet: {agent.Platform ?? "unknown"} instances (the collection script is for Linux)");
+            return;
+        }
+
+        var key = ObjectKey(context);
+        var label = $"{context.Instance.Account}/{context.Instance.Region}/{context.Instance.InstanceId.Value}/{FindingPart(context.FindingKey)}";
+        if (context.DryRun)
+        {
+            // Systems Manager has no DryRun: nothing is sent, nothing is checked.
+            log.Record(new StepResult(Collect, "send-command", options.DocumentName, StepOutcome.DryRun,
+                $"would run {options.DocumentName} on the instance and upload to s3://{options.Bucket}/{key}; Systems Manager has no DryRun, so it was not checked", null, 0));
+            return;
+        }
+
+        string? commandId = null;
+        var sent = await log.RunAsync(Collect, "send-command", options.DocumentName, dryRun: false, async () =>
+        {
+            // Valid while the command may run, and no longer: the URL is the instance's only way into the bucket.
+            var url = await evidence.CreateUploadUrlAsync(key, options.Timeout + TimeSpan.FromMinutes(5), cancellationToken);
+            commandId = await evidence.SendCollectionAsync(context.Instance, context.FindingKey, new CollectionCommand(options.DocumentName, url, options.MaxBytes, options.Timeout, label), cancellationToken);
+            return $"command {commandId}: {options.DocumentName}, upload to s3://{options.Bucket}/{key}, at most {options.MaxBytes} bytes in {options.Timeout.TotalSeconds:0} s";
+        });
+        if (!sent)
+        {
+            return;
+        }
+
+        CollectionStatus? status = null;
+        var deadline = time.GetUtcNow() + (wait ?? options.Timeout + TimeSpan.FromSeconds(15));
+        var finished = await log.RunAsync(Collect, "collection", commandId, dryRun: false, async () =>
+        {
+            while (true)
+            {
+                status = await evidence.GetStatusAsync(context.Instance, context.FindingKey, commandId!, cancellationToken);
+                if (status is { IsFinished: true })
+                {
+                    break;
+                }
+
+                if (time.GetUtcNow() >= deadline)
+                {
+                    throw new StepFailedException("CollectionNotFinished",
+                        $"not finished in time: command {commandId} is {status?.Status ?? "not registered yet"}; its archive, if it completes, lands at s3://{options.Bucket}/{key}");
+                }
+
+                await Task.Delay(options.PollInterval, time, cancellationToken);
+            }
+
+            return status.Succeeded
+                ? $"{status.Status}: {status.Reported("files") ?? "?"} files, {status.Reported("archive_bytes") ?? "?"} bytes, {status.Reported("started")} to {status.Reported("finished")}"
+                : throw new StepFailedException($"Collection{status.Status}", $"command {commandId} ended {status.Status} (exit {status.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}): {Cut(status.Output)}");
+        });
+        if (!finished)
+        {
+            return;
+        }
+
+        await log.RunAsync(Collect, "evidence-stored", $"s3://{options.Bucket}/{key}", dryRun: false, async () =>
+        {
+            var reported = status!.Reported("archive_sha256");
+            var stored = await evidence.ReadBackAsync(key, cancellationToken)
+                ?? throw new StepFailedException("EvidenceMissing", $"the command succeeded but nothing is stored at s3://{options.Bucket}/{key}");
+            if (!string.Equals(stored.Sha256, reported, StringComparison.Ordinal))
+            {
+                // Someone else wrote the key (the URL was readable on the instance and in the command's parameters): the stored
+                // version is kept by Object Lock, but it is not what the collection produced.
+                throw new StepFailedException("EvidenceHashMismatch",
+                    $"s3://{options.Bucket}/{key} version {stored.VersionId ?? "-"} has SHA-256 {stored.Sha256}, the collection reported {reported ?? "none"}: not the archive the command made");
+            }
+
+            return $"{stored.Bytes} bytes, SHA-256 {stored.Sha256}, version {stored.VersionId ?? "-"}, retained until {(stored.RetainUntil is { } until ? until.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : options.RetentionDays is { } days ? $"+{days} days (bucket default)" : "not locked")}, command {commandId}";
+        });
+    }
+
+    /// <summary><c>evidence/&lt;account&gt;/&lt;region&gt;/&lt;instance&gt;/&lt;finding&gt;/&lt;time&gt;.tar.gz</c>: one place per case.</summary>
+    private string ObjectKey(InstanceContext context) =>
+        $"evidence/{context.Instance.Account}/{context.Instance.Region}/{context.Instance.InstanceId.Value}/{FindingPart(context.FindingKey)}/{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.tar.gz";
+
+    /// <summary>
+    /// The finding in a key: a GuardDuty ARN's last segment (its finding id) when it is plain, else a hash of the id —
+    /// finding text never shapes the key beyond letters, digits, '.', '_' and '-'.
+    /// </summary>
+    internal static string FindingPart(string findingKey)
+    {
+        var last = findingKey[(findingKey.LastIndexOf('/') + 1)..];
+        return last.Length is > 0 and <= 64 && last.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') && last.Trim('.').Length > 0
+            ? last
+            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(findingKey)))[..32];
+    }
+
+    private static string Cut(string text)
+    {
+        var line = text.ReplaceLineEndings(" ").Trim();
+        return line.Length <= 300 ? line : line[..300] + "…";
+    }
+}

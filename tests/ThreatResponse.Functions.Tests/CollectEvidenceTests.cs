@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
+using ThreatResponse.Testing;
+using ThreatResponse.Testing.Corpus;
+
+namespace ThreatResponse.Functions.Tests;
+
+/// <summary>
+/// The "Collect evidence" custom action against moto_server: the Run Command goes to the right instance with the right
+/// document and parameters (moto keeps it), and the test plays the instance's agent — it runs the real collection
+/// script on this machine with the command's upload URL, so the archive lands in moto's S3 through the pre-signed URL
+/// our adapter made. Systems Manager's agent registry and the command's status (which moto does not model) are answered
+/// by the test, their requests checked against botocore's model.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorldTest(moto)
+{
+    private const string CollectAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRCollect";
+    private const string Bucket = "threat-response-evidence";
+    private static readonly Lazy<BotocoreModel> SsmModel = new(() => BotocoreModel.Load("ssm"));
+
+    private readonly string _writable = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
+    private readonly List<string> _violations = [];
+
+    public override async Task DisposeAsync()
+    {
+        Directory.Delete(_writable, recursive: true);
+        await base.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task CollectAction_LinuxInstanceWithAnOnlineAgent_ArchiveStoredVerifiedAndRecorded()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
+        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
+        var groupsBefore = await ec2.GroupIdsAsync(scene.PrimaryEniId);
+        PlayAgent(scene.InstanceId, online: true);
+
+        using var runtime = Configure().Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Empty(_violations);
+
+        // The command, as Systems Manager (moto) holds it: our document, on this instance, with the upload URL for one key.
+        using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
+        var command = Assert.Single((await ssm.ListCommandsAsync(new ListCommandsRequest())).Commands);
+        Assert.Equal("ThreatResponse-CollectEvidence", command.DocumentName);
+        Assert.Equal([scene.InstanceId], command.InstanceIds);
+        Assert.Equal(["30"], command.Parameters["executionTimeout"]);
+        Assert.Equal(["104857600"], command.Parameters["maxBytes"]);
+        var uploadUrl = new Uri(Assert.Single(command.Parameters["uploadUrl"]));
+        Assert.Contains("X-Amz-Signature=", uploadUrl.Query, StringComparison.Ordinal);
+        var key = Uri.UnescapeDataString(uploadUrl.AbsolutePath)[$"/{Bucket}/".Length..];
+        Assert.Matches($"^evidence/123456789012/us-east-1/{scene.InstanceId}/c1b8f6d4a7e2f0931b2c3d4e5f60718a/\\d{{8}}T\\d{{6}}Z\\.tar\\.gz$", key);
+
+        // What the bucket holds is what the script made, and the report and the ledger say so.
+        using var stored = await s3.GetObjectAsync(Bucket, key);
+        using var body = new MemoryStream();
+        await stored.ResponseStream.CopyToAsync(body);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(body.ToArray()));
+        var notification = Assert.Single(await World.NotificationsAsync());
+        Assert.StartsWith("[ThreatResponse] Collected", notification.GetProperty("Subject").GetString(), StringComparison.Ordinal);
+        var steps = Steps(notification);
+        var kept = steps.Single(s => s.GetProperty("step").GetString() == "evidence-stored");
+        Assert.Equal("succeeded", kept.GetProperty("outcome").GetString());
+        Assert.Contains($"SHA-256 {sha256}", kept.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{body.Length} bytes", kept.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(command.CommandId, kept.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var record = await LedgerRecordAsync(scene.InstanceId);
+        Assert.Equal("CollectEvidenceAction", record["respondedBy"].S);
+        var evidence = Assert.Single(record["evidence"].L).S;
+        Assert.StartsWith($"s3://{Bucket}/{key}: ", evidence, StringComparison.Ordinal);
+        Assert.Contains(sha256, evidence, StringComparison.Ordinal);
+
+        Assert.Equal(groupsBefore, await ec2.GroupIdsAsync(scene.PrimaryEniId)); // collecting changes nothing in EC2
+    }
+
+    [Fact]
+    public async Task CollectAction_InstanceWithoutAnSsmAgent_SkippedNothingSent()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        PlayAgent(scene.InstanceId, online: false, registered: false);
+
+        using var runtime = Configure().Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
+
+        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Contains(Steps(Assert.Single(await World.NotificationsAsync())), s => s.GetProperty("detail").GetString()!.StartsWith("skipped: no SSM agent", StringComparison.Ordinal));
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "PutObject");
+        Assert.Empty(_violations);
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_RuleCollectsAndIsolatesWithoutEvidenceFirst_IsolatesAndSaysThereIsNoForensicChannel()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        PlayAgent(scene.InstanceId, online: true);
+        Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.PrimaryEniId));
+        var collect = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.TryGetProperty("action", out var a) && a.GetString() == "collect");
+        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        Assert.StartsWith("no forensic channel: snapshots only", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "SendCommand");
+    }
+
+    /// <summary>The report's steps for the one instance, from the notification's JSON document (what an SQS subscriber gets).</summary>
+    private static List<JsonElement> Steps(JsonElement notification) =>
+        [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
+
+    private FunctionWorld Configure() => World
+        .Set("ACTION_TARGET_ARN", CollectAction)
+        .Set("EVIDENCE_BUCKET_NAME", Bucket)
+        .Set("EVIDENCE_TIMEOUT_SECONDS", "30")
+        .Set("EVIDENCE_RETENTION_DAYS", "90");
+
+    private static JsonNode Event(string instanceId)
+    {
+        var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", instanceId);
+        @event["resources"]![0] = CollectAction;
+        @event["detail"]!["actionName"] = "Collect evidence";
+        @event["detail"]!["findings"]![0]!["Id"] = "arn:aws:securityhub:us-east-1:123456789012:finding/c1b8f6d4a7e2f0931b2c3d4e5f60718a";
+        return @event;
+    }
+
+    /// <summary>
+    /// Plays Systems Manager's side that moto lacks: the agent registry (<c>DescribeInstanceInformation</c>), and the
+    /// agent running the command — the real script, here, with the URL the command carries (<c>GetCommandInvocation</c>).
+    /// </summary>
+    private void PlayAgent(string instanceId, bool online, bool registered = true)
+    {
+        World.AwsProxy.Inject(c => c.Operation == "DescribeInstanceInformation", new ProxyFault.Respond(call =>
+        {
+            Check("DescribeInstanceInformation", call.Body);
+            var list = registered
+                ? $$"""[{"InstanceId":"{{instanceId}}","PingStatus":"{{(online ? "Online" : "ConnectionLost")}}","PlatformType":"Linux","PlatformName":"Amazon Linux"}]"""
+                : "[]";
+            return Task.FromResult((200, $$"""{"InstanceInformationList":{{list}}}"""));
+        }));
+
+        Task<string>? ran = null;
+        World.AwsProxy.Inject(c => c.Operation == "GetCommandInvocation", new ProxyFault.Respond(async call =>
+        {
+            Check("GetCommandInvocation", call.Body);
+            var send = JsonDocument.Parse(World.AwsProxy.Calls.Single(c => c.Operation == "SendCommand").Body).RootElement;
+            var parameters = send.GetProperty("Parameters");
+            string Parameter(string name) => parameters.GetProperty(name)[0].GetString()!;
+            ran ??= RunScriptAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"));
+            var stdout = await ran;
+            var commandId = JsonDocument.Parse(call.Body).RootElement.GetProperty("CommandId").GetString();
+            return (200, JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["CommandId"] = commandId,
+                ["InstanceId"] = instanceId,
+                ["DocumentName"] = "ThreatResponse-CollectEvidence",
+                ["Status"] = "Success",
+                ["ResponseCode"] = 0,
+                ["StandardOutputContent"] = stdout,
+            }));
+        }));
+    }
+
+    private void Check(string operation, string body)
+    {
+        lock (_violations)
+        {
+            _violations.AddRange(SsmModel.Value.Validate(operation, JsonDocument.Parse(body).RootElement).Select(v => $"{operation}: {v}"));
+        }
+    }
+
+    private async Task<string> RunScriptAsync(string url, string maxBytes, string label)
+    {
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(RepositoryRoot.Path, "evidence", "collect-evidence.sh"), url, maxBytes, label, _writable })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await stdout;
+    }
+
+    private async Task<Dictionary<string, AttributeValue>> LedgerRecordAsync(string instanceId)
+    {
+        using var dynamoDb = new AmazonDynamoDBClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonDynamoDBConfig()));
+        var item = await dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = "threat-response-ledger",
+            Key = new Dictionary<string, AttributeValue>
+            {
+                ["pk"] = new("finding#arn:aws:securityhub:us-east-1:123456789012:finding/c1b8f6d4a7e2f0931b2c3d4e5f60718a"),
+                ["sk"] = new($"instance#{MotoServerFixture.DefaultAccount}#{MotoServerFixture.DefaultRegion}#{instanceId}"),
+            },
+            ConsistentRead = true,
+        });
+        Assert.True(item.IsItemSet, "no ledger record");
+        return item.Item;
+    }
+}
