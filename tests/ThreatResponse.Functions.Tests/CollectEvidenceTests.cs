@@ -121,6 +121,27 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "SendCommand");
     }
 
+    [Fact]
+    public async Task GuardDutyResponder_RuleWithEvidenceFirstSeconds_CollectsThenIsolates()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
+        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
+        PlayAgent(scene.InstanceId, online: true);
+        Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n    evidenceFirstSeconds: 60\n");
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.PrimaryEniId));
+        var calls = World.AwsProxy.Calls.Select(c => c.Operation).ToList();
+        Assert.True(calls.LastIndexOf("GetCommandInvocation") < calls.IndexOf("ModifyNetworkInterfaceAttribute"), "the collection finished before the first group change");
+        Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
+        Assert.Empty(_violations);
+    }
+
     /// <summary>The report's steps for the one instance, from the notification's JSON document (what an SQS subscriber gets).</summary>
     private static List<JsonElement> Steps(JsonElement notification) =>
         [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
