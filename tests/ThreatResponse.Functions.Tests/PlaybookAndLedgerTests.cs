@@ -222,7 +222,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
         var notification = Assert.Single(await World.NotificationsAsync());
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
-        Assert.Contains("rules[0].actions[1]: 'explode' is not one of notify, isolate, snapshot, stop, revoke-sessions", message.RootElement.GetProperty("findings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("rules[0].actions[1]: 'explode' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect", message.RootElement.GetProperty("findings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
         Assert.Contains(World.LogLines(), l => l.TryGetProperty("PlaybookInvalid", out var count) && count.GetInt32() == 1);
     }
 

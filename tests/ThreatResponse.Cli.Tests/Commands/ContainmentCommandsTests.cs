@@ -106,7 +106,7 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
 
     [Theory]
     [InlineData("--instance", "i-XYZ", "--actions", "isolate", "is not an EC2 instance id")]
-    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate,explode", "'explode' is not one of isolate, snapshot, stop, revoke-sessions")]
+    [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate,explode", "'explode' is not one of isolate, snapshot, stop, revoke-sessions, collect")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", "snapshot,revoke-sessions", "revoke-sessions needs isolate")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", ",", "name at least one")]
     [InlineData("--instance", "i-0123456789abcdef0", "--actions", "isolate", "--account", "12345", "is not a 12-digit AWS account id")]

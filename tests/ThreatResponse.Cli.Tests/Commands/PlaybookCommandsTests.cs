@@ -98,7 +98,7 @@ public sealed class PlaybookCommandsTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout);
         Assert.Contains($"{playbook}: rules[0].match.severityAtLeast: 'high' is not a severity from 0 to 10", stderr, StringComparison.Ordinal);
-        Assert.Contains($"{playbook}: rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions", stderr, StringComparison.Ordinal);
+        Assert.Contains($"{playbook}: rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -224,7 +224,7 @@ public sealed class PlaybookParserTests
         {
             "unknown rule field",
             Playbook1("  - name: a\n    match: { sample: true }\n    actions: [notify]\n    severity: 5"),
-            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode, networkAcl, moreSevereOverridesRelease)"
+            "rules[0].severity: unknown field (expected one of name, description, match, actions, mode, networkAcl, moreSevereOverridesRelease, evidenceFirstSeconds)"
         },
         {
             "unknown match field",
@@ -248,12 +248,12 @@ public sealed class PlaybookParserTests
             "version: 1\nrules:\n  - name: high\n    match: { severityAtLeast: 7 }\n    actions: [isolate]\n",
             "rules[0]: the last rule must have no 'match', so that every finding gets a decision"
         },
-        { "missing actions", Playbook1("  - name: a\n    match: { sample: true }"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
-        { "empty actions", Playbook1("  - name: a\n    match: { sample: true }\n    actions: []"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
-        { "actions a scalar", Playbook1("  - name: a\n    match: { sample: true }\n    actions: isolate"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions" },
-        { "release refused", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, release]"), "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
-        { "unknown action", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [terminate]"), "rules[0].actions[0]: 'terminate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
-        { "action in capitals", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [Isolate]"), "rules[0].actions[0]: 'Isolate' is not one of notify, isolate, snapshot, stop, revoke-sessions" },
+        { "missing actions", Playbook1("  - name: a\n    match: { sample: true }"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions, collect" },
+        { "empty actions", Playbook1("  - name: a\n    match: { sample: true }\n    actions: []"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions, collect" },
+        { "actions a scalar", Playbook1("  - name: a\n    match: { sample: true }\n    actions: isolate"), "rules[0].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions, collect" },
+        { "release refused", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, release]"), "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect" },
+        { "unknown action", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [terminate]"), "rules[0].actions[0]: 'terminate' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect" },
+        { "action in capitals", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [Isolate]"), "rules[0].actions[0]: 'Isolate' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect" },
         { "revoke-sessions without isolate", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [snapshot, revoke-sessions]"), $"rules[0].actions: {ContainmentActionNames.Conflict([ContainmentAction.RevokeSessions])}" },
         { "action twice", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate, snapshot, isolate]"), "rules[0].actions[2]: 'isolate' is listed twice" },
         { "mode bogus", Playbook1("  - name: a\n    match: { sample: true }\n    actions: [isolate]\n    mode: bogus"), "rules[0].mode: 'bogus' is not off, dry-run or enforce" },
@@ -279,6 +279,8 @@ public sealed class PlaybookParserTests
         { "types empty list", Match1("types: []"), "rules[0].match.types: expected a non-empty list of strings" },
         { "networkAcl not a boolean", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [isolate]\n    networkAcl: maybe"), "rules[0].networkAcl: 'maybe' is neither true nor false" },
         { "networkAcl without isolate", Playbook1("  - name: a\n    match: { sample: false }\n    actions: [snapshot]\n    networkAcl: false"), "rules[0].networkAcl: only means something for a rule whose actions include isolate" },
+        { "evidenceFirstSeconds out of range", Playbook1("  - name: a\n    actions: [isolate, collect]\n    evidenceFirstSeconds: 900"), "rules[0].evidenceFirstSeconds: '900' is not a whole number of seconds from 1 to 300" },
+        { "evidenceFirstSeconds without collect", Playbook1("  - name: a\n    actions: [isolate]\n    evidenceFirstSeconds: 30"), "rules[0].evidenceFirstSeconds: only means something for a rule whose actions include collect and isolate" },
     };
 
     [Theory]
@@ -400,13 +402,13 @@ public sealed class PlaybookParserTests
                 "version: must be 1",
                 "rules[0].match.severityAtLeast: 'high' is not a severity from 0 to 10 (GuardDuty's scale)",
                 "rules[0].match.resourceRole: 'bogus' is neither ACTOR nor TARGET",
-                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions",
+                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect",
                 "rules[0].mode: 'sometimes' is not off, dry-run or enforce",
                 "rules[1].name: required",
                 "rules[1].match.accounts[0]: '123' is not a 12-digit AWS account id",
                 "rules[1].actions[1]: 'snapshot' is listed twice",
                 "rules[2].match.sample: 'maybe' is neither true nor false",
-                "rules[2].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions",
+                "rules[2].actions: expected a non-empty list of notify, isolate, snapshot, stop, revoke-sessions, collect",
                 "rules[2].name: 'first' is used by an earlier rule",
                 "rules[3]: matches everything, so the rules after it would never apply; only the last rule may",
             ],
@@ -435,7 +437,7 @@ public sealed class PlaybookParserTests
 
         Assert.Equal(
             [
-                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions",
+                "rules[0].actions[1]: 'release' is not one of notify, isolate, snapshot, stop, revoke-sessions, collect",
                 "rules[0]: matches everything, so the rules after it would never apply; only the last rule may",
                 "rules[1].match.severityAtLeast: '11' is not a severity from 0 to 10 (GuardDuty's scale)",
                 "rules[1].name: 'a' is used by an earlier rule",
