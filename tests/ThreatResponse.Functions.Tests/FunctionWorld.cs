@@ -22,6 +22,7 @@ public sealed class FunctionWorld : IAsyncDisposable
     public const string SnapshotAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRSnapshot";
     public const string StopAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRStop";
     public const string RevokeAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRRevoke";
+    public const string CollectAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRCollect";
 
     private readonly Dictionary<string, string?> _variables = new(StringComparer.Ordinal);
 
@@ -125,6 +126,7 @@ public sealed class FunctionWorld : IAsyncDisposable
         "StopInstanceAction" => StopAction,
         "ReleaseInstanceAction" => ReleaseAction,
         "IsolateAndRevokeSessionsAction" => RevokeAction,
+        "CollectEvidenceAction" => CollectAction,
         _ => IsolateAction,
     };
 

@@ -14,7 +14,7 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
     private const string OtherAccount = "999988887777";
 
     public static TheoryData<string> Functions() =>
-        ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "IsolateAndRevokeSessionsAction"];
+        ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "IsolateAndRevokeSessionsAction", "CollectEvidenceAction"];
 
     [Theory]
     [MemberData(nameof(Functions))]

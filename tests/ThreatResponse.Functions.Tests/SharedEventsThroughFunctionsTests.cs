@@ -96,7 +96,7 @@ public sealed class SharedEventsThroughFunctionsTests(MotoServerFixture moto) : 
             ? "GuardDutyResponder"
             : null; // custom actions: the corpus's action targets are none of this stack's
 
-        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction" }.Where(f => f != respondedBy))
+        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "CollectEvidenceAction" }.Where(f => f != respondedBy))
         {
             using var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime();
             world.AwsProxy.Clear();

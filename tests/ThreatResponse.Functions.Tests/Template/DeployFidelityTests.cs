@@ -17,7 +17,7 @@ public sealed class DeployFidelityTests
     private static readonly IReadOnlyDictionary<string, StackDeployment> Environments =
         SamConfig.Environments(Path.Combine(RepositoryRoot.Path, "samconfig.toml"));
 
-    private static readonly string[] Functions = ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "InstanceTerminatedResponder"];
+    private static readonly string[] Functions = ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "CollectEvidenceAction", "InstanceTerminatedResponder"];
 
     public static TheoryData<string> EnvironmentNames() => new(Environments.Keys.Order(StringComparer.Ordinal));
 
@@ -34,7 +34,7 @@ public sealed class DeployFidelityTests
         var stack = await RenderAsync(Environments[environment]);
 
         var rules = stack.OfType("AWS::Events::Rule").ToList();
-        Assert.Equal(1 + 4 + 1, rules.Count);
+        Assert.Equal(1 + 5 + 1, rules.Count);
         foreach (var rule in rules)
         {
             Assert.True(EventPatternRules.Violations(rule.Properties["EventPattern"]) is { Count: 0 } errors, $"{environment}: {rule.LogicalId}: {string.Join("; ", EventPatternRules.Violations(rule.Properties["EventPattern"]))}");
@@ -91,7 +91,7 @@ public sealed class DeployFidelityTests
         var stack = await RenderAsync(Environments[environment]);
 
         var targets = stack.OfType("AWS::SecurityHub::ActionTarget").ToList();
-        Assert.Equal(4, targets.Count);
+        Assert.Equal(5, targets.Count);
         foreach (var target in targets)
         {
             var id = target.Properties["Id"]!.GetValue<string>();

@@ -11,10 +11,11 @@ public sealed class HandlerStringTests
     {
         var functions = await SamTemplate.ResourcesAsync("AWS::Lambda::Function");
 
-        // The five of PRODUCT.md's contract, the cleanup of terminated instances' ACL entries (issue 15), and the
-        // "Isolate + revoke" custom action, deployed only with EnableRevokeSessions (issue 17).
+        // The five of PRODUCT.md's contract, the cleanup of terminated instances' ACL entries (issue 15), the
+        // "Isolate + revoke" custom action, deployed only with EnableRevokeSessions (issue 17), and the "Collect evidence"
+        // custom action (issue 18).
         Assert.Equal(
-            ["GuardDutyResponder", "InstanceTerminatedResponder", "IsolateAndRevokeSessionsAction", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
+            ["CollectEvidenceAction", "GuardDutyResponder", "InstanceTerminatedResponder", "IsolateAndRevokeSessionsAction", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(functions.Values, f => Assert.Equal("dotnet10", f["Properties"]!["Runtime"]!.GetValue<string>()));
     }

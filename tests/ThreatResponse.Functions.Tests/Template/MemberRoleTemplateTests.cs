@@ -6,16 +6,18 @@ namespace ThreatResponse.Functions.Tests.Template;
 public sealed class MemberRoleTemplateTests
 {
     [Fact]
-    public async Task MemberRole_Actions_EqualTheFunctionsEc2AndPassRoleActions()
+    public async Task MemberRole_Actions_EqualTheFunctionsEc2SsmAndPassRoleActions()
     {
         var member = await SamTemplate.ReadAsync("templates/member-role.yaml");
         var role = member["Resources"]!["MemberRole"]!.AsObject();
         var memberActions = SamTemplate.AllowedActions(role);
 
         var functionActions = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "InstanceTerminatedResponder" })
+        foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "CollectEvidenceAction", "InstanceTerminatedResponder" })
         {
-            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a == "iam:PassRole"));
+            // ssm: Run Command of the evidence document (the playbook's parameter is read in the security account only).
+            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a == "iam:PassRole"
+                || (a.StartsWith("ssm:", StringComparison.Ordinal) && a != "ssm:GetParameter")));
         }
 
         Assert.Equal(functionActions.Order(), memberActions.Order());

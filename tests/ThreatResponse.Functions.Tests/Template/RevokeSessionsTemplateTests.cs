@@ -91,7 +91,7 @@ public sealed class RevokeSessionsTemplateTests
         Assert.Matches("^[A-Za-z0-9]{1,20}$", target["Id"]!.GetValue<string>());
         Assert.InRange(target["Name"]!.GetValue<string>().Length, 1, 20);
         Assert.False(string.IsNullOrWhiteSpace(target["Description"]?.GetValue<string>()));
-        Assert.Equal(5, stack.OfType("AWS::SecurityHub::ActionTarget").Count());
+        Assert.Equal(6, stack.OfType("AWS::SecurityHub::ActionTarget").Count());
         var arn = $"arn:aws:securityhub:{stack.Deployment.Region}:{stack.Deployment.Account}:action/custom/{target["Id"]}";
 
         var function = stack.Resources["IsolateAndRevokeSessionsAction"].Properties;
@@ -104,7 +104,7 @@ public sealed class RevokeSessionsTemplateTests
         Assert.Contains(stack.OfType("AWS::Lambda::EventInvokeConfig"), c => c.Properties["FunctionName"]!.ToJsonString().Contains("IsolateAndRevokeSessionsAction", StringComparison.Ordinal));
         Assert.Contains("IsolateAndRevokeSessionsActionLogs", stack.Resources.Keys);
         var alarm = stack.Resources["FunctionErrorsAlarm"].Properties["Metrics"]!.AsArray();
-        Assert.Equal("e1 + e2 + e3 + e4 + e5 + e6 + e7", alarm[^1]!["Expression"]!.GetValue<string>());
+        Assert.Equal("e1 + e2 + e3 + e4 + e5 + e6 + e7 + e8", alarm[^1]!["Expression"]!.GetValue<string>());
         Assert.Contains(arn, stack.Outputs["IsolateAndRevokeSessionsActionTargetArn"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal(
             stack.Resources["IsolateInstanceActionRole"].Properties["Path"]!.GetValue<string>(),

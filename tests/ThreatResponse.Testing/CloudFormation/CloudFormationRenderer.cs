@@ -324,6 +324,8 @@ public sealed partial class CloudFormationRenderer
             "AWS::SQS::Queue" => $"https://sqs.{deployment.Region}.amazonaws.com/{deployment.Account}/{NamedOrGenerated(resource, "QueueName")}",
             "AWS::KMS::Key" => Guid.Parse(Hash(resource).AsSpan(0, 32)).ToString(),
             "AWS::SecurityHub::ActionTarget" => Attribute(resource, "ActionTargetArn", path),
+            // Bucket names are global and lowercase: a generated one is at most 63 characters.
+            "AWS::S3::Bucket" => RenderedProperty(resource, "BucketName") ?? GeneratedName(resource, 63).ToLowerInvariant(),
             _ => NamedOrGenerated(resource, "Name"),
         };
     }
@@ -343,6 +345,7 @@ public sealed partial class CloudFormationRenderer
             ("AWS::SQS::Queue", "QueueName") => NamedOrGenerated(resource, "QueueName"),
             ("AWS::DynamoDB::Table", "Arn") => $"arn:{p}:dynamodb:{where}:table/{PhysicalId(resource, path)}",
             ("AWS::KMS::Key", "Arn") => $"arn:{p}:kms:{where}:key/{PhysicalId(resource, path)}",
+            ("AWS::S3::Bucket", "Arn") => $"arn:{p}:s3:::{PhysicalId(resource, path)}",
             ("AWS::SecurityHub::ActionTarget", "ActionTargetArn") => $"arn:{p}:securityhub:{where}:action/custom/{RenderedProperty(resource, "Id")}",
             _ => throw new TemplateRenderException($"{path}: Fn::GetAtt {resource}.{attribute} ({type}) is not rendered by this checker"),
         };
