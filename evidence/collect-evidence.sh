@@ -147,11 +147,24 @@ bytes=$(size)
 if [ "$bytes" -gt "$max_bytes" ]; then echo "error=archive of $bytes bytes is over the cap of $max_bytes even without copies"; exit 72; fi
 archive_sha256=$(sha256sum "$work/evidence.tar.gz" | cut -d' ' -f1)
 
+# Content-MD5 (base64 of the binary digest): S3 requires it, or a checksum header, on uploads to a bucket with a default
+# Object Lock retention — and checks the body against it.
+md5_base64() {
+    if have openssl; then openssl dgst -md5 -binary "$1" | openssl base64 -A; return; fi
+    hex=$(md5sum "$1" | cut -d' ' -f1)
+    while [ -n "$hex" ]; do
+        pair=${hex%"${hex#??}"}; hex=${hex#??}
+        # shellcheck disable=SC2059 # the format is the byte itself, as an octal escape
+        printf "\\$(printf '%03o' "0x$pair")"
+    done | base64
+}
+content_md5=$(md5_base64 "$work/evidence.tar.gz")
+
 # Upload through the pre-signed URL only.
 if have curl; then
-    curl -fsS --max-time 300 -X PUT -H 'Content-Type: application/gzip' --upload-file "$work/evidence.tar.gz" "$url" > "$work/upload.log" 2>&1
+    curl -fsS --max-time 300 -X PUT -H 'Content-Type: application/gzip' -H "Content-MD5: $content_md5" --upload-file "$work/evidence.tar.gz" "$url" > "$work/upload.log" 2>&1
 elif have wget; then
-    wget -q -T 300 --method=PUT --header='Content-Type: application/gzip' --body-file="$work/evidence.tar.gz" -O "$work/upload.log" "$url" 2>>"$work/upload.log"
+    wget -q -T 300 --method=PUT --header='Content-Type: application/gzip' --header="Content-MD5: $content_md5" --body-file="$work/evidence.tar.gz" -O "$work/upload.log" "$url" 2>>"$work/upload.log"
 else
     echo "error=neither curl nor wget is available to upload"; exit 73
 fi

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,7 +8,6 @@ using Amazon.S3.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using ThreatResponse.Testing;
-using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests;
 
@@ -23,9 +21,8 @@ namespace ThreatResponse.Functions.Tests;
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 {
-    private const string CollectAction = "arn:aws:securityhub:us-east-1:123456789012:action/custom/TRCollect";
+    private const string CollectAction = FunctionWorld.CollectAction;
     private const string Bucket = "threat-response-evidence";
-    private static readonly Lazy<BotocoreModel> SsmModel = new(() => BotocoreModel.Load("ssm"));
 
     private readonly string _writable = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
     private readonly List<string> _violations = [];
@@ -42,9 +39,9 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
+        await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, Bucket);
         var groupsBefore = await ec2.GroupIdsAsync(scene.PrimaryEniId);
-        PlayAgent(scene.InstanceId, online: true);
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
 
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
@@ -92,7 +89,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        PlayAgent(scene.InstanceId, online: false, registered: false);
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: false, registered: false);
 
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
@@ -108,7 +105,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        PlayAgent(scene.InstanceId, online: true);
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
         Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
 
         using var runtime = World.Runtime();
@@ -127,8 +124,8 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
-        PlayAgent(scene.InstanceId, online: true);
+        await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, Bucket);
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
         Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n    evidenceFirstSeconds: 60\n");
 
         using var runtime = World.Runtime();
@@ -159,65 +156,6 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         @event["detail"]!["actionName"] = "Collect evidence";
         @event["detail"]!["findings"]![0]!["Id"] = "arn:aws:securityhub:us-east-1:123456789012:finding/c1b8f6d4a7e2f0931b2c3d4e5f60718a";
         return @event;
-    }
-
-    /// <summary>
-    /// Plays Systems Manager's side that moto lacks: the agent registry (<c>DescribeInstanceInformation</c>), and the
-    /// agent running the command — the real script, here, with the URL the command carries (<c>GetCommandInvocation</c>).
-    /// </summary>
-    private void PlayAgent(string instanceId, bool online, bool registered = true)
-    {
-        World.AwsProxy.Inject(c => c.Operation == "DescribeInstanceInformation", new ProxyFault.Respond(call =>
-        {
-            Check("DescribeInstanceInformation", call.Body);
-            var list = registered
-                ? $$"""[{"InstanceId":"{{instanceId}}","PingStatus":"{{(online ? "Online" : "ConnectionLost")}}","PlatformType":"Linux","PlatformName":"Amazon Linux"}]"""
-                : "[]";
-            return Task.FromResult((200, $$"""{"InstanceInformationList":{{list}}}"""));
-        }));
-
-        Task<string>? ran = null;
-        World.AwsProxy.Inject(c => c.Operation == "GetCommandInvocation", new ProxyFault.Respond(async call =>
-        {
-            Check("GetCommandInvocation", call.Body);
-            var send = JsonDocument.Parse(World.AwsProxy.Calls.Single(c => c.Operation == "SendCommand").Body).RootElement;
-            var parameters = send.GetProperty("Parameters");
-            string Parameter(string name) => parameters.GetProperty(name)[0].GetString()!;
-            ran ??= RunScriptAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"));
-            var stdout = await ran;
-            var commandId = JsonDocument.Parse(call.Body).RootElement.GetProperty("CommandId").GetString();
-            return (200, JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["CommandId"] = commandId,
-                ["InstanceId"] = instanceId,
-                ["DocumentName"] = "ThreatResponse-CollectEvidence",
-                ["Status"] = "Success",
-                ["ResponseCode"] = 0,
-                ["StandardOutputContent"] = stdout,
-            }));
-        }));
-    }
-
-    private void Check(string operation, string body)
-    {
-        lock (_violations)
-        {
-            _violations.AddRange(SsmModel.Value.Validate(operation, JsonDocument.Parse(body).RootElement).Select(v => $"{operation}: {v}"));
-        }
-    }
-
-    private async Task<string> RunScriptAsync(string url, string maxBytes, string label)
-    {
-        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(RepositoryRoot.Path, "evidence", "collect-evidence.sh"), url, maxBytes, label, _writable })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return await stdout;
     }
 
     private async Task<Dictionary<string, AttributeValue>> LedgerRecordAsync(string instanceId)

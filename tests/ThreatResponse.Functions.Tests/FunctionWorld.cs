@@ -115,6 +115,7 @@ public sealed class FunctionWorld : IAsyncDisposable
         "SnapshotInstanceAction" => new SnapshotInstanceAction(runtime).HandleAsync,
         "StopInstanceAction" => new StopInstanceAction(runtime).HandleAsync,
         "ReleaseInstanceAction" => new ReleaseInstanceAction(runtime).HandleAsync,
+        "CollectEvidenceAction" => new CollectEvidenceAction(runtime).HandleAsync,
         "IsolateAndRevokeSessionsAction" => new IsolateAndRevokeSessionsAction(runtime).HandleAsync,
         _ => throw new ArgumentException($"no function {function}", nameof(function)),
     };

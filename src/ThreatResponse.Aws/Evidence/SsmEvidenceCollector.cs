@@ -122,8 +122,9 @@ public sealed class SsmEvidenceCollector : IEvidenceCollector, IDisposable
             return new StoredEvidence(_bucket, objectKey, bytes, Convert.ToHexStringLower(sha256.GetHashAndReset()), stored.VersionId,
                 stored.ObjectLockRetainUntilDate is { } until ? new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) : null);
         }
-        catch (AwsOperationException e) when (e.ErrorCode is "NoSuchKey" or "NotFound")
+        catch (AwsOperationException e) when (e.ErrorCode is "NoSuchKey" or "NotFound" or "AccessDenied")
         {
+            // Without s3:ListBucket (not granted: the functions need no listing), S3 answers a missing key with AccessDenied.
             return null;
         }
     }

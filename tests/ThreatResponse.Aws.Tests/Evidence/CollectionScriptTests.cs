@@ -38,7 +38,7 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_OnThisMachine_UploadsAnArchiveWhoseHashAndManifestVerify()
     {
         using var s3 = S3();
-        await s3.PutBucketAsync(Bucket);
+        await CreateBucketAsync(s3);
         var url = await PresignAsync(s3);
         using var planted = new TempFile(_writable, "threat-response-dropped-payload", "#!/bin/sh\necho planted by the test\n");
 
@@ -78,7 +78,7 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_ArchiveOverTheCap_CopiesDroppedListingsKept()
     {
         using var s3 = S3();
-        await s3.PutBucketAsync(Bucket);
+        await CreateBucketAsync(s3);
         using var big = new TempFile(_writable, "threat-response-big", Convert.ToBase64String(RandomNumberGenerator.GetBytes(675_000))); // ~900 kB that gzip cannot shrink below ~680 kB
 
         // Small enough that copied contents must go, large enough for the listings.
@@ -99,13 +99,28 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_UploadRefused_ExitsNonZeroAndSaysWhy()
     {
         using var s3 = S3();
-        await s3.PutBucketAsync(Bucket);
+        await CreateBucketAsync(s3);
         var url = (await PresignAsync(s3)).Replace(Bucket, "no-such-bucket", StringComparison.Ordinal);
 
         var (exit, stdout, _) = await RunAsync(url, "104857600", "refused", _writable);
 
         Assert.Equal(74, exit);
         Assert.StartsWith("error=upload failed", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>As template.yaml makes it, as far as moto models it: Object Lock with a default retention, under which S3 takes an upload only with Content-MD5 (or a checksum).</summary>
+    private static async Task CreateBucketAsync(AmazonS3Client s3)
+    {
+        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
+        await s3.PutObjectLockConfigurationAsync(new PutObjectLockConfigurationRequest
+        {
+            BucketName = Bucket,
+            ObjectLockConfiguration = new ObjectLockConfiguration
+            {
+                ObjectLockEnabled = ObjectLockEnabled.Enabled,
+                Rule = new ObjectLockRule { DefaultRetention = new DefaultRetention { Mode = ObjectLockRetentionMode.Compliance, Days = 1 } },
+            },
+        });
     }
 
     private AmazonS3Client S3() => new(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));

@@ -57,6 +57,15 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         // The revoking custom action is deployed only with EnableRevokeSessions, which also sets REVOKE_SESSIONS.
         world.Set("REVOKE_SESSIONS", function == "IsolateAndRevokeSessionsAction" ? "true" : "false");
+        var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
+        var violations = new List<string>();
+        if (function == "CollectEvidenceAction")
+        {
+            using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
+            await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, "threat-response-evidence");
+            world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
+            SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
+        }
         if (function == "ReleaseInstanceAction")
         {
             using var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
@@ -80,8 +89,13 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
         }
 
+        writable.Delete(recursive: true);
+        Assert.Empty(violations);
+
+        // Calls without a SigV4 Authorization header are the instance's upload through the pre-signed URL, not the function's.
         var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
-            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : $"{c.Service}:{c.Operation}")
+            .Where(c => c.Service != "?")
+            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
             .ToHashSet(StringComparer.Ordinal);
         var allowed = await SamTemplate.AllowedActionsAsync(function);
 
@@ -125,6 +139,14 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>The IAM action of an S3 REST call on an object ("GET /bucket/key"); S3 has no operation header to read it from.</summary>
+    private static string S3Action(string operation) => operation.Split(' ')[0] switch
+    {
+        "GET" or "HEAD" => "s3:GetObject",
+        "PUT" => "s3:PutObject",
+        var method => $"s3:{method}",
+    };
 
     private static System.Text.Json.Nodes.JsonNode ActionEvent(string file, string instanceId, string actionArn)
     {
