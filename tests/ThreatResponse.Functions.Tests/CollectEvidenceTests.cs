@@ -39,7 +39,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
-        await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, Bucket);
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
         var groupsBefore = await ec2.GroupIdsAsync(scene.PrimaryEniId);
         SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
 
@@ -124,7 +124,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
-        await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, Bucket);
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
         SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
         Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n    evidenceFirstSeconds: 60\n");
 

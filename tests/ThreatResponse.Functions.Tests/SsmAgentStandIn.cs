@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Amazon.S3;
-using Amazon.S3.Model;
 using ThreatResponse.Testing;
-using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Functions.Tests;
 
@@ -35,7 +31,7 @@ internal static class SsmAgentStandIn
             var send = JsonDocument.Parse(world.AwsProxy.Calls.Last(c => c.Operation == "SendCommand").Body).RootElement;
             var parameters = send.GetProperty("Parameters");
             string Parameter(string name) => parameters.GetProperty(name)[0].GetString()!;
-            ran ??= RunScriptAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"), writableDirectory);
+            ran ??= EvidenceScene.RunScriptAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"), writableDirectory).ContinueWith(t => t.Result.Stdout, TaskScheduler.Default);
             var stdout = await ran;
             return (200, JsonSerializer.Serialize(new Dictionary<string, object?>
             {
@@ -49,42 +45,11 @@ internal static class SsmAgentStandIn
         }));
     }
 
-    /// <summary>The evidence bucket as template.yaml makes it, as far as moto models it: Object Lock with a default retention.</summary>
-    public static async Task CreateEvidenceBucketAsync(AmazonS3Client s3, string bucket)
-    {
-        ArgumentNullException.ThrowIfNull(s3);
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket, ObjectLockEnabledForBucket = true });
-        await s3.PutObjectLockConfigurationAsync(new PutObjectLockConfigurationRequest
-        {
-            BucketName = bucket,
-            ObjectLockConfiguration = new ObjectLockConfiguration
-            {
-                ObjectLockEnabled = ObjectLockEnabled.Enabled,
-                Rule = new ObjectLockRule { DefaultRetention = new DefaultRetention { Mode = ObjectLockRetentionMode.Compliance, Days = 1 } },
-            },
-        });
-    }
-
     private static void Check(string operation, string body, List<string> violations)
     {
         lock (violations)
         {
             violations.AddRange(SsmModel.Value.Validate(operation, JsonDocument.Parse(body).RootElement).Select(v => $"{operation}: {v}"));
         }
-    }
-
-    private static async Task<string> RunScriptAsync(string url, string maxBytes, string label, string writableDirectory)
-    {
-        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(RepositoryRoot.Path, "evidence", "collect-evidence.sh"), url, maxBytes, label, writableDirectory })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return await stdout;
     }
 }

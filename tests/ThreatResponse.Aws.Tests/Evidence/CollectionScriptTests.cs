@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ThreatResponse.Testing;
-using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Aws.Tests.Evidence;
 
@@ -19,8 +17,6 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
 {
     private const string Bucket = "threat-response-evidence";
     private const string Key = "evidence/123456789012/us-east-1/i-0a1b2c3d4e5f60718/finding-1/20261129T100000Z.tar.gz";
-
-    private static string Script => Path.Combine(RepositoryRoot.Path, "evidence", "collect-evidence.sh");
 
     /// <summary>
     /// The world-writable directory searched: one of the test's own, so a run does not hash everything the build left in
@@ -38,11 +34,11 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_OnThisMachine_UploadsAnArchiveWhoseHashAndManifestVerify()
     {
         using var s3 = S3();
-        await CreateBucketAsync(s3);
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
         var url = await PresignAsync(s3);
         using var planted = new TempFile(_writable, "threat-response-dropped-payload", "#!/bin/sh\necho planted by the test\n");
 
-        var (exit, stdout, stderr) = await RunAsync(url, "104857600", "123456789012/us-east-1/i-0a1b2c3d4e5f60718/finding-1", _writable);
+        var (exit, stdout, stderr) = await EvidenceScene.RunScriptAsync(url, "104857600", "123456789012/us-east-1/i-0a1b2c3d4e5f60718/finding-1", _writable);
 
         Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
         var reported = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
@@ -78,11 +74,11 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_ArchiveOverTheCap_CopiesDroppedListingsKept()
     {
         using var s3 = S3();
-        await CreateBucketAsync(s3);
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
         using var big = new TempFile(_writable, "threat-response-big", Convert.ToBase64String(RandomNumberGenerator.GetBytes(675_000))); // ~900 kB that gzip cannot shrink below ~680 kB
 
         // Small enough that copied contents must go, large enough for the listings.
-        var (exit, stdout, stderr) = await RunAsync(await PresignAsync(s3), "600000", "cap", _writable);
+        var (exit, stdout, stderr) = await EvidenceScene.RunScriptAsync(await PresignAsync(s3), "600000", "cap", _writable);
 
         Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
         using var stored = await s3.GetObjectAsync(Bucket, Key);
@@ -99,28 +95,13 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
     public async Task Script_UploadRefused_ExitsNonZeroAndSaysWhy()
     {
         using var s3 = S3();
-        await CreateBucketAsync(s3);
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
         var url = (await PresignAsync(s3)).Replace(Bucket, "no-such-bucket", StringComparison.Ordinal);
 
-        var (exit, stdout, _) = await RunAsync(url, "104857600", "refused", _writable);
+        var (exit, stdout, _) = await EvidenceScene.RunScriptAsync(url, "104857600", "refused", _writable);
 
         Assert.Equal(74, exit);
         Assert.StartsWith("error=upload failed", stdout, StringComparison.Ordinal);
-    }
-
-    /// <summary>As template.yaml makes it, as far as moto models it: Object Lock with a default retention, under which S3 takes an upload only with Content-MD5 (or a checksum).</summary>
-    private static async Task CreateBucketAsync(AmazonS3Client s3)
-    {
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket, ObjectLockEnabledForBucket = true });
-        await s3.PutObjectLockConfigurationAsync(new PutObjectLockConfigurationRequest
-        {
-            BucketName = Bucket,
-            ObjectLockConfiguration = new ObjectLockConfiguration
-            {
-                ObjectLockEnabled = ObjectLockEnabled.Enabled,
-                Rule = new ObjectLockRule { DefaultRetention = new DefaultRetention { Mode = ObjectLockRetentionMode.Compliance, Days = 1 } },
-            },
-        });
     }
 
     private AmazonS3Client S3() => new(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
@@ -134,22 +115,6 @@ public sealed class CollectionScriptTests(MotoServerFixture moto) : MotoTest(mot
         Expires = DateTime.UtcNow.AddMinutes(10),
         Protocol = Protocol.HTTP,
     });
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string url, string maxBytes, string label, string writableDirectories)
-    {
-        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Script, url, maxBytes, label, writableDirectories })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
 
     /// <summary>Every regular file of a .tar.gz by its path, its bytes as Latin-1 text (lossless).</summary>
     private static Dictionary<string, string> Unpack(byte[] archive)

@@ -62,7 +62,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         if (function == "CollectEvidenceAction")
         {
             using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
-            await SsmAgentStandIn.CreateEvidenceBucketAsync(s3, "threat-response-evidence");
+            await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
             world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
             SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
         }
