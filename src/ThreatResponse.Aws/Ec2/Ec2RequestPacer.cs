@@ -273,6 +273,9 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
     /// <summary>A token bucket whose refill rate adapts: multiplicative decrease on throttling, additive increase on answers.</summary>
     private sealed class Bucket(double size, double documentedRate, long now)
     {
+        /// <summary>A token refilled up to a rounding error is a token: the timer fires when the arithmetic says one is due.</summary>
+        private const double Rounding = 1e-9;
+
         private readonly double _size = size;
         private readonly double _documentedRate = documentedRate;
         private double _tokens = size;
@@ -291,12 +294,12 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
             }
 
             Refill(now, time);
-            if (_tokens < 1)
+            if (_tokens < 1 - Rounding)
             {
                 return false;
             }
 
-            _tokens -= 1;
+            _tokens = Math.Max(0, _tokens - 1);
             return true;
         }
 
@@ -320,7 +323,7 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
             }
 
             // A request sent before the last cut was paced at the old rate: its refusal says nothing about the new one.
-            if (sentAt < _decreasedAt)
+            if (sentAt <= _decreasedAt)
             {
                 return;
             }
