@@ -94,13 +94,14 @@ public sealed class ThrottledResponses : IAsyncDisposable
     }
 
     /// <summary>
-    /// The instances a process's log reports not reached in time (its "instance response" lines whose reason says so).
+    /// The instances a process's log reports not reached in time (its "instance response" lines whose reason says so;
+    /// <c>threat-response invoke</c> writes the function's log to stderr, its output to stdout).
     /// </summary>
     public static IReadOnlyList<string> NotReachedInTime(FunctionProcessResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         var instances = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in $"{result.Stdout}\n{result.Stderr}".Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             if (!line.StartsWith('{') || !line.Contains("not reached in time", StringComparison.Ordinal))
             {

@@ -274,14 +274,30 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
     {
         var until = (_priority == CallPriority.Urgent ? _deadline?.UrgentAt : _deadline?.At) ?? Time.GetUtcNow() + Patience;
         string? trouble = null;
+        var ticket = pacer?.Ticket() ?? 0;
         for (var attempt = 1; ; attempt++)
         {
-            var granted = pacer is null
-                ? Time.GetUtcNow() < until
-                : await pacer.WaitAsync(scope, operation, _priority, until, cancellationToken);
+            // An urgent call (an ENI is all-open until it is answered; one per ENI at most) does not queue for the
+            // pacer's rate: it takes a token if there is one, goes, and when refused tries again a moment later.
+            var urgent = _priority == CallPriority.Urgent;
+            bool granted;
+            if (pacer is null || urgent)
+            {
+                granted = Time.GetUtcNow() < until;
+                if (granted)
+                {
+                    // Its token when there is one, so that the pacer's bucket counts it.
+                    pacer?.TryTake(scope, operation);
+                }
+            }
+            else
+            {
+                granted = await pacer.WaitAsync(scope, operation, _priority, ticket, until, cancellationToken);
+            }
+
             if (!granted)
             {
-                throw NotReached(scope, operation, attempt - 1, trouble, until);
+                throw NotReached(operation, attempt - 1, trouble, until);
             }
 
             var hint = RetryAfterHint.Watch();
@@ -295,30 +311,33 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
             catch (AwsOperationException e) when (AwsRetryPolicy.IsThrottling(e.ErrorCode))
             {
                 trouble = "throttled";
-                if (pacer is null)
+
+                // An urgent call's refusal says nothing of the pacer's rate, which it did not follow: no cut, but the hold.
+                pacer?.Throttled(scope, operation, urgent ? long.MinValue : sentAt, hint.RetryAfter);
+                if (pacer is null || urgent)
                 {
-                    await BackOffAsync(attempt, until, hint.RetryAfter, cancellationToken);
+                    await BackOffAsync(urgent ? UrgentBackoff : Backoff, attempt, until, hint.RetryAfter, cancellationToken);
                 }
-                else
-                {
-                    // The pacer's slower bucket is the backoff: the retry waits for its next token.
-                    pacer.Throttled(scope, operation, sentAt, hint.RetryAfter);
-                }
+
+                // Otherwise the pacer's slower bucket is the backoff: the retry waits for its next token.
             }
             catch (AwsOperationException e) when (IsTransient(e))
             {
                 trouble = e.ErrorCode;
                 pacer?.Answered(scope, operation);
-                await BackOffAsync(attempt, until, hint.RetryAfter, cancellationToken);
+                await BackOffAsync(urgent ? UrgentBackoff : Backoff, attempt, until, hint.RetryAfter, cancellationToken);
             }
         }
     }
 
     private static readonly AwsRetryPolicy Backoff = new();
 
-    private async Task BackOffAsync(int attempt, DateTimeOffset until, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    /// <summary>An urgent call tries again within a quarter of a second: soon enough to take the next token EC2 refills.</summary>
+    private static readonly AwsRetryPolicy UrgentBackoff = new() { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(250) };
+
+    private async Task BackOffAsync(AwsRetryPolicy policy, int attempt, DateTimeOffset until, TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
-        var delay = Backoff.DelayBefore(attempt, Random.Shared, retryAfter);
+        var delay = policy.DelayBefore(attempt, Random.Shared, retryAfter);
         var left = until - Time.GetUtcNow();
         await Task.Delay(delay < left ? delay : left > TimeSpan.Zero ? left : TimeSpan.Zero, Time, cancellationToken);
     }
@@ -328,9 +347,10 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
         e.ErrorCode is "Timeout" or "NetworkError" or "MalformedResponse" or "InternalError" or "InternalFailure" or "ServiceUnavailable" or "Unavailable"
         || e.InnerException is Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError };
 
-    private AwsOperationException NotReached(AwsScope scope, string operation, int attempts, string? trouble, DateTimeOffset until)
+    private AwsOperationException NotReached(string operation, int attempts, string? trouble, DateTimeOffset until)
     {
-        var why = trouble ?? (AreRequestTokensScarce(scope) ? "throttled" : "the time ran out");
+        // Without an answer of its own, a call that got no token in time met EC2's request limits: the pacer's.
+        var why = trouble ?? (pacer is not null ? "throttled" : "the time ran out");
         var stop = _deadline is null ? $"retried for {Patience.TotalSeconds:0} s" : $"EC2 calls stop at {until:HH:mm:ss} UTC to report before the function's timeout";
         return new AwsOperationException(operation, ResponseDeadline.NotReachedInTime,
             $"not reached in time: {why} ({attempts} attempt(s) made; {stop})");

@@ -16,9 +16,10 @@ namespace ThreatResponse.Aws.Ec2;
 /// <item>a <c>Retry-After</c> holds the bucket for that long.</item>
 /// </list>
 /// Environments that pace themselves this way converge on a fair share of a shared bucket without talking to each other
-/// (additive increase, multiplicative decrease). Waiting requests get tokens by <see cref="CallPriority"/>, then in
-/// order; a <see cref="CallPriority.Deferred"/> one waits while any other waits in the same account and Region, since
-/// which actions share a bucket is EC2's business. <c>THREATRESPONSE_EC2_RATE_SCALE</c> multiplies the documented rates
+/// (additive increase, multiplicative decrease). Waiting requests get tokens by <see cref="CallPriority"/>, then by
+/// ticket — the order of their first attempt, kept by their retries, so one instance's isolation is finished before
+/// the next one's is begun rather than all of them advancing together; a <see cref="CallPriority.Deferred"/> one waits
+/// while any other waits in the same account and Region, since which actions share a bucket is EC2's business. <c>THREATRESPONSE_EC2_RATE_SCALE</c> multiplies the documented rates
 /// (tests compress time with it; accounts with raised limits may too).
 /// </summary>
 public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
@@ -35,8 +36,8 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
     /// <summary>A bucket's rate never falls below this share of the documented rate.</summary>
     public const double FloorShare = 1.0 / 50;
 
-    /// <summary>A throttle this recent (in documented time: divided by the rate scale) makes tokens scarce.</summary>
-    private static readonly TimeSpan ScarceAfterThrottle = TimeSpan.FromSeconds(5);
+    /// <summary>A throttle or a call that had to wait for a token this recent (in documented time: divided by the rate scale) makes tokens scarce.</summary>
+    private static readonly TimeSpan ScarceAfterLimit = TimeSpan.FromSeconds(10);
 
     private static readonly Dictionary<string, (int Size, double Refill)> Rates = new(StringComparer.Ordinal)
     {
@@ -53,20 +54,26 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
     private static readonly (int Size, double Refill) NonMutating = (100, 20);
 
     private readonly ConcurrentDictionary<AwsScope, Scope> _scopes = new();
+    private long _tickets;
 
     /// <summary>The clock the pacer runs on.</summary>
     public TimeProvider Time { get; } = time;
 
+    /// <summary>A call's place in line: taken before its first attempt and kept for its retries.</summary>
+    public long Ticket() => Interlocked.Increment(ref _tickets);
+
     /// <summary>
-    /// Waits until the operation's bucket has a token for the scope and no call of higher priority is ahead, and takes it.
+    /// Waits until the operation's bucket has a token for the scope and no call ahead (higher priority, or the same and
+    /// an earlier <paramref name="ticket"/>) waits for it, and takes it.
     /// </summary>
     /// <returns>False when <paramref name="deadline"/> came first: no token was taken.</returns>
-    public Task<bool> WaitAsync(AwsScope scope, string operation, CallPriority priority, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        ScopeOf(scope).WaitAsync(BucketName(operation), priority, deadline, cancellationToken);
+    public Task<bool> WaitAsync(AwsScope scope, string operation, CallPriority priority, long ticket, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        ScopeOf(scope).WaitAsync(BucketName(operation), priority, ticket, deadline, cancellationToken);
 
     /// <summary>
     /// A request of the operation, sent at <paramref name="sentAt"/> (<see cref="TimeProvider.GetTimestamp"/>), was
-    /// throttled: its bucket slows down, and holds for <paramref name="retryAfter"/> when the answer said so.
+    /// throttled: its bucket slows down (unless the request was sent before the last cut; <see cref="long.MinValue"/>:
+    /// never), and holds for <paramref name="retryAfter"/> when the answer said so.
     /// </summary>
     public void Throttled(AwsScope scope, string operation, long sentAt, TimeSpan? retryAfter) =>
         ScopeOf(scope).Throttled(BucketName(operation), sentAt, retryAfter);
@@ -74,13 +81,16 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
     /// <summary>A request of the operation was answered (not throttled): its bucket's rate recovers a little.</summary>
     public void Answered(AwsScope scope, string operation) => ScopeOf(scope).Answered(BucketName(operation));
 
-    /// <summary>Whether calls in the scope wait for tokens (other than deferred ones), or one was throttled lately.</summary>
+    /// <summary>Whether calls in the scope wait for tokens (other than deferred ones), or one was throttled or had to wait lately.</summary>
     public bool IsScarce(AwsScope scope) => _scopes.TryGetValue(scope, out var state) && state.IsScarce();
 
     /// <summary>The operation's bucket's refill rate now, per second (the documented one until it is throttled).</summary>
     public double RateOf(AwsScope scope, string operation) => ScopeOf(scope).RateOf(BucketName(operation));
 
-    /// <summary>Takes a token if there is one, never adapting (for an emulator that answers <c>RequestLimitExceeded</c> as EC2 would).</summary>
+    /// <summary>
+    /// Takes a token if there is one, without waiting or queueing: for a call that goes anyway (urgent), and for an
+    /// emulator that answers <c>RequestLimitExceeded</c> as EC2 would (it never reports throttling, so never adapts).
+    /// </summary>
     public bool TryTake(AwsScope scope, string operation) => ScopeOf(scope).TryTake(BucketName(operation));
 
     private static string BucketName(string operation) =>
@@ -94,12 +104,12 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
         private readonly Lock _lock = new();
         private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-        /// <summary>Kept in the order tokens are given: by priority, then first come.</summary>
+        /// <summary>Kept in the order tokens are given: by priority, then ticket.</summary>
         private readonly List<Waiter> _waiters = [];
         private readonly TimeProvider _time;
         private readonly double _scale;
         private readonly ITimer _timer;
-        private long? _lastThrottle;
+        private long? _lastLimited;
 
         public Scope(TimeProvider time, double scale)
         {
@@ -108,7 +118,7 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
             _timer = time.CreateTimer(_ => Pump(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
-        public Task<bool> WaitAsync(string bucketName, CallPriority priority, DateTimeOffset deadline, CancellationToken cancellationToken)
+        public Task<bool> WaitAsync(string bucketName, CallPriority priority, long ticket, DateTimeOffset deadline, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Waiter waiter;
@@ -123,8 +133,9 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
                     return Task.FromResult(true);
                 }
 
-                waiter = new Waiter(bucket, priority, deadline);
-                var at = _waiters.FindIndex(w => w.Priority > priority);
+                waiter = new Waiter(bucket, priority, ticket, deadline);
+                _lastLimited = now;
+                var at = _waiters.FindIndex(w => w.Priority > priority || (w.Priority == priority && w.Ticket > ticket));
                 _waiters.Insert(at < 0 ? _waiters.Count : at, waiter);
             }
 
@@ -142,7 +153,7 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
             lock (_lock)
             {
                 var now = _time.GetTimestamp();
-                _lastThrottle = now;
+                _lastLimited = now;
                 BucketFor(bucketName).Throttled(now, sentAt, retryAfter, _time);
             }
 
@@ -162,7 +173,7 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
             lock (_lock)
             {
                 return _waiters.Any(w => w.Priority != CallPriority.Deferred)
-                    || (_lastThrottle is { } at && _time.GetElapsedTime(at) < ScarceAfterThrottle / _scale);
+                    || (_lastLimited is { } at && _time.GetElapsedTime(at) < ScarceAfterLimit / _scale);
             }
         }
 
@@ -257,11 +268,13 @@ public sealed class Ec2RequestPacer(TimeProvider time, double scale = 1)
         }
     }
 
-    private sealed class Waiter(Bucket bucket, CallPriority priority, DateTimeOffset deadline)
+    private sealed class Waiter(Bucket bucket, CallPriority priority, long ticket, DateTimeOffset deadline)
     {
         public Bucket Bucket { get; } = bucket;
 
         public CallPriority Priority { get; } = priority;
+
+        public long Ticket { get; } = ticket;
 
         public DateTimeOffset Deadline { get; } = deadline;
 

@@ -125,7 +125,7 @@ public sealed class ContainmentEngine(
         if (request.Deadline is { } deadline && time.GetUtcNow() >= deadline.At)
         {
             // Its turn came too late: nothing called, and the failure makes Lambda's retry resume with it.
-            var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the invocation's time ran out";
+            var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the response's time ran out";
             log.Fail(null, "lookup", null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
             return Result(instance, null, log, null);
         }
@@ -199,6 +199,7 @@ public sealed class ContainmentEngine(
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
             ContainmentFirst = first,
+            Deadline = request.Deadline,
         };
         await RunActionsAsync(findingEc2, findingFleet, context, request.Actions, groups, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);

@@ -28,6 +28,9 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceDescri
     /// <summary>The request's choice on network ACL entries; null: the engine's options decide.</summary>
     public bool? DenyInNetworkAcls { get; init; }
 
+    /// <summary>When the request's EC2 calls stop; null: no deadline.</summary>
+    public ResponseDeadline? Deadline { get; init; }
+
     /// <summary>Puts the isolation path of every instance of the request first when EC2 request tokens are scarce; null: nothing waits.</summary>
     public ContainmentFirstGate? ContainmentFirst { get; init; }
 

@@ -24,9 +24,9 @@ public sealed record ResponseDeadline(DateTimeOffset At, TimeSpan Grace)
 
     /// <summary>
     /// The deadline of an invocation that started at <paramref name="start"/> with <paramref name="timeout"/>: calls stop
-    /// an eighth of the timeout before it, at most <see cref="MaxMargin"/>; urgent calls may use a third of that margin.
-    /// The rest is for the finding updates, the notification and the ledger's record, a few round trips that have their
-    /// own retries.
+    /// an eighth of the timeout before it, at most <see cref="MaxMargin"/>; urgent calls may use a third of that margin,
+    /// and an ENI's own groups put back after its isolation group failed another third. The last third is for the
+    /// finding updates, the notification and the ledger's record, a few round trips that have their own retries.
     /// </summary>
     public static ResponseDeadline ForFunctionTimeout(DateTimeOffset start, TimeSpan timeout)
     {

@@ -135,7 +135,7 @@ public static class NotificationComposer
 
         var throttled = instances.SelectMany(i => i.Steps).Any(s => ResponseDeadline.WasNotReached(s) && (s.Detail ?? "").Contains("throttled", StringComparison.Ordinal));
         var steps = instances.Sum(i => i.Steps.Count(ResponseDeadline.WasNotReached));
-        return $"{steps} step(s) of {instances.Count} instance(s) were not reached in time{(throttled ? ": throttled (EC2 refused requests beyond its request limits)" : "")}. "
+        return $"{steps} step(s) of {instances.Count} instance(s) were not reached in time{(throttled ? ": throttled by EC2's request limits" : "")}. "
             + "EC2 calls stop before the function's timeout so that this report is sent; the response fails so that Lambda's retry resumes where it stopped, and what is done stays done. "
             + $"Instances: {string.Join(", ", instances.Take(10).Select(i => i.Instance.InstanceId.Value))}{(instances.Count > 10 ? $" and {instances.Count - 10} more" : "")}.";
     }
@@ -290,7 +290,10 @@ public static class NotificationComposer
                 f.Finding.Id, f.Finding.ProductArn, f.Finding.Type, f.Finding.Severity, f.Finding.Account, f.Finding.Region,
                 f.Outcome, detail == NotificationDetail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
             [.. (updates?.Unprocessed ?? []).Take(listedCount)],
-            detail == NotificationDetail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport);
+            detail == NotificationDetail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport)
+        {
+            NotReachedInTime = NotReached(report),
+        };
         return JsonSerializer.Serialize(document, ThreatResponseJsonContext.Compact.NotificationDocument);
     }
 

@@ -75,7 +75,7 @@ public sealed class Ec2RequestPacerTests
         var pacer = new Ec2RequestPacer(_time);
         pacer.Throttled(Scope, Mutating, _time.GetTimestamp() - 1, TimeSpan.FromSeconds(3));
 
-        var waiting = pacer.WaitAsync(Scope, Mutating, CallPriority.Urgent, Later, CancellationToken.None);
+        var waiting = pacer.WaitAsync(Scope, Mutating, CallPriority.Urgent, pacer.Ticket(), Later, CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(2.9));
         var grantedEarly = waiting.IsCompleted;
         _time.Advance(TimeSpan.FromSeconds(0.4));
@@ -91,9 +91,9 @@ public sealed class Ec2RequestPacerTests
         var pacer = new Ec2RequestPacer(_time);
         Drain(pacer, Mutating, 50);
 
-        var containment = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, Later, CancellationToken.None);
-        var deferred = pacer.WaitAsync(Scope, "CreateTags", CallPriority.Deferred, Later, CancellationToken.None);
-        var urgent = pacer.WaitAsync(Scope, Mutating, CallPriority.Urgent, Later, CancellationToken.None);
+        var containment = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, pacer.Ticket(), Later, CancellationToken.None);
+        var deferred = pacer.WaitAsync(Scope, "CreateTags", CallPriority.Deferred, pacer.Ticket(), Later, CancellationToken.None);
+        var urgent = pacer.WaitAsync(Scope, Mutating, CallPriority.Urgent, pacer.Ticket(), Later, CancellationToken.None);
 
         // CreateTags has its own full bucket, but a deferred call waits while containment waits in the account and Region.
         Assert.False(deferred.IsCompleted);
@@ -105,7 +105,27 @@ public sealed class Ec2RequestPacerTests
         Assert.Equal((true, false, false), first);
         Assert.True(await containment.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(await deferred.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(pacer.IsScarce(Scope));
+        _time.Advance(TimeSpan.FromSeconds(11));
         Assert.False(pacer.IsScarce(Scope));
+    }
+
+    [Fact]
+    public async Task WaitAsync_RetryOfAnEarlierCall_KeepsItsPlaceAheadOfLaterCalls()
+    {
+        var pacer = new Ec2RequestPacer(_time);
+        Drain(pacer, Mutating, 50);
+        var earlier = pacer.Ticket();
+        var later = pacer.Ticket();
+
+        var laterCall = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, later, Later, CancellationToken.None);
+        var earlierCallsRetry = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, earlier, Later, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(0.25));
+        var first = (earlierCallsRetry.IsCompleted, laterCall.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(0.2));
+
+        Assert.Equal((true, false), first);
+        Assert.True(await laterCall.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -114,7 +134,7 @@ public sealed class Ec2RequestPacerTests
         var pacer = new Ec2RequestPacer(_time);
         Drain(pacer, Mutating, 50);
 
-        var waiting = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, _time.GetUtcNow().AddSeconds(0.1), CancellationToken.None);
+        var waiting = pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, pacer.Ticket(), _time.GetUtcNow().AddSeconds(0.1), CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(0.15));
 
         Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -176,7 +196,7 @@ public sealed class Ec2RequestPacerTests
         {
             while (_waiting.Count < 4)
             {
-                _waiting.Add(pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, deadline, CancellationToken.None));
+                _waiting.Add(pacer.WaitAsync(Scope, Mutating, CallPriority.Containment, pacer.Ticket(), deadline, CancellationToken.None));
             }
 
             var throttled = 0;

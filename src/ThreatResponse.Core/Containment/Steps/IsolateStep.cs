@@ -213,9 +213,11 @@ internal sealed class IsolateStep(
                 return;
             }
 
+            // The isolation group may have failed for want of time: putting the own groups back gets a grace of its own.
+            var rollback = context.Deadline is { } deadline ? _urgent.Until(deadline with { At = deadline.UrgentAt }) : _urgent;
             await log.RunAsync(Isolate, "rollback-conversion", id, dryRun: false, async () =>
             {
-                await _urgent.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
+                await rollback.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', ownGroups)} after the isolation group failed";
             });
         }
