@@ -1,4 +1,3 @@
-using Amazon.EC2;
 using ThreatResponse.Testing;
 
 namespace ThreatResponse.Cli.Tests.Commands;
