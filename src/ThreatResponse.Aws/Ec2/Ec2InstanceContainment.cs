@@ -275,11 +275,12 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
         var until = (_priority == CallPriority.Urgent ? _deadline?.UrgentAt : _deadline?.At) ?? Time.GetUtcNow() + Patience;
         string? trouble = null;
         var ticket = pacer?.Ticket() ?? 0;
+
+        // An urgent call (an ENI is all-open until it is answered; one per ENI at most) does not queue for the pacer's
+        // rate: it takes a token if there is one, goes, and when refused tries again a moment later.
+        var urgent = _priority == CallPriority.Urgent;
         for (var attempt = 1; ; attempt++)
         {
-            // An urgent call (an ENI is all-open until it is answered; one per ENI at most) does not queue for the
-            // pacer's rate: it takes a token if there is one, goes, and when refused tries again a moment later.
-            var urgent = _priority == CallPriority.Urgent;
             bool granted;
             if (pacer is null || urgent)
             {
@@ -324,7 +325,6 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
             catch (AwsOperationException e) when (IsTransient(e))
             {
                 trouble = e.ErrorCode;
-                pacer?.Answered(scope, operation);
                 await BackOffAsync(urgent ? UrgentBackoff : Backoff, attempt, until, hint.RetryAfter, cancellationToken);
             }
         }

@@ -124,7 +124,13 @@ public sealed class ContainmentEngine(
         var log = new StepLog(time);
         if (request.Deadline is { } deadline && time.GetUtcNow() >= deadline.At)
         {
-            // Its turn came too late: nothing called, and the failure makes Lambda's retry resume with it.
+            // Its turn came too late: nothing called, and the failure makes Lambda's retry resume with it — unless
+            // another delivery holds it, whose instance it then is to report.
+            if (request.ProceedWhen is { } proceedLate && !await proceedLate(instance))
+            {
+                return null;
+            }
+
             var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the response's time ran out";
             log.Fail(null, "lookup", null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
             return Result(instance, null, log, null);
