@@ -55,6 +55,11 @@ internal static class SdkCall
         {
             throw new AwsOperationException(operation, "Timeout", e.Message, e);
         }
+        catch (TimeoutException e)
+        {
+            // What the SDK makes of an attempt its HTTP client timed out, when it does not retry it itself (EC2's clients).
+            throw new AwsOperationException(operation, "Timeout", e.Message, e);
+        }
     }
 
     public const string DryRunOperation = "DryRunOperation";

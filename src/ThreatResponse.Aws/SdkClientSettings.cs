@@ -8,7 +8,8 @@ internal static class SdkClientSettings
 {
     /// <summary>
     /// Sets the endpoint like the SDKs read the environment (<c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then
-    /// <c>AWS_ENDPOINT_URL</c>), else the Region's endpoint; retries (standard mode, 6 attempts) and the attempt timeout.
+    /// <c>AWS_ENDPOINT_URL</c>), else the Region's endpoint; retries (standard mode, 6 attempts; EC2: <see cref="ApplyEc2"/>)
+    /// and the attempt timeout.
     /// </summary>
     public static TConfig Apply<TConfig>(TConfig config, AwsEnvironment environment, string serviceId, string? region)
         where TConfig : ClientConfig
@@ -28,6 +29,18 @@ internal static class SdkClientSettings
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(name);
         }
 
+        return config;
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for EC2, whose calls <see cref="Ec2.Ec2InstanceContainment"/> retries itself — paced, by
+    /// priority, until the invocation's deadline — so the SDK does not retry them, and reports <c>Retry-After</c> to it.
+    /// </summary>
+    public static Amazon.EC2.AmazonEC2Config ApplyEc2(Amazon.EC2.AmazonEC2Config config, AwsEnvironment environment, string? region)
+    {
+        Apply(config, environment, "EC2", region);
+        config.MaxErrorRetry = 0;
+        config.HttpClientFactory = Ec2.RetryAfterHint.HttpClients;
         return config;
     }
 }

@@ -41,7 +41,10 @@ public sealed class InstanceTerminatedResponder(FunctionRuntime runtime)
         }
 
         var report = await runtime.Engine.RunAsync(
-            new ContainmentRequest($"terminated:{change.EventId ?? instance.InstanceId.Value}", [instance], [ContainmentAction.Release], DryRun: false),
+            new ContainmentRequest($"terminated:{change.EventId ?? instance.InstanceId.Value}", [instance], [ContainmentAction.Release], DryRun: false)
+            {
+                Deadline = runtime.DeadlineFromNow(),
+            },
             CancellationToken.None);
         var result = report.Instances.Single();
         var steps = result.Steps.Select(s => $"{s.Step}{(s.Target is null ? "" : " " + s.Target)}: {s.Outcome.Text()}{(s.Detail is null ? "" : " - " + s.Detail)}").ToList();

@@ -66,7 +66,8 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
         var failing = await Ec2Scene.CreateAsync(Moto, ec2, "web-2", healthy.VpcId, healthy.SubnetId, healthy.ProfileArn);
         World.AwsProxy.Inject(
             c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && c.Body.Contains("SecurityGroupId", StringComparison.Ordinal),
-            new ProxyFault.AwsError(500, RecordingProxy.Ec2Error("InternalError", "We encountered an internal error.")));
+            // Refused for good (5xx and throttling would be retried until the invocation's deadline).
+            new ProxyFault.AwsError(403, RecordingProxy.Ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation.")));
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", healthy.InstanceId);
         var second = @event["detail"]!["findings"]![0]!.DeepClone();
         second["Id"] = second["Id"]!.GetValue<string>() + "-2";
@@ -81,7 +82,7 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
         Assert.Equal(StepOutcome.Failed, failed.Outcome);
         var failedSteps = failed.Steps.Where(s => s.Outcome == StepOutcome.Failed).ToList();
         Assert.Equal(["conversion-group", "isolation-group"], failedSteps.Select(s => s.Step));
-        Assert.All(failedSteps, s => Assert.Equal((failing.SecondaryEniId, "InternalError"), (s.Target, s.ErrorCode)));
+        Assert.All(failedSteps, s => Assert.Equal((failing.SecondaryEniId, "UnauthorizedOperation"), (s.Target, s.ErrorCode)));
         Assert.All(report.Instances.SelectMany(i => i.Steps), s => Assert.False(string.IsNullOrEmpty(s.Step)));
         Assert.Equal(StepOutcome.Succeeded, Assert.Single(report.Instances, i => i.Instance.InstanceId.Value == healthy.InstanceId).Outcome);
 

@@ -53,7 +53,8 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         // process (a timeout, an out-of-memory, a lost host) would be. Its claim stays "in progress" in the ledger.
         var hang = new RecordingProxy(Moto.Endpoint);
         hang.Inject(c => c.Service == "ec2", new ProxyFault.Delay(TimeSpan.FromMinutes(10)));
-        var dying = World.FixedRuntime(("AWS_ENDPOINT_URL", hang.Endpoint.ToString()));
+        // Its timeout is short so that its retries, which last until its deadline, end soon after the test is done with it.
+        var dying = World.FixedRuntime(("AWS_ENDPOINT_URL", hang.Endpoint.ToString()), ("FUNCTION_TIMEOUT_SECONDS", "30"));
         var abandoned = FunctionWorld.InvokeAsync(new GuardDutyResponder(dying).HandleAsync, @event);
         for (var i = 0; i < 200 && !(hang.Calls.Any(c => c.Service == "ec2") && hang.Calls.Any(c => c.Service == "dynamodb")); i++)
         {

@@ -22,7 +22,10 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 
     private readonly List<Injected> _faults = [];
     private ThreatResponse.Aws.Ec2.Ec2RequestPacer? _throttle;
+    private SharedEc2Buckets? _shared;
+    private TimeSpan? _retryAfter;
     private int _throttled;
+    private readonly ConcurrentQueue<long> _throttledAt = new();
 
     public IReadOnlyList<ObservedCall> Calls => [.. _calls];
 
@@ -50,8 +53,18 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     /// </summary>
     public void EmulateEc2Throttling(double scale) => _throttle = new ThreatResponse.Aws.Ec2.Ec2RequestPacer(TimeProvider.System, scale);
 
+    /// <summary>
+    /// Answers EC2 calls beyond <paramref name="buckets"/> — one bucket for every mutating action, as if others shared
+    /// EC2's — with <c>RequestLimitExceeded</c>, with a <c>Retry-After</c> when <paramref name="retryAfter"/> is given.
+    /// Counts them in <see cref="Throttled"/> and <see cref="ThrottledAt"/>.
+    /// </summary>
+    public void EmulateSharedEc2Buckets(SharedEc2Buckets buckets, TimeSpan? retryAfter = null) => (_shared, _retryAfter) = (buckets, retryAfter);
+
     /// <summary>How many calls the EC2 throttling emulation refused.</summary>
     public int Throttled => _throttled;
+
+    /// <summary>When each refusal of the EC2 throttling emulation happened (<see cref="AwsRequestLog.Now"/> ticks), in order.</summary>
+    public IReadOnlyList<long> ThrottledAt => [.. _throttledAt];
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> calls that match.</summary>
     public void Inject(Func<ObservedCall, bool> matches, ProxyFault fault, int times = int.MaxValue)
@@ -76,6 +89,7 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
     {
         _calls.Clear();
         Timeline.Clear();
+        _throttledAt.Clear();
     }
 
     protected override async Task HandleAsync(HttpListenerContext context)
@@ -99,6 +113,11 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
             case ProxyFault.AwsError error:
                 var bytes = Encoding.UTF8.GetBytes(error.Body);
                 context.Response.StatusCode = error.Status;
+                if (error.RetryAfter is { } after)
+                {
+                    context.Response.Headers["Retry-After"] = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 context.Response.ContentType = error.Body.StartsWith('{') ? "application/x-amz-json-1.1" : "text/xml";
                 context.Response.ContentLength64 = bytes.Length;
                 await context.Response.OutputStream.WriteAsync(bytes);
@@ -179,10 +198,13 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 
     private ProxyFault? TakeFault(ObservedCall call)
     {
-        if (_throttle is { } throttle && call.Service == "ec2" && !throttle.TryTake(new ThreatResponse.Core.Containment.AwsScope("any", "any"), call.Operation))
+        if (call.Service == "ec2"
+            && ((_throttle is { } throttle && !throttle.TryTake(new ThreatResponse.Core.Containment.AwsScope("any", "any"), call.Operation))
+                || (_shared is { } shared && !shared.TryTake(call.Operation))))
         {
             Interlocked.Increment(ref _throttled);
-            return new ProxyFault.AwsError(503, Ec2Error("RequestLimitExceeded", "Request limit exceeded."));
+            _throttledAt.Enqueue(AwsRequestLog.Now());
+            return new ProxyFault.AwsError(503, Ec2Error("RequestLimitExceeded", "Request limit exceeded."), _retryAfter);
         }
 
         lock (_faults)
@@ -234,8 +256,8 @@ public sealed partial class RecordingProxy(Uri target) : LoopbackHttpServer
 /// <summary>What the proxy does to a request instead of (or before) forwarding it.</summary>
 public abstract record ProxyFault
 {
-    /// <summary>Answers with an AWS error.</summary>
-    public sealed record AwsError(int Status, string Body) : ProxyFault;
+    /// <summary>Answers with an AWS error, and a <c>Retry-After</c> header when <paramref name="RetryAfter"/> is given.</summary>
+    public sealed record AwsError(int Status, string Body, TimeSpan? RetryAfter = null) : ProxyFault;
 
     /// <summary>Closes the connection without an answer.</summary>
     public sealed record Drop : ProxyFault;

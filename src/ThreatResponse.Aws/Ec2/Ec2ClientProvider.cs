@@ -22,10 +22,10 @@ public sealed class Ec2ClientProvider : IDisposable
 
     /// <summary>
     /// Clients with the account's credentials (the function's own, or the member role's), pointed at
-    /// <c>AWS_ENDPOINT_URL(_EC2)</c> when set, else the Region's endpoint.
+    /// <c>AWS_ENDPOINT_URL(_EC2)</c> when set, else the Region's endpoint; they do not retry (the caller does, paced).
     /// </summary>
     public Ec2ClientProvider(AwsEnvironment environment, Accounts.MemberAccountCredentials credentials)
-        : this((scope, session) => new AmazonEC2Client(credentials.For(scope.Account, session), SdkClientSettings.Apply(new AmazonEC2Config(), environment, "EC2", scope.Region)), credentials.IsKnownHome)
+        : this((scope, session) => new AmazonEC2Client(credentials.For(scope.Account, session), SdkClientSettings.ApplyEc2(new AmazonEC2Config(), environment, scope.Region)), credentials.IsKnownHome)
     {
     }
 

@@ -16,11 +16,11 @@ public sealed partial class Ec2InstanceContainment
         string? next = null;
         do
         {
-            var page = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            var page = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
             {
                 Filters = [new Filter("tag:" + QuarantineTags.GroupRole, ["conversion", "isolation"])],
                 NextToken = next,
-            }, cancellationToken)))!;
+            }, cancellationToken), cancellationToken))!;
             groups.AddRange((page.SecurityGroups ?? []).Select(g => ToQuarantineGroup(g)).OfType<QuarantineGroup>());
             next = page.NextToken;
         }
@@ -35,7 +35,7 @@ public sealed partial class Ec2InstanceContainment
         var name = GroupName(role);
         try
         {
-            var created = await SdkCall.RunEc2Async("CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+            var created = await SendAsync(scope, "CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
             {
                 GroupName = name,
                 VpcId = vpcId,
@@ -44,7 +44,7 @@ public sealed partial class Ec2InstanceContainment
                     : "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
                 TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
                 DryRun = dryRun,
-            }, cancellationToken));
+            }, cancellationToken), cancellationToken);
             SdkCall.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
             return created?.GroupId is { } id ? new CreatedGroup(id, Adopted: false) : null;
         }
@@ -52,11 +52,11 @@ public sealed partial class Ec2InstanceContainment
         {
             // Another response created it a moment ago, or anyone in the account did, with any rules: adopted, tagged so
             // it is found by tag next time, and its rules verified by the caller.
-            var existing = (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            var existing = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
             {
                 Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [name])],
-            }, cancellationToken)))!.SecurityGroups.Single();
-            await CallAsync("CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken));
+            }, cancellationToken), cancellationToken))!.SecurityGroups.Single();
+            await CallAsync(scope, "CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken), cancellationToken);
             return new CreatedGroup(existing.GroupId, Adopted: true);
         }
     }
@@ -80,7 +80,7 @@ public sealed partial class Ec2InstanceContainment
 
         // Adopted or changed: made exactly right, one permission per call (a call with several fails whole on one
         // duplicate), then checked.
-        var group = await DescribeGroupAsync(ec2, groupId, cancellationToken);
+        var group = await DescribeGroupAsync(scope, ec2, groupId, cancellationToken);
         var work = new List<Task>();
         foreach (var (ingress, permissions) in new[] { (true, group.IpPermissions ?? []), (false, group.IpPermissionsEgress ?? []) })
         {
@@ -103,7 +103,7 @@ public sealed partial class Ec2InstanceContainment
         }
 
         await Task.WhenAll(work);
-        if (work.Count > 0 && ToQuarantineGroup(await DescribeGroupAsync(ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
+        if (work.Count > 0 && ToQuarantineGroup(await DescribeGroupAsync(scope, ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
         {
             throw new AwsOperationException("SetQuarantineGroupRules", "QuarantineGroupNotRepaired",
                 $"{groupId} still has other rules than a {(role == QuarantineGroupRole.Isolation ? "isolation group (none)" : "conversion group (all traffic in and out, 0.0.0.0/0 and ::/0)")} after repair; it is not used");
@@ -113,13 +113,13 @@ public sealed partial class Ec2InstanceContainment
         {
             var permission = AllTraffic(ipv4: !ipv6, ipv6: ipv6);
             return IgnoringAsync("InvalidPermission.Duplicate", () => ingress
-                ? CallAsync("AuthorizeSecurityGroupIngress", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken))
-                : CallAsync("AuthorizeSecurityGroupEgress", () => ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken)));
+                ? CallAsync(scope, "AuthorizeSecurityGroupIngress", () => ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken)
+                : CallAsync(scope, "AuthorizeSecurityGroupEgress", () => ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken));
         }
 
         Task Revoke(bool ingress, IpPermission permission) => ingress
-            ? CallAsync("RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken))
-            : CallAsync("RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken));
+            ? CallAsync(scope, "RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken)
+            : CallAsync(scope, "RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, string>> FindSecurityGroupVpcsAsync(AwsScope scope, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
@@ -132,15 +132,15 @@ public sealed partial class Ec2InstanceContainment
 
         // By filter, not by id: an id that does not exist is then left out instead of failing the whole call.
         var ec2 = clients.For(scope, findingKey);
-        var found = await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        var found = await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
         {
             Filters = [new Filter("group-id", [.. groupIds])],
-        }, cancellationToken));
+        }, cancellationToken), cancellationToken);
         return (found!.SecurityGroups ?? []).ToDictionary(g => g.GroupId, g => g.VpcId, StringComparer.Ordinal);
     }
 
-    private static async Task<SecurityGroup> DescribeGroupAsync(IAmazonEC2 ec2, string groupId, CancellationToken cancellationToken) =>
-        (await CallAsync("DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken)))!.SecurityGroups.Single();
+    private async Task<SecurityGroup> DescribeGroupAsync(AwsScope scope, IAmazonEC2 ec2, string groupId, CancellationToken cancellationToken) =>
+        (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }, cancellationToken), cancellationToken))!.SecurityGroups.Single();
 
     /// <summary>
     /// A described permission split into one per range, group pair or prefix list: revoked one by one, nothing can be

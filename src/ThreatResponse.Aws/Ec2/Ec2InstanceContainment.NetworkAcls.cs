@@ -14,11 +14,11 @@ public sealed partial class Ec2InstanceContainment
         string? next = null;
         do
         {
-            var page = (await CallAsync("DescribeNetworkAcls", () => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest
+            var page = (await CallAsync(scope, "DescribeNetworkAcls", () => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest
             {
                 Filters = [new Filter("vpc-id", [vpcId])],
                 NextToken = next,
-            }, cancellationToken)))!;
+            }, cancellationToken), cancellationToken))!;
             acls.AddRange((page.NetworkAcls ?? []).Select(ToState));
             next = page.NextToken;
         }
@@ -34,7 +34,7 @@ public sealed partial class Ec2InstanceContainment
         DescribeNetworkAclsResponse page;
         try
         {
-            page = (await CallAsync("DescribeNetworkAcls", () => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { NetworkAclIds = [networkAclId] }, cancellationToken)))!;
+            page = (await CallAsync(scope, "DescribeNetworkAcls", () => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { NetworkAclIds = [networkAclId] }, cancellationToken), cancellationToken))!;
         }
         catch (AwsOperationException e) when (e.ErrorCode == "InvalidNetworkAclID.NotFound")
         {

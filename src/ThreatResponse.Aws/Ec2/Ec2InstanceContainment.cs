@@ -1,16 +1,44 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
 
 namespace ThreatResponse.Aws.Ec2;
 
-/// <summary><see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into <see cref="AwsOperationException"/>.</summary>
+/// <summary>
+/// <see cref="IInstanceContainment"/> on AWSSDK.EC2: one SDK call per operation, SDK errors turned into
+/// <see cref="AwsOperationException"/>. Every call waits for a token of <paramref name="pacer"/> at its priority, and a
+/// throttled or transiently failed one is retried — paced, not counted — until the deadline (<see cref="Until"/>; without
+/// one, for <see cref="Patience"/>), after which it fails with <see cref="ResponseDeadline.NotReachedInTime"/>.
+/// </summary>
+/// <param name="pacer">Null: no pacing, and throttled calls are retried with backoff (the clients' own retries too).</param>
 /// <param name="findingKey">The finding the calls are for (names the member role's session); null: an operator's.</param>
 public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer = null, string? findingKey = null) : IInstanceContainment
 {
-    public IInstanceContainment ForFinding(string findingKey) => new Ec2InstanceContainment(clients, pacer, findingKey);
+    /// <summary>How long a call without a deadline (an operator's CLI run) is retried: 60 s.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly CallPriority _priority = CallPriority.Containment;
+    private readonly ResponseDeadline? _deadline;
+
+    private Ec2InstanceContainment(Ec2ClientProvider clients, Ec2RequestPacer? pacer, string? findingKey, CallPriority priority, ResponseDeadline? deadline)
+        : this(clients, pacer, findingKey)
+    {
+        _priority = priority;
+        _deadline = deadline;
+    }
+
+    private TimeProvider Time => pacer?.Time ?? TimeProvider.System;
+
+    public IInstanceContainment ForFinding(string findingKey) => new Ec2InstanceContainment(clients, pacer, findingKey, _priority, _deadline);
+
+    public IInstanceContainment WithPriority(CallPriority priority) => new Ec2InstanceContainment(clients, pacer, findingKey, priority, _deadline);
+
+    public IInstanceContainment Until(ResponseDeadline deadline) => new Ec2InstanceContainment(clients, pacer, findingKey, _priority, deadline);
+
+    public bool AreRequestTokensScarce(AwsScope scope) => pacer?.IsScarce(scope) ?? false;
 
     private const string ManagedByTag = QuarantineTags.Prefix + "ManagedBy";
 
@@ -19,20 +47,15 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
         var ec2 = Client(instance);
         var id = instance.InstanceId.Value;
         var scope = AwsScope.Of(instance);
-        await Task.WhenAll(
-            PaceAsync(scope, "DescribeInstances", cancellationToken),
-            PaceAsync(scope, "DescribeInstanceAttribute", cancellationToken),
-            PaceAsync(scope, "DescribeInstanceAttribute", cancellationToken),
-            PaceAsync(scope, "DescribeIamInstanceProfileAssociations", cancellationToken));
 
         // One round trip: the attribute and association lookups need only the id, so they go out with DescribeInstances.
-        var describe = CallAsync("DescribeInstances", () => ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [id] }, cancellationToken));
-        var protection = CallAsync("DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.DisableApiTermination }, cancellationToken));
-        var shutdown = CallAsync("DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior }, cancellationToken));
-        var association = CallAsync("DescribeIamInstanceProfileAssociations", () => ec2.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest
+        var describe = CallAsync(scope, "DescribeInstances", () => ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [id] }, cancellationToken), cancellationToken);
+        var protection = CallAsync(scope, "DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.DisableApiTermination }, cancellationToken), cancellationToken);
+        var shutdown = CallAsync(scope, "DescribeInstanceAttribute", () => ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest { InstanceId = id, Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior }, cancellationToken), cancellationToken);
+        var association = CallAsync(scope, "DescribeIamInstanceProfileAssociations", () => ec2.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest
         {
             Filters = [new Filter("instance-id", [id])],
-        }, cancellationToken));
+        }, cancellationToken), cancellationToken);
 
         Instance? found;
         try
@@ -152,9 +175,8 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
 
     public async Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken)
     {
-        await PaceAsync(AwsScope.Of(instance), "DescribeSnapshots", cancellationToken);
         var ec2 = Client(instance);
-        var response = await CallAsync("DescribeSnapshots", () => ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest
+        var response = await CallAsync(AwsScope.Of(instance), "DescribeSnapshots", () => ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest
         {
             OwnerIds = ["self"],
             Filters =
@@ -162,23 +184,22 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
                 new Filter("tag:" + QuarantineTags.FindingId, [findingKey]),
                 new Filter("tag:" + QuarantineTags.InstanceId, [instance.InstanceId.Value]),
             ],
-        }, cancellationToken));
+        }, cancellationToken), cancellationToken);
         return [.. (response!.Snapshots ?? []).Select(s => s.SnapshotId)];
     }
 
     public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        await PaceAsync(AwsScope.Of(instance), "CreateSnapshots", cancellationToken);
         var ec2 = Client(instance);
-        var response = await SdkCall.RunEc2Async("CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
+        var response = await SendAsync(AwsScope.Of(instance), "CreateSnapshots", dryRun, () => ec2.CreateSnapshotsAsync(new CreateSnapshotsRequest
         {
             InstanceSpecification = new InstanceSpecification { InstanceId = instance.InstanceId.Value, ExcludeBootVolume = false },
             CopyTagsFromSource = CopyTagsFromSource.Volume,
             Description = $"ThreatResponse evidence of {instance.InstanceId}",
             TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Snapshot, Tags = [.. tags.Select(t => new Tag(t.Key, t.Value))] }],
             DryRun = dryRun,
-        }, cancellationToken));
+        }, cancellationToken), cancellationToken);
         SdkCall.EnsureDryRunDidNotAct("CreateSnapshots", dryRun, response);
         return [.. (response?.Snapshots ?? []).Select(s => s.SnapshotId)];
     }
@@ -228,23 +249,112 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
 
     private IAmazonEC2 Client(InstanceReference instance) => clients.For(AwsScope.Of(instance), findingKey);
 
-    private Task PaceAsync(AwsScope scope, string operation, CancellationToken cancellationToken) =>
-        pacer?.WaitAsync(scope, operation, cancellationToken) ?? Task.CompletedTask;
-
     private Task MutateAsync<T>(InstanceReference instance, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         where T : class => MutateAsync(AwsScope.Of(instance), operation, dryRun, call, cancellationToken);
 
     private async Task MutateAsync<T>(AwsScope scope, string operation, bool dryRun, Func<IAmazonEC2, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         where T : class
     {
-        await PaceAsync(scope, operation, cancellationToken);
         var ec2 = clients.For(scope, findingKey);
-        var response = await SdkCall.RunEc2Async(operation, dryRun, () => call(ec2, cancellationToken));
+        var response = await SendAsync(scope, operation, dryRun, () => call(ec2, cancellationToken), cancellationToken);
         SdkCall.EnsureDryRunDidNotAct(operation, dryRun, response);
     }
 
-    private static Task<T?> CallAsync<T>(string operation, Func<Task<T>> call)
-        where T : class => SdkCall.RunEc2Async(operation, dryRun: false, call);
+    private Task<T?> CallAsync<T>(AwsScope scope, string operation, Func<Task<T>> call, CancellationToken cancellationToken)
+        where T : class => SendAsync(scope, operation, dryRun: false, call, cancellationToken);
+
+    /// <summary>
+    /// One EC2 operation: a token at this view's priority, the call, and — throttled, or a 5xx, a timeout, a dropped
+    /// connection — another token and another attempt, until the deadline. A throttled answer slows the pacer's bucket
+    /// (and holds it for a <c>Retry-After</c>); an answered one lets it recover.
+    /// </summary>
+    /// <exception cref="AwsOperationException"><see cref="ResponseDeadline.NotReachedInTime"/> when the deadline came first; the call's own error when it is not worth retrying.</exception>
+    private async Task<T?> SendAsync<T>(AwsScope scope, string operation, bool dryRun, Func<Task<T>> call, CancellationToken cancellationToken)
+        where T : class
+    {
+        var until = (_priority == CallPriority.Urgent ? _deadline?.UrgentAt : _deadline?.At) ?? Time.GetUtcNow() + Patience;
+        string? trouble = null;
+        var ticket = pacer?.Ticket() ?? 0;
+
+        // An urgent call (an ENI is all-open until it is answered; one per ENI at most) does not queue for the pacer's
+        // rate: it takes a token if there is one, goes, and when refused tries again a moment later.
+        var urgent = _priority == CallPriority.Urgent;
+        for (var attempt = 1; ; attempt++)
+        {
+            bool granted;
+            if (pacer is null || urgent)
+            {
+                granted = Time.GetUtcNow() < until;
+                if (granted)
+                {
+                    // Its token when there is one, so that the pacer's bucket counts it.
+                    pacer?.TryTake(scope, operation);
+                }
+            }
+            else
+            {
+                granted = await pacer.WaitAsync(scope, operation, _priority, ticket, until, cancellationToken);
+            }
+
+            if (!granted)
+            {
+                throw NotReached(operation, attempt - 1, trouble, until);
+            }
+
+            var hint = RetryAfterHint.Watch();
+            var sentAt = Time.GetTimestamp();
+            try
+            {
+                var response = await SdkCall.RunEc2Async(operation, dryRun, call);
+                pacer?.Answered(scope, operation);
+                return response;
+            }
+            catch (AwsOperationException e) when (AwsRetryPolicy.IsThrottling(e.ErrorCode))
+            {
+                trouble = "throttled";
+
+                // An urgent call's refusal says nothing of the pacer's rate, which it did not follow: no cut, but the hold.
+                pacer?.Throttled(scope, operation, urgent ? long.MinValue : sentAt, hint.RetryAfter);
+                if (pacer is null || urgent)
+                {
+                    await BackOffAsync(urgent ? UrgentBackoff : Backoff, attempt, until, hint.RetryAfter, cancellationToken);
+                }
+
+                // Otherwise the pacer's slower bucket is the backoff: the retry waits for its next token.
+            }
+            catch (AwsOperationException e) when (IsTransient(e))
+            {
+                trouble = e.ErrorCode;
+                await BackOffAsync(urgent ? UrgentBackoff : Backoff, attempt, until, hint.RetryAfter, cancellationToken);
+            }
+        }
+    }
+
+    private static readonly AwsRetryPolicy Backoff = new();
+
+    /// <summary>An urgent call tries again within a quarter of a second: soon enough to take the next token EC2 refills.</summary>
+    private static readonly AwsRetryPolicy UrgentBackoff = new() { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(250) };
+
+    private async Task BackOffAsync(AwsRetryPolicy policy, int attempt, DateTimeOffset until, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var delay = policy.DelayBefore(attempt, Random.Shared, retryAfter);
+        var left = until - Time.GetUtcNow();
+        await Task.Delay(delay < left ? delay : left > TimeSpan.Zero ? left : TimeSpan.Zero, Time, cancellationToken);
+    }
+
+    /// <summary>Worth another attempt: the service's own trouble (5xx), a timeout, a dropped connection, a truncated answer.</summary>
+    private static bool IsTransient(AwsOperationException e) =>
+        e.ErrorCode is "Timeout" or "NetworkError" or "MalformedResponse" or "InternalError" or "InternalFailure" or "ServiceUnavailable" or "Unavailable"
+        || e.InnerException is Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError };
+
+    private AwsOperationException NotReached(string operation, int attempts, string? trouble, DateTimeOffset until)
+    {
+        // Without an answer of its own, a call that got no token in time met EC2's request limits: the pacer's.
+        var why = trouble ?? (pacer is not null ? "throttled" : "the time ran out");
+        var stop = _deadline is null ? $"retried for {Patience.TotalSeconds:0} s" : $"EC2 calls stop at {until:HH:mm:ss} UTC to report before the function's timeout";
+        return new AwsOperationException(operation, ResponseDeadline.NotReachedInTime,
+            $"not reached in time: {why} ({attempts} attempt(s) made; {stop})");
+    }
 
     private static async Task IgnoringAsync(string errorCode, Func<Task> call)
     {

@@ -30,6 +30,35 @@ public sealed record AwsRetryPolicy
     public static bool IsRetryable(int statusCode, string? errorCode) =>
         statusCode is 429 or >= 500 || IsThrottling(errorCode);
 
+    /// <summary>The longest <c>Retry-After</c> honoured: a longer one is waited this long, then the request tried again.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long the answer asks the caller to wait before trying again: <c>Retry-After</c> (seconds or an HTTP date), or
+    /// <c>x-amz-retry-after</c> (milliseconds); null when it asks nothing.
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Headers.RetryAfter is { } header)
+        {
+            var after = header.Delta ?? (header.Date is { } date ? date - now : null);
+            return after is { } a && a > TimeSpan.Zero ? a : null;
+        }
+
+        return response.Headers.TryGetValues("x-amz-retry-after", out var values)
+            && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : null;
+    }
+
+    /// <summary>The wait before retry n: the jittered backoff, or the answer's <c>Retry-After</c> when longer (up to <see cref="MaxRetryAfter"/>).</summary>
+    public TimeSpan DelayBefore(int retry, Random random, TimeSpan? retryAfter)
+    {
+        var backoff = DelayBefore(retry, random);
+        return retryAfter is { } asked && asked > backoff ? (asked < MaxRetryAfter ? asked : MaxRetryAfter) : backoff;
+    }
+
     public TimeSpan DelayBefore(int retry, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);

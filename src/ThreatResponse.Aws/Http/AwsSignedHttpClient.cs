@@ -19,7 +19,8 @@ public sealed record AwsHttpResponse(HttpStatusCode StatusCode, byte[] Body);
 /// <summary>
 /// The transport under our typed clients for services whose SDK package is not served here (SNS, Security Hub):
 /// signs each attempt with AWSSDK.Core's <see cref="AWSSigV4Signer"/>, takes credentials from AWSSDK.Core's default
-/// resolver unless given others, retries throttling, 5xx, timeouts and dropped connections with jittered backoff, and
+/// resolver unless given others, retries throttling, 5xx, timeouts and dropped connections with jittered backoff (or as
+/// long as a <c>Retry-After</c> asks), and
 /// turns AWS error responses (query-XML or JSON) into <see cref="AwsOperationException"/> with the AWS error code.
 /// </summary>
 public sealed class AwsSignedHttpClient
@@ -63,6 +64,7 @@ public sealed class AwsSignedHttpClient
         for (var attempt = 1; ; attempt++)
         {
             AwsOperationException failure;
+            TimeSpan? retryAfter = null;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -77,6 +79,7 @@ public sealed class AwsSignedHttpClient
 
                 var (code, text) = ParseError(response, body);
                 failure = new AwsOperationException(request.Operation, code, $"HTTP {(int)response.StatusCode}: {text}");
+                retryAfter = AwsRetryPolicy.RetryAfter(response, _time.GetUtcNow());
                 if (!AwsRetryPolicy.IsRetryable((int)response.StatusCode, code))
                 {
                     throw failure;
@@ -96,7 +99,7 @@ public sealed class AwsSignedHttpClient
                 throw new AwsOperationException(request.Operation, failure.ErrorCode, $"{StripPrefix(failure)} (after {attempt} attempts)", failure);
             }
 
-            await Task.Delay(_retry.DelayBefore(attempt, _random), _time, cancellationToken);
+            await Task.Delay(_retry.DelayBefore(attempt, _random, retryAfter), _time, cancellationToken);
         }
     }
 

@@ -10,7 +10,9 @@ namespace ThreatResponse.Core.Containment;
 /// <summary>
 /// Runs isolate (with revoke-sessions), snapshot, stop and release on the instances of a request: several instances at once (bounded by
 /// <see cref="ContainmentOptions.MaxConcurrentInstances"/>), one instance's failure never stopping the others, every
-/// step reported per instance.
+/// step reported per instance. When EC2 request tokens are scarce, every instance's isolation path comes before other
+/// work (<see cref="ContainmentFirstGate"/>); with a <see cref="ContainmentRequest.Deadline"/>, what is not done by then
+/// is reported not reached in time.
 /// </summary>
 public sealed class ContainmentEngine(
     IInstanceContainment ec2,
@@ -28,22 +30,37 @@ public sealed class ContainmentEngine(
         var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
         var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
-        var groups = new QuarantineGroupResolver(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), time, request.DryRun, cancellationToken);
+        var groups = new QuarantineGroupResolver(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
         var instances = request.Instances.Distinct().ToList();
-        var results = new InstanceResult?[instances.Count];
+        var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
+        var responses = new Task<InstanceResult?>[instances.Count];
         string KeyFor(InstanceReference instance) =>
             request.FindingIdByInstance?.TryGetValue(instance, out var id) == true ? FindingKey.Of(id) : defaultKey;
 
+        // An instance holds its place among the concurrent ones until its isolation path is served; the rest of its work
+        // goes on outside, so work that waits for every instance's isolation never keeps the next instance from starting.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, instances.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
-            async (index, ct) => results[index] = await RespondGuardedAsync(instances[index], request, KeyFor(instances[index]), startedAt, groups, acls, ct));
+            async (index, ct) =>
+            {
+                var instance = instances[index];
+                responses[index] = RespondGuardedAsync(instance, request, KeyFor(instance), startedAt, groups, acls, first, ct);
+                await Task.WhenAny(responses[index], first.WhenServed(instance));
+            });
+        var results = await Task.WhenAll(responses);
 
         // Instances a claim went to another delivery are left out: this response did nothing to them.
         var kept = results.OfType<InstanceResult>().ToArray();
-        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(kept), kept);
+        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(kept), kept)
+        {
+            Deferred = first.Summary(),
+        };
     }
+
+    private static IInstanceContainment Bounded(IInstanceContainment containment, ContainmentRequest request) =>
+        request.Deadline is { } deadline ? containment.Until(deadline) : containment;
 
     /// <summary>
     /// Instances whose saved state holds network ACL entries but which are terminated or gone: their entries deny
@@ -86,11 +103,11 @@ public sealed class ContainmentEngine(
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
     private async Task<InstanceResult?> RespondGuardedAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
     {
         try
         {
-            return await RespondAsync(instance, request, findingKey, now, groups, acls, cancellationToken);
+            return await RespondAsync(instance, request, findingKey, now, groups, acls, first, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -98,13 +115,31 @@ public sealed class ContainmentEngine(
             var step = new StepResult(null, "internal-error", null, StepOutcome.Failed, reason, null, 0);
             return new InstanceResult(instance, null, StepOutcome.Failed, reason, [step]);
         }
+        finally
+        {
+            first.Served(instance);
+        }
     }
 
     private async Task<InstanceResult?> RespondAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
-        var findingEc2 = ec2.ForFinding(findingKey);
+        if (request.Deadline is { } deadline && time.GetUtcNow() >= deadline.At)
+        {
+            // Its turn came too late: nothing called, and the failure makes Lambda's retry resume with it — unless
+            // another delivery holds it, whose instance it then is to report.
+            if (request.ProceedWhen is { } proceedLate && !await proceedLate(instance))
+            {
+                return null;
+            }
+
+            var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the response's time ran out";
+            log.Fail(null, "lookup", null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
+            return Result(instance, null, log, null);
+        }
+
+        var findingEc2 = Bounded(ec2.ForFinding(findingKey), request);
         var findingFleet = fleet?.ForFinding(findingKey);
         var findingRoles = roles?.ForFinding(findingKey);
         if (request.FindingAccountByInstance?.TryGetValue(instance, out var findingAccount) == true && findingAccount != instance.Account)
@@ -173,6 +208,8 @@ public sealed class ContainmentEngine(
         {
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
+            ContainmentFirst = first,
+            Deadline = request.Deadline,
         };
         await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request, groups, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);

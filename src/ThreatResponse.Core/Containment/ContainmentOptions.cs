@@ -12,8 +12,9 @@ public sealed record ContainmentOptions
     public IReadOnlySet<string> AllowedAccounts { get; init; } = new HashSet<string>();
 
     /// <summary>
-    /// Instances handled at once. Default 8: an isolation makes up to 3 ModifyNetworkInterfaceAttribute calls per ENI,
-    /// and EC2's bucket for that action holds 100 with 5 refilled per second.
+    /// Instances on their isolation path at once; the rest of an instance's work (tags, snapshots, stop) goes on beside
+    /// the next instances. Default 8: an isolation makes up to 3 ModifyNetworkInterfaceAttribute calls per ENI, and
+    /// EC2's bucket for that action holds 100 with 5 refilled per second.
     /// </summary>
     public int MaxConcurrentInstances { get; init; } = 8;
 

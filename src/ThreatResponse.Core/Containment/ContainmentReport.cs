@@ -11,4 +11,8 @@ public sealed record ContainmentReport(
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
     StepOutcome Outcome,
-    IReadOnlyList<InstanceResult> Instances);
+    IReadOnlyList<InstanceResult> Instances)
+{
+    /// <summary>What waited for every instance's isolation because EC2 request tokens were scarce; null when nothing did.</summary>
+    public DeferredWork? Deferred { get; init; }
+}

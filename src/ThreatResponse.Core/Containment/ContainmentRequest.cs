@@ -43,4 +43,10 @@ public sealed record ContainmentRequest(
     /// before it, one round trip saved; the lookup reads only.
     /// </summary>
     public Func<InstanceReference, Task<bool>>? ProceedWhen { get; init; }
+
+    /// <summary>
+    /// When EC2 calls stop (a function's timeout less a margin): what is not done by then is reported per step as not
+    /// reached in time, and the report fails so Lambda's retry resumes. Null: no deadline (an operator's CLI run).
+    /// </summary>
+    public ResponseDeadline? Deadline { get; init; }
 }

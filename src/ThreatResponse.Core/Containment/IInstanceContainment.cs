@@ -16,6 +16,25 @@ public interface IInstanceContainment
     /// </summary>
     IInstanceContainment ForFinding(string findingKey);
 
+    /// <summary>
+    /// The same operations at <paramref name="priority"/> when EC2 request tokens are scarce. Calls are
+    /// <see cref="CallPriority.Containment"/> unless told otherwise. An adapter without request pacing ignores it.
+    /// </summary>
+    IInstanceContainment WithPriority(CallPriority priority) => this;
+
+    /// <summary>
+    /// The same operations, retried while throttled or failing transiently until <paramref name="deadline"/> (urgent
+    /// ones until its grace ends), then failed with <see cref="ResponseDeadline.NotReachedInTime"/>. Without a deadline
+    /// an adapter decides how long to retry.
+    /// </summary>
+    IInstanceContainment Until(ResponseDeadline deadline) => this;
+
+    /// <summary>
+    /// Whether EC2 calls in <paramref name="scope"/> wait for request tokens or were throttled lately: then work off the
+    /// isolation path waits until every instance's isolation was served. Default false (no pacing, nothing scarce).
+    /// </summary>
+    bool AreRequestTokensScarce(AwsScope scope) => false;
+
     /// <summary>The instance, its ENIs, attributes and profile association; null when EC2 does not know it.</summary>
     Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
 

@@ -28,6 +28,27 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceDescri
     /// <summary>The request's choice on network ACL entries; null: the engine's options decide.</summary>
     public bool? DenyInNetworkAcls { get; init; }
 
+    /// <summary>When the request's EC2 calls stop; null: no deadline.</summary>
+    public ResponseDeadline? Deadline { get; init; }
+
+    /// <summary>Puts the isolation path of every instance of the request first when EC2 request tokens are scarce; null: nothing waits.</summary>
+    public ContainmentFirstGate? ContainmentFirst { get; init; }
+
+    /// <summary>Before a step off the isolation path: waits while containment comes first (see <see cref="ContainmentFirstGate"/>).</summary>
+    /// <returns>How long it waited; null when it did not.</returns>
+    public Task<TimeSpan?> YieldToContainmentAsync(string step, CancellationToken cancellationToken) =>
+        ContainmentFirst?.YieldAsync(Instance, step, cancellationToken) ?? Task.FromResult<TimeSpan?>(null);
+
+    /// <summary>A step off the isolation path: yields to containment first, and its detail says how long it waited.</summary>
+    public async Task<bool> RunDeferredAsync(ContainmentAction action, string step, string? target, Func<Task<string?>> body, CancellationToken cancellationToken)
+    {
+        var waited = await YieldToContainmentAsync(step, cancellationToken);
+        return await Log.RunAsync(action, step, target, DryRun, async () => ContainmentFirstGate.Waited(await body(), waited));
+    }
+
+    /// <summary>This instance's isolation path is done: work of other instances that waited for it may go.</summary>
+    public void ContainmentServed() => ContainmentFirst?.Served(Instance);
+
     /// <summary>Set once termination protection is known to be on, so a later stop does not set it again.</summary>
 
     public bool TerminationProtectionOn { get; set; } = description.TerminationProtection;

@@ -181,6 +181,18 @@ public static class ChatNotificationComposer
             lines.Add($"… and {response.Findings.Count - listedCount} more findings: {Counted(response.Findings.Skip(listedCount).Select(f => f.Outcome))}");
         }
 
+        if (NotificationComposer.NotReached(report) is { } notReached)
+        {
+            lines.Add(string.Empty);
+            lines.Add($"*Not reached in time:* {Shown(notReached)}");
+        }
+
+        if (report.Deferred is { } deferred)
+        {
+            lines.Add(string.Empty);
+            lines.Add($"*Waited for containment:* {Shown(deferred.Describe())}");
+        }
+
         if (updates is { Unprocessed.Count: > 0 })
         {
             lines.Add(string.Empty);

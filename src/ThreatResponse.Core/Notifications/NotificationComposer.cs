@@ -122,6 +122,24 @@ public static class NotificationComposer
         return $"{(report.DryRun ? "would " + verb.Infinitive : verb.Past)} {done} of {instances.Count} instances{(failed > 0 ? $", {failed} FAILED" : "")}";
     }
 
+    /// <summary>
+    /// What the response did not reach before its deadline, and what happens next; null when it reached everything.
+    /// </summary>
+    internal static string? NotReached(ContainmentReport report)
+    {
+        var instances = report.Instances.Where(i => i.Steps.Any(ResponseDeadline.WasNotReached)).ToList();
+        if (instances.Count == 0)
+        {
+            return null;
+        }
+
+        var throttled = instances.SelectMany(i => i.Steps).Any(s => ResponseDeadline.WasNotReached(s) && (s.Detail ?? "").Contains("throttled", StringComparison.Ordinal));
+        var steps = instances.Sum(i => i.Steps.Count(ResponseDeadline.WasNotReached));
+        return $"{steps} step(s) of {instances.Count} instance(s) were not reached in time{(throttled ? ": throttled by EC2's request limits" : "")}. "
+            + "EC2 calls stop before the function's timeout so that this report is sent; the response fails so that Lambda's retry resumes where it stopped, and what is done stays done. "
+            + $"Instances: {string.Join(", ", instances.Take(10).Select(i => i.Instance.InstanceId.Value))}{(instances.Count > 10 ? $" and {instances.Count - 10} more" : "")}.";
+    }
+
     /// <summary>Why: the finding's type and severity, or how many findings.</summary>
     internal static string Why(ResponseSummary response, Func<string, string> written)
     {
@@ -232,6 +250,20 @@ public static class NotificationComposer
             line($"... and {omitted.Count} more findings: {string.Join(", ", omitted.GroupBy(f => f.Outcome).Select(g => $"{g.Count()} {g.Key.Text()}"))}");
         }
 
+        if (NotReached(report) is { } notReached)
+        {
+            line(string.Empty);
+            line("NOT REACHED IN TIME");
+            line($"  {notReached}");
+        }
+
+        if (report.Deferred is { } deferred)
+        {
+            line(string.Empty);
+            line("WAITED FOR CONTAINMENT");
+            line($"  {deferred.Describe()}");
+        }
+
         if (updates is { Unprocessed.Count: > 0 })
         {
             line(string.Empty);
@@ -271,7 +303,10 @@ public static class NotificationComposer
                 f.Finding.Id, f.Finding.ProductArn, f.Finding.Type, f.Finding.Severity, f.Finding.Account, f.Finding.Region,
                 f.Outcome, detail == NotificationDetail.Counts ? Fit(f.Summary, 1024) : f.Summary, FindingLinks.ConsoleUrl(f.Finding)))],
             [.. (updates?.Unprocessed ?? []).Take(listedCount)],
-            detail == NotificationDetail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport);
+            detail == NotificationDetail.Counts ? trimmedReport with { Instances = [.. trimmedReport.Instances.Take(listedCount).Select(i => i with { Reason = i.Reason is null ? null : Fit(i.Reason, 256) })] } : trimmedReport)
+        {
+            NotReachedInTime = NotReached(report),
+        };
         return JsonSerializer.Serialize(document, ThreatResponseJsonContext.Compact.NotificationDocument);
     }
 

@@ -15,7 +15,11 @@ public sealed record NotificationDocument(
     int FindingsOmitted,
     IReadOnlyList<NotificationFinding> Findings,
     IReadOnlyList<UnprocessedFinding> FindingUpdatesFailed,
-    ContainmentReport Report);
+    ContainmentReport Report)
+{
+    /// <summary>What the response did not reach before its deadline and what happens next (Lambda's retry); null when it reached everything.</summary>
+    public string? NotReachedInTime { get; init; }
+}
 
 public sealed record NotificationFinding(
     string Id,

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
 
@@ -10,8 +11,9 @@ namespace ThreatResponse.Core.Responses;
 public sealed class EventResponder(FindingResponder responder)
 {
     /// <param name="trigger">Who asked: the function's name.</param>
+    /// <param name="deadline">When EC2 calls stop, so the response is still told before the function's timeout; null: none.</param>
     /// <exception cref="ResponseFailedException">Something a retry could fix did not complete (after notifying).</exception>
-    public async Task<EventResponse> RespondAsync(Stream input, IDecisionPolicy policy, string trigger, CancellationToken cancellationToken)
+    public async Task<EventResponse> RespondAsync(Stream input, IDecisionPolicy policy, string trigger, ResponseDeadline? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var intake = await FindingEventParser.ParseAsync(input, cancellationToken);
@@ -44,7 +46,7 @@ public sealed class EventResponder(FindingResponder responder)
         var securityHubRegion = findingEvent.Kind == FindingEventKind.GuardDutyFinding && findingEvent.Findings is [{ Region: { Length: > 0 } region }]
             ? region
             : findingEvent.Region;
-        var result = await responder.RespondAsync(trigger, decisions, securityHubRegion, cancellationToken, findingEvent.EventId);
+        var result = await responder.RespondAsync(trigger, decisions, securityHubRegion, cancellationToken, findingEvent.EventId, deadline);
         return new EventResponse(findingEvent, result, RefusedBecause: null);
     }
 }

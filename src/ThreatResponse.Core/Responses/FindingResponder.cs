@@ -18,9 +18,10 @@ public sealed class FindingResponder(
     /// <param name="trigger">Who asked: the function's name.</param>
     /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
     /// <param name="eventId">The EventBridge event's id: a second delivery of the same event stays silent.</param>
+    /// <param name="deadline">When EC2 calls stop so the response can still be told before the function's timeout; null: none.</param>
     /// <returns>The result, or null when every decision had already been carried out (a repeated delivery).</returns>
     public async Task<ResponseResult?> RespondAsync(
-        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken, string? eventId = null)
+        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken, string? eventId = null, ResponseDeadline? deadline = null)
     {
         ArgumentNullException.ThrowIfNull(decisions);
 
@@ -34,7 +35,7 @@ public sealed class FindingResponder(
         }
 
         var claims = CollectAsync(decisions, perDecision);
-        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await claimOf[d]).Outcome == ClaimOutcome.Claimed, cancellationToken);
+        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await claimOf[d]).Outcome == ClaimOutcome.Claimed, deadline, cancellationToken);
         Claims outcome;
         try
         {
@@ -228,7 +229,7 @@ public sealed class FindingResponder(
     /// One containment request per distinct action list and mode; their reports are merged into one. With
     /// <paramref name="won"/>, an instance is changed only once a decision naming it was claimed.
     /// </summary>
-    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Func<FindingDecision, Task<bool>>? won, CancellationToken cancellationToken)
+    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Func<FindingDecision, Task<bool>>? won, ResponseDeadline? deadline, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -254,6 +255,7 @@ public sealed class FindingResponder(
                     FindingAccountByInstance = accountByInstance,
                     DenyInNetworkAcls = group[0].NetworkAcl,
                     EvidenceFirst = group[0].EvidenceFirst,
+                    Deadline = deadline,
                     ProceedWhen = won is null ? null : async instance =>
                     {
                         foreach (var d in group.Where(d => d.Instance == instance))
@@ -288,7 +290,10 @@ public sealed class FindingResponder(
                 : reports.Any(r => r.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
                 : reports.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
                 : StepOutcome.Skipped,
-            [.. reports.SelectMany(r => r.Instances)]);
+            [.. reports.SelectMany(r => r.Instances)])
+        {
+            Deferred = reports.Aggregate((DeferredWork?)null, (merged, r) => DeferredWork.Merge(merged, r.Deferred)),
+        };
     }
 
     private async Task RecordAsync(List<FindingDecision> claimed, ResponseSummary summary, ContainmentReport report, bool failed, CancellationToken cancellationToken)

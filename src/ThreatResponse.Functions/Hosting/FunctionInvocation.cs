@@ -14,10 +14,11 @@ internal static class FunctionInvocation
     /// <exception cref="ResponseFailedException">The response did not complete; Lambda retries it.</exception>
     public static async Task<Stream> RunAsync(FunctionRuntime runtime, FunctionLog log, string trigger, Stream input, IDecisionPolicy policy, CancellationToken cancellationToken)
     {
+        var deadline = runtime.DeadlineFromNow();
         EventResponse response;
         try
         {
-            response = await runtime.Events.RespondAsync(input, policy, trigger, cancellationToken);
+            response = await runtime.Events.RespondAsync(input, policy, trigger, deadline, cancellationToken);
         }
         catch (ResponseFailedException e) when (e.Result is not null)
         {

@@ -52,6 +52,19 @@ public sealed class FunctionRuntime : IDisposable
 
     public AwsEnvironment Environment { get; }
 
+    /// <summary>
+    /// The function's timeout: <c>FUNCTION_TIMEOUT_SECONDS</c>, which template.yaml sets from the parameter that sets
+    /// the function's <c>Timeout</c>; default 120 s, the template's default.
+    /// </summary>
+    public TimeSpan Timeout => double.TryParse(Environment["FUNCTION_TIMEOUT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+        ? TimeSpan.FromSeconds(seconds)
+        : DefaultTimeout;
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>The deadline of an invocation starting now: EC2 calls stop a margin before <see cref="Timeout"/>.</summary>
+    public ResponseDeadline DeadlineFromNow() => ResponseDeadline.ForFunctionTimeout(Time.GetUtcNow(), Timeout);
+
     public TextWriter Output { get; }
 
     public TimeProvider Time { get; }

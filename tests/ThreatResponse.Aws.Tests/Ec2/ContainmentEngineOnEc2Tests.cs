@@ -232,7 +232,8 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         await RunAsync(healthy, [ContainmentAction.Isolate]);
         await RunAsync(healthy, [ContainmentAction.Release]);
         var isolationId = Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).GroupId;
-        Http.Inject(body => body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && body.Contains(isolationId, StringComparison.Ordinal), "InternalError", times: 1);
+        // A failure no retry fixes (5xx and throttling are retried until the deadline): the group vanished meanwhile.
+        Http.Inject(body => body.Contains(failing.SecondaryEniId, StringComparison.Ordinal) && body.Contains(isolationId, StringComparison.Ordinal), "InvalidGroup.NotFound", System.Net.HttpStatusCode.BadRequest, times: 1);
 
         var report = await Engine().RunAsync(new ContainmentRequest(FindingId, [Reference(failing), Reference(healthy)], [ContainmentAction.Isolate], DryRun: false), CancellationToken.None);
 
@@ -240,7 +241,7 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         var failed = report.Instances[0];
         Assert.Equal(StepOutcome.Failed, failed.Outcome);
         var step = Assert.Single(failed.Steps, s => s.Outcome == StepOutcome.Failed);
-        Assert.Equal(("isolation-group", failing.SecondaryEniId, "InternalError"), (step.Step, step.Target, step.ErrorCode));
+        Assert.Equal(("isolation-group", failing.SecondaryEniId, "InvalidGroup.NotFound"), (step.Step, step.Target, step.ErrorCode));
         Assert.Contains(failed.Steps, s => s.Step == "rollback-conversion" && s.Target == failing.SecondaryEniId && s.Outcome == StepOutcome.Succeeded);
         Assert.Equal(failing.SecondaryGroups.Order(), await GroupsOfAsync(Ec2, failing.SecondaryEniId));
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, failing.PrimaryEniId));

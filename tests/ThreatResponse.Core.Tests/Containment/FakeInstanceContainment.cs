@@ -115,6 +115,11 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
 
     public List<QuarantineGroup> Groups { get; } = [];
 
+    /// <summary>What <see cref="AreRequestTokensScarce"/> answers: true puts every instance's isolation before other work.</summary>
+    public bool Scarce { get; set; }
+
+    public bool AreRequestTokensScarce(AwsScope scope) => Scarce;
+
     /// <summary>Awaited inside every call, after it is recorded and before it ends: a test's gate.</summary>
     public Func<FakeCall, Task>? OnCall { get; set; }
 

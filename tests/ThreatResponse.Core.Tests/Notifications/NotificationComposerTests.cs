@@ -447,6 +447,28 @@ public sealed class NotificationComposerTests
         return ResponseSummary.Create(Trigger, [finding], Report(results, [ContainmentAction.Isolate], findingId: finding.Id));
     }
 
+    [Fact]
+    public void Compose_StepsNotReachedInTimeAndWorkThatWaited_SaysSoInEveryBody()
+    {
+        var finding = GuardDuty();
+        var notReached = Step(ContainmentAction.Isolate, "conversion-group", Eni, StepOutcome.Failed,
+            "ModifyNetworkInterfaceAttribute: NotReachedInTime: not reached in time: throttled (3 attempt(s) made)", ResponseDeadline.NotReachedInTime);
+        var result = Result(finding.Instances[0], "web-1", [.. IsolateAndSnapshotSteps().Take(2), notReached]);
+        var report = Report([result], [ContainmentAction.Isolate], findingId: finding.Id) with { Deferred = new DeferredWork(["tag", "snapshot"], 12, 41_200) };
+
+        var notification = NotificationComposer.Compose(ResponseSummary.Create(Trigger, [finding], report), FitsBudget);
+
+        Assert.Contains("NOT REACHED IN TIME", notification.Text, StringComparison.Ordinal);
+        Assert.Contains("not reached in time: throttled by EC2's request limits", notification.Text, StringComparison.Ordinal);
+        Assert.Contains("Lambda's retry resumes where it stopped", notification.Text, StringComparison.Ordinal);
+        Assert.Contains("WAITED FOR CONTAINMENT", notification.Text, StringComparison.Ordinal);
+        Assert.Contains("tag, snapshot of 12 instance(s) waited up to 41.2 s", notification.Text, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(notification.Json);
+        Assert.Contains(WebInstanceId, json.RootElement.GetProperty("notReachedInTime").GetString(), StringComparison.Ordinal);
+        Assert.Equal(41_200, json.RootElement.GetProperty("report").GetProperty("deferred").GetProperty("longestWaitMs").GetInt64());
+        Assert.Contains("Not reached in time", notification.Chat, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// What the message costs against SNS's limit: the text twice, the JSON three times and the chat body once (the protocols' copies), with
     /// a tenth for escaping, plus the subject and the attributes (name, data type and value).

@@ -14,11 +14,20 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// fails its load balancer's health checks only after several intervals, and Standby is asked for at the same moment.
 /// Revoking the role's sessions, when asked (<see cref="RevokeSessionsStep"/>), runs alongside too, from the profile
 /// the lookup saw — independent of its disassociation — and is kept with the state.
+/// Termination protection, shutdown behaviour and the status tags are off the isolation path: when EC2 request tokens
+/// are scarce they wait until every instance of the request was served (<see cref="ContainmentFirstGate"/>), and the
+/// isolation group after the conversion group jumps the queue (<see cref="CallPriority.Urgent"/>).
 /// </summary>
 internal sealed class IsolateStep(
     IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
+
+    /// <summary>For the calls that must follow one already made: they go first, and past the deadline by its grace.</summary>
+    private readonly IInstanceContainment _urgent = ec2.WithPriority(CallPriority.Urgent);
+
+    /// <summary>For the calls off the isolation path.</summary>
+    private readonly IInstanceContainment _deferred = ec2.WithPriority(CallPriority.Deferred);
 
     private const ContainmentAction Isolate = ContainmentAction.Isolate;
 
@@ -51,23 +60,33 @@ internal sealed class IsolateStep(
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
             context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, found), cancellationToken)));
-        var work = new List<Task>
+        var protect = ProtectAsync(context, cancellationToken);
+        try
         {
-            _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
-            ProtectAsync(context, cancellationToken),
-            CutCredentialsAsync(context, cancellationToken),
-            interfaces,
-            revoked,
-        };
+            var work = new List<Task>
+            {
+                _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
+                CutCredentialsAsync(context, cancellationToken),
+                interfaces,
+                revoked,
+            };
 
-        // Deny entries once every ENI is in its isolation group, so the ACLs never hold entries for an open instance.
-        var entries = DenyAfterAsync(interfaces, aclStep, context, aclView, cancellationToken);
-        work.Add(entries);
-        await Task.WhenAll(work);
+            // Deny entries once every ENI is in its isolation group, so the ACLs never hold entries for an open instance.
+            var entries = DenyAfterAsync(interfaces, aclStep, context, aclView, cancellationToken);
+            work.Add(entries);
+            await Task.WhenAll(work);
 
-        await Task.WhenAll(
-            IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, await revoked, cancellationToken),
-            IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
+            // Part of the isolation path: without its ACL entries in the saved state, release would leave them behind.
+            await Task.WhenAll(
+                IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, await revoked, cancellationToken),
+                IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
+        }
+        finally
+        {
+            context.ContainmentServed();
+        }
+
+        await protect;
 
         // For people reading the console: never read back (the ledger, or the ENIs' groups, say what is isolated).
         if (log.Steps.Where(s => s.Action == Isolate).All(s => s.Outcome == StepOutcome.Skipped))
@@ -81,7 +100,7 @@ internal sealed class IsolateStep(
             return;
         }
 
-        await log.RunAsync(Isolate, "tag", null, context.DryRun, async () =>
+        await context.RunDeferredAsync(Isolate, "tag", null, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -89,9 +108,9 @@ internal sealed class IsolateStep(
                 [QuarantineTags.FindingId] = context.FindingKey,
                 [QuarantineTags.IsolatedAt] = context.NowText,
             };
-            await ec2.SetTagsAsync(context.Instance, tags, context.DryRun, cancellationToken);
+            await _deferred.SetTagsAsync(context.Instance, tags, context.DryRun, cancellationToken);
             return $"{QuarantineTags.Status}=isolated, {QuarantineTags.FindingId}, {QuarantineTags.IsolatedAt}={context.NowText}";
-        });
+        }, cancellationToken);
     }
 
     /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
@@ -117,20 +136,20 @@ internal sealed class IsolateStep(
         var log = context.Log;
         var protection = description.TerminationProtection
             ? Skipped("termination-protection", "already on")
-            : log.RunAsync(Isolate, "termination-protection", null, context.DryRun, async () =>
+            : context.RunDeferredAsync(Isolate, "termination-protection", null, async () =>
             {
-                await ec2.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
+                await _deferred.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
                 context.TerminationProtectionOn = !context.DryRun;
                 return "on";
-            });
+            }, cancellationToken);
 
         var shutdown = description.ShutdownKeepsInstance
             ? Skipped("shutdown-behavior", "already stop")
-            : log.RunAsync(Isolate, "shutdown-behavior", null, context.DryRun, async () =>
+            : context.RunDeferredAsync(Isolate, "shutdown-behavior", null, async () =>
             {
-                await ec2.SetShutdownBehaviorAsync(context.Instance, InstanceDescription.ShutdownStops, context.DryRun, cancellationToken);
+                await _deferred.SetShutdownBehaviorAsync(context.Instance, InstanceDescription.ShutdownStops, context.DryRun, cancellationToken);
                 return $"{description.ShutdownBehavior} -> stop";
-            });
+            }, cancellationToken);
 
         await Task.WhenAll(protection, shutdown);
 
@@ -185,7 +204,7 @@ internal sealed class IsolateStep(
 
         var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
         {
-            await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
+            await (conversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
             return $"-> {string.Join(',', isolationGroups)}";
         });
         await tracking;
@@ -199,9 +218,11 @@ internal sealed class IsolateStep(
                 return;
             }
 
+            // The isolation group may have failed for want of time: putting the own groups back gets a grace of its own.
+            var rollback = context.Deadline is { } deadline ? _urgent.Until(deadline with { At = deadline.UrgentAt }) : _urgent;
             await log.RunAsync(Isolate, "rollback-conversion", id, dryRun: false, async () =>
             {
-                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
+                await rollback.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', ownGroups)} after the isolation group failed";
             });
         }

@@ -4,11 +4,14 @@ namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
 /// Evidence: <c>CreateSnapshots</c> of every attached volume, tagged with the finding, once per finding and instance.
-/// The snapshots' point in time is the request, so they may run alongside isolation and a later stop.
+/// The snapshots' point in time is the request, so they may run alongside isolation and a later stop — except when EC2
+/// request tokens are scarce: then they wait until every instance's isolation was served (<see cref="ContainmentFirstGate"/>).
 /// </summary>
 internal sealed class SnapshotStep(IInstanceContainment ec2)
 {
     private const ContainmentAction Snapshot = ContainmentAction.Snapshot;
+
+    private readonly IInstanceContainment _ec2 = ec2.WithPriority(CallPriority.Deferred);
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
@@ -19,10 +22,11 @@ internal sealed class SnapshotStep(IInstanceContainment ec2)
             return;
         }
 
+        var waited = await context.YieldToContainmentAsync("snapshot", cancellationToken);
         IReadOnlyList<string> existing;
         try
         {
-            existing = await ec2.FindSnapshotsAsync(context.Instance, context.FindingKey, cancellationToken);
+            existing = await _ec2.FindSnapshotsAsync(context.Instance, context.FindingKey, cancellationToken);
         }
         catch (AwsOperationException e)
         {
@@ -45,10 +49,10 @@ internal sealed class SnapshotStep(IInstanceContainment ec2)
                 [QuarantineTags.InstanceId] = context.Instance.InstanceId.Value,
                 [QuarantineTags.SnapshotAt] = context.NowText,
             };
-            var ids = await ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
-            return context.DryRun
+            var ids = await _ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
+            return ContainmentFirstGate.Waited(context.DryRun
                 ? $"would snapshot {context.Description.VolumeIds.Count} volume(s)"
-                : $"{string.Join(',', ids)} ({ids.Count} volume(s), crash-consistent at {context.NowText})";
+                : $"{string.Join(',', ids)} ({ids.Count} volume(s), crash-consistent at {context.NowText})", waited);
         });
     }
 }

@@ -1,9 +1,14 @@
 namespace ThreatResponse.Core.Containment.Steps;
 
-/// <summary>Stops the instance, termination protection first; hibernates it when it was launched able to, keeping memory as evidence.</summary>
+/// <summary>
+/// Stops the instance, termination protection first; hibernates it when it was launched able to, keeping memory as
+/// evidence. Off the isolation path: when EC2 request tokens are scarce it waits until every instance's isolation was served.
+/// </summary>
 internal sealed class StopStep(IInstanceContainment ec2)
 {
     private const ContainmentAction Stop = ContainmentAction.Stop;
+
+    private readonly IInstanceContainment _ec2 = ec2.WithPriority(CallPriority.Deferred);
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
@@ -14,13 +19,14 @@ internal sealed class StopStep(IInstanceContainment ec2)
             return;
         }
 
+        var waited = await context.YieldToContainmentAsync("stop", cancellationToken);
         if (context.TerminationProtectionOn)
         {
             log.Skip(Stop, "termination-protection", null, "already on");
         }
         else if (!await log.RunAsync(Stop, "termination-protection", null, context.DryRun, async () =>
             {
-                await ec2.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
+                await _ec2.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
                 context.TerminationProtectionOn = !context.DryRun;
                 return "on";
             }))
@@ -32,8 +38,8 @@ internal sealed class StopStep(IInstanceContainment ec2)
         var hibernate = context.Description.HibernationConfigured;
         await log.RunAsync(Stop, hibernate ? "hibernate" : "stop", null, context.DryRun, async () =>
         {
-            await ec2.StopInstanceAsync(context.Instance, hibernate, context.DryRun, cancellationToken);
-            return hibernate ? "hibernating: memory is kept on the root volume" : "stopping";
+            await _ec2.StopInstanceAsync(context.Instance, hibernate, context.DryRun, cancellationToken);
+            return ContainmentFirstGate.Waited(hibernate ? "hibernating: memory is kept on the root volume" : "stopping", waited);
         });
     }
 }
