@@ -6,7 +6,7 @@ namespace ThreatResponse.LocalAws;
 /// <summary>An HTTP server on a free loopback port, for local stand-ins (the demo's Security Hub, the tests'); subclasses answer each request.</summary>
 public abstract class LoopbackHttpServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Task _loop;
 
     protected LoopbackHttpServer()
@@ -14,16 +14,21 @@ public abstract class LoopbackHttpServer : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             Endpoint = new Uri($"http://127.0.0.1:{FreePort()}/");
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add(Endpoint.ToString());
+
+            // A fresh listener per attempt: one whose start failed keeps the taken port among its prefixes, and closing it
+            // later fails with "Address already in use" once another process holds that port.
+            var listener = new HttpListener();
+            listener.Prefixes.Add(Endpoint.ToString());
             try
             {
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 break;
             }
             catch (HttpListenerException) when (attempt < 3)
             {
                 // Taken between the probe and the bind: try another port.
+                Abandon(listener);
             }
         }
 
@@ -42,8 +47,7 @@ public abstract class LoopbackHttpServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        Abandon(_listener);
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(5));
@@ -54,6 +58,23 @@ public abstract class LoopbackHttpServer : IDisposable
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops and closes a listener; an error closing a port already given up is not the caller's concern.</summary>
+    private static void Abandon(HttpListener listener)
+    {
+        try
+        {
+            listener.Stop();
+            listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The port was released and taken by another process meanwhile: nothing of ours is left on it.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     protected abstract Task HandleAsync(HttpListenerContext context);
