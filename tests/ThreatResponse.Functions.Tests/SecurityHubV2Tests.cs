@@ -109,6 +109,24 @@ public sealed class SecurityHubV2Tests(MotoServerFixture moto) : FunctionWorldTe
         Assert.Empty(await World.NotificationsAsync());
     }
 
+    [Fact]
+    public async Task GuardDutyResponder_V2FindingNamedGuardDutyFromAnotherProduct_RefusedNothingChanged()
+    {
+        // An imported finding may call its product anything; only the product ARN, which Security Hub sets, says GuardDuty.
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var original = await ec2.GroupIdsAsync(scene.PrimaryEniId);
+        var @event = FunctionWorld.ProjectEvent(V2EventFile, scene.InstanceId);
+        @event["detail"]!["findings"]![0]!["metadata"]!["product"] = new JsonObject { ["name"] = "GuardDuty", ["uid"] = "arn:aws:securityhub:us-east-1:123456789012:productv2/123456789012/default" };
+        using var runtime = World.Runtime();
+
+        var refused = await Assert.ThrowsAsync<InvalidEventException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event));
+
+        Assert.Contains("not GuardDuty", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(original, await ec2.GroupIdsAsync(scene.PrimaryEniId));
+        Assert.Empty(await World.NotificationsAsync());
+    }
+
     private static async Task<int> SnapshotCountAsync(Amazon.EC2.AmazonEC2Client ec2, string instanceId) =>
         ((await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Filter("tag:ThreatResponse:InstanceId", [instanceId])] })).Snapshots ?? []).Count;
 }

@@ -16,8 +16,8 @@ internal static class OcsfFindingReader
         var metadataUid = metadata.RequiredString("uid");
         var product = metadata.RequiredObject("product");
         var productArn = product.RequiredString("uid");
-        var productName = product.OptionalString("name");
-        var guardDuty = productName == "GuardDuty" || productArn.EndsWith("/aws/guardduty", StringComparison.Ordinal);
+        // By the product's ARN, which Security Hub sets, never by its name, which an imported finding may claim.
+        var guardDuty = productArn.StartsWith("arn:", StringComparison.Ordinal) && productArn.EndsWith("::productv2/aws/guardduty", StringComparison.Ordinal);
 
         var info = finding.RequiredObject("finding_info");
         var infoUid = info.RequiredString("uid");
