@@ -13,11 +13,15 @@ namespace ThreatResponse.Benchmarks;
 /// (Lambda waits about a minute, in which the bucket would refill: at once is the harder case), up to Lambda's two
 /// retries. Times are EC2 seconds: measured × the time scale.
 /// Run: dotnet run -c Release --project benchmarks/ThreatResponse.Benchmarks -- throttling [scale] [scenario...]
-/// (scenarios: 30, 30@80, 100, 100@80, three; default all; scale default 1, real time).
+/// (scenarios: 30, 30@80, 100, 100@80, three; default all; scale default 1, real time). THREATRESPONSE_BENCHMARK_DUMP=prefix
+/// writes each invocation's output to files; THREATRESPONSE_BENCHMARK_CLI=path/threat-response.dll runs another build.
 /// </summary>
 internal static class ThrottlingBenchmark
 {
-    private static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "threat-response.dll");
+    /// <summary>The CLI that runs the functions: this build's, or another build's (<c>THREATRESPONSE_BENCHMARK_CLI</c>, to measure a commit before).</summary>
+    private static readonly string Cli = Environment.GetEnvironmentVariable("THREATRESPONSE_BENCHMARK_CLI") is { Length: > 0 } other
+        ? other
+        : Path.Combine(AppContext.BaseDirectory, "threat-response.dll");
 
     private sealed record Scenario(string Name, int Instances, double Share, int Responders);
 
