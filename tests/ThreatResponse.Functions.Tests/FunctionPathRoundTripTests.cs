@@ -18,20 +18,36 @@ public sealed class FunctionPathRoundTripTests(MotoServerFixture moto, ITestOutp
     [Fact]
     public async Task GuardDutyResponder_LedgerOnGroupsExist_AtMostFourSequentialRoundTripsToIsolation()
     {
-        var (roundTrips, windows) = await MeasureAsync(groupsExist: true);
-
         // The claim alongside the lookup; the state saved; the conversion group; the isolation group.
-        Assert.InRange(roundTrips, 1, 4);
-        AssertIsolationAskedAtOnce(windows);
+        await AssertFewestOverRunsAsync(groupsExist: true, maximum: 4);
     }
 
     [Fact]
     public async Task GuardDutyResponder_LedgerOnGroupsCreated_AtMostSixSequentialRoundTripsToIsolation()
     {
-        var (roundTrips, windows) = await MeasureAsync(groupsExist: false);
+        await AssertFewestOverRunsAsync(groupsExist: false, maximum: 6);
+    }
 
-        Assert.InRange(roundTrips, 1, 6);
-        AssertIsolationAskedAtOnce(windows);
+    /// <summary>
+    /// Requests are ordered by the time they crossed the proxy, so a request the code sent alongside another but that
+    /// a busy machine (2 cores shared with moto and other tests) sent late looks like a successor: an observed chain is
+    /// never shorter than the code's real one, only sometimes longer. A run within the target therefore proves it; up to
+    /// three runs are measured before the target is called missed, and every run is printed with its longest chain.
+    /// </summary>
+    private async Task AssertFewestOverRunsAsync(bool groupsExist, int maximum)
+    {
+        var fewest = int.MaxValue;
+        for (var run = 1; run <= 3; run++)
+        {
+            var (roundTrips, windows) = await MeasureAsync(groupsExist);
+            fewest = Math.Min(fewest, roundTrips);
+            if (roundTrips <= maximum && IsolationAskedAtOnce(windows))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"at best {fewest} sequential round trips to isolation in 3 runs (target at most {maximum}), or an isolation group asked for more than one held request after its conversion answer; see the output for each run");
     }
 
     /// <summary>
@@ -39,11 +55,8 @@ public sealed class FunctionPathRoundTripTests(MotoServerFixture moto, ITestOutp
     /// other round trip came between (the all-open time is then that one round trip). Robust to a slow machine, which
     /// lengthens requests but not the order.
     /// </summary>
-    private static void AssertIsolationAskedAtOnce(List<(TimeSpan Window, TimeSpan Gap)> windows)
-    {
-        Assert.Equal(2, windows.Count);
-        Assert.All(windows, w => Assert.True(w.Gap < Held, $"isolation asked for {w.Gap.TotalMilliseconds:F0} ms after the conversion answer"));
-    }
+    private static bool IsolationAskedAtOnce(List<(TimeSpan Window, TimeSpan Gap)> windows) =>
+        windows.Count == 2 && windows.All(w => w.Gap < Held);
 
     private async Task<(int RoundTrips, List<(TimeSpan Window, TimeSpan Gap)> ConversionWindows)> MeasureAsync(bool groupsExist)
     {
@@ -79,9 +92,10 @@ public sealed class FunctionPathRoundTripTests(MotoServerFixture moto, ITestOutp
             windows.Add((System.Diagnostics.Stopwatch.GetElapsedTime(converted, isolated.EndTicks), System.Diagnostics.Stopwatch.GetElapsedTime(converted, isolated.StartTicks)));
         }
 
-        var roundTrips = timeline.SequentialRoundTrips(Isolates);
+        var chain = timeline.LongestChain(Isolates);
+        var roundTrips = chain.Count;
         testOutput.WriteLine($"groups {(groupsExist ? "exist" : "created")}: {roundTrips} sequential round trips to isolation, {timeline.Requests.Count} requests, "
-            + $"conversion windows {string.Join(", ", windows.Select(w => $"{w.Window.TotalMilliseconds:F0} ms (asked {w.Gap.TotalMilliseconds:F0} ms after)"))}, isolation applied after {System.Diagnostics.Stopwatch.GetElapsedTime(timeline.Requests.Min(r => r.StartTicks), timeline.Requests.Where(Isolates).Max(r => r.EndTicks)).TotalMilliseconds:F0} ms");
+            + $"conversion windows {string.Join(", ", windows.Select(w => $"{w.Window.TotalMilliseconds:F0} ms (asked {w.Gap.TotalMilliseconds:F0} ms after)"))}, isolation applied after {System.Diagnostics.Stopwatch.GetElapsedTime(timeline.Requests.Min(r => r.StartTicks), timeline.Requests.Where(Isolates).Max(r => r.EndTicks)).TotalMilliseconds:F0} ms; longest chain: {timeline.Describe(chain)}");
         return (roundTrips, windows);
     }
 }

@@ -46,24 +46,53 @@ public sealed class AwsRequestLog
     /// Sequential round trips up to and including the last request matching <paramref name="until"/>: requests that
     /// overlap in time count once. Requests that started after it are not counted.
     /// </summary>
-    public int SequentialRoundTrips(Func<RecordedRequest, bool> until)
+    public int SequentialRoundTrips(Func<RecordedRequest, bool> until) => LongestChain(until).Count;
+
+    /// <summary>
+    /// The longest chain of requests, each started after the previous one ended, that ends no later than the last
+    /// request matching <paramref name="until"/>; printed by tests so that a failed count names its requests.
+    /// </summary>
+    public IReadOnlyList<RecordedRequest> LongestChain(Func<RecordedRequest, bool> until)
     {
         var requests = Requests.OrderBy(r => r.StartTicks).ToList();
         var depth = new int[requests.Count];
+        var previous = new int[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             depth[i] = 1;
+            previous[i] = -1;
             for (var j = 0; j < i; j++)
             {
-                if (requests[j].EndTicks <= requests[i].StartTicks)
+                if (requests[j].EndTicks <= requests[i].StartTicks && depth[j] + 1 > depth[i])
                 {
-                    depth[i] = Math.Max(depth[i], depth[j] + 1);
+                    depth[i] = depth[j] + 1;
+                    previous[i] = j;
                 }
             }
         }
 
         var last = requests.FindLastIndex(r => until(r));
-        return last < 0 ? 0 : depth.Take(last + 1).Where((_, i) => requests[i].EndTicks <= requests[last].EndTicks).Max();
+        if (last < 0)
+        {
+            return [];
+        }
+
+        var end = Enumerable.Range(0, last + 1).Where(i => requests[i].EndTicks <= requests[last].EndTicks).MaxBy(i => depth[i]);
+        var chain = new List<RecordedRequest>();
+        for (var i = end; i >= 0; i = previous[i])
+        {
+            chain.Add(requests[i]);
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>Each request of a chain with its start and end in milliseconds after the first one started.</summary>
+    public string Describe(IReadOnlyList<RecordedRequest> chain)
+    {
+        var origin = Requests.Select(r => r.StartTicks).DefaultIfEmpty(0).Min();
+        return string.Join(" -> ", chain.Select(r => $"{r.Operation} [{Stopwatch.GetElapsedTime(origin, r.StartTicks).TotalMilliseconds:F0}-{Stopwatch.GetElapsedTime(origin, r.EndTicks).TotalMilliseconds:F0} ms]"));
     }
 
     public static long Now() => Stopwatch.GetTimestamp();
