@@ -157,6 +157,13 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
             IamInstanceProfile = new IamInstanceProfileSpecification { Arn = profileArn },
         }, ct), cancellationToken);
 
+    public Task ReplaceInstanceProfileAsync(InstanceReference instance, string associationId, string profileArn, CancellationToken cancellationToken) =>
+        MutateAsync(instance, "ReplaceIamInstanceProfileAssociation", dryRun: false, (ec2, ct) => ec2.ReplaceIamInstanceProfileAssociationAsync(new ReplaceIamInstanceProfileAssociationRequest
+        {
+            AssociationId = associationId,
+            IamInstanceProfile = new IamInstanceProfileSpecification { Arn = profileArn },
+        }, ct), cancellationToken);
+
     public Task SetTagsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken) =>
         MutateAsync(instance, "CreateTags", dryRun, (ec2, ct) => ec2.CreateTagsAsync(new CreateTagsRequest
         {

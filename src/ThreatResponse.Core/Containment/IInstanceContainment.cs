@@ -56,6 +56,22 @@ public interface IInstanceContainment
     /// </summary>
     Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The VPC's forensic channel (<see cref="Evidence.ForensicChannel"/>): its available interface endpoints for
+    /// <c>com.amazonaws.&lt;region&gt;.ssm</c>, <c>.ssmmessages</c> and <c>.ec2messages</c> with private DNS on, and for
+    /// <c>.s3</c> an available gateway endpoint (its prefix list) or interface endpoint with private DNS on. Endpoints are
+    /// matched by exact service name, which only AWS can give. Missing any of them: none, saying which.
+    /// </summary>
+    Task<Evidence.ForensicChannelLookup> FindForensicChannelAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The VPC's forensic group, <c>threat-response-forensic</c>, tagged like the quarantine groups: no ingress rule,
+    /// and egress only TCP 443 to each of the channel's addresses and prefix lists. Found by tag, or adopted by name,
+    /// or created; its rules made exactly these (others revoked, missing ones authorized) and verified: an
+    /// <see cref="AwsOperationException"/> when they still differ. Null in a dry run when it does not exist yet.
+    /// </summary>
+    Task<Evidence.ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, Evidence.ForensicChannel channel, bool dryRun, CancellationToken cancellationToken);
+
     /// <summary>The ENI's connection-tracking timeouts.</summary>
     Task SetConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, ConnectionTrackingState timeouts, bool dryRun, CancellationToken cancellationToken);
 
@@ -88,6 +104,9 @@ public interface IInstanceContainment
 
     /// <summary>EC2 offers no DryRun for this call: callers must not call it in a dry run.</summary>
     Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken);
+
+    /// <summary>Puts <paramref name="profileArn"/> in place of the profile of the association. EC2 offers no DryRun for this call.</summary>
+    Task ReplaceInstanceProfileAsync(InstanceReference instance, string associationId, string profileArn, CancellationToken cancellationToken);
 
     Task SetTagsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken);
 

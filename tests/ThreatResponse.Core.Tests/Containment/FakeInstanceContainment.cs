@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
@@ -305,6 +306,15 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
 
     public Task DisassociateInstanceProfileAsync(InstanceReference instance, string associationId, CancellationToken cancellationToken) =>
         ApplyAsync("DisassociateInstanceProfile", Id(instance), associationId, dryRun: false, () => Get(instance).ProfileArn = null);
+
+    public Task ReplaceInstanceProfileAsync(InstanceReference instance, string associationId, string profileArn, CancellationToken cancellationToken) =>
+        ApplyAsync("ReplaceInstanceProfile", Id(instance), profileArn, dryRun: false, () => Get(instance).ProfileArn = profileArn);
+
+    public Task<ForensicChannelLookup> FindForensicChannelAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken) =>
+        Task.FromResult(ForensicChannelLookup.None($"no endpoints in {vpcId} (fake)"));
+
+    public Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, bool dryRun, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the fake has no forensic channel");
 
     public Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken) =>
         ApplyAsync("AssociateInstanceProfile", Id(instance), profileArn, dryRun: false, () => Get(instance).ProfileArn = profileArn);

@@ -11,4 +11,10 @@ public enum QuarantineGroupRole
 
     /// <summary>No rules at all: nothing in, nothing out.</summary>
     Isolation,
+
+    /// <summary>
+    /// Outbound TCP 443 to the VPC's Systems Manager and S3 endpoints only (<see cref="Evidence.ForensicChannel"/>):
+    /// put on an ENI next to the isolation group while evidence is collected, and taken off when the collection ends.
+    /// </summary>
+    Forensic,
 }
