@@ -114,7 +114,8 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.PrimaryEniId));
         var collect = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.TryGetProperty("action", out var a) && a.GetString() == "collect");
         Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
-        Assert.StartsWith("no forensic channel: snapshots only", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("no forensic channel: no interface endpoint", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("; snapshots only", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "SendCommand");
     }
 

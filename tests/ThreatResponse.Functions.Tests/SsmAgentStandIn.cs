@@ -13,7 +13,8 @@ internal static class SsmAgentStandIn
 {
     private static readonly Lazy<BotocoreModel> SsmModel = new(() => BotocoreModel.Load("ssm"));
 
-    public static void Play(FunctionWorld world, string instanceId, string writableDirectory, List<string> violations, bool online = true, bool registered = true)
+    /// <param name="whenCommandRuns">Called once as the agent starts the command, before the script runs: to see the instance as the command finds it.</param>
+    public static void Play(FunctionWorld world, string instanceId, string writableDirectory, List<string> violations, bool online = true, bool registered = true, Func<Task>? whenCommandRuns = null)
     {
         world.AwsProxy.Inject(c => c.Operation == "DescribeInstanceInformation", new ProxyFault.Respond(call =>
         {
@@ -31,7 +32,7 @@ internal static class SsmAgentStandIn
             var send = JsonDocument.Parse(world.AwsProxy.Calls.Last(c => c.Operation == "SendCommand").Body).RootElement;
             var parameters = send.GetProperty("Parameters");
             string Parameter(string name) => parameters.GetProperty(name)[0].GetString()!;
-            ran ??= EvidenceScene.RunScriptAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"), writableDirectory).ContinueWith(t => t.Result.Stdout, TaskScheduler.Default);
+            ran ??= RunAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"));
             var stdout = await ran;
             return (200, JsonSerializer.Serialize(new Dictionary<string, object?>
             {
@@ -43,6 +44,16 @@ internal static class SsmAgentStandIn
                 ["StandardOutputContent"] = stdout,
             }));
         }));
+
+        async Task<string> RunAsync(string uploadUrl, string maxBytes, string label)
+        {
+            if (whenCommandRuns is not null)
+            {
+                await whenCommandRuns();
+            }
+
+            return (await EvidenceScene.RunScriptAsync(uploadUrl, maxBytes, label, writableDirectory)).Stdout;
+        }
     }
 
     private static void Check(string operation, string body, List<string> violations)

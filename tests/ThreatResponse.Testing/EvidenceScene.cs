@@ -29,6 +29,40 @@ public static class EvidenceScene
         });
     }
 
+    /// <summary>
+    /// A VPC's forensic channel as a platform team builds it: interface endpoints with private DNS for ssm, ssmmessages
+    /// and ec2messages in the subnet, and an S3 gateway endpoint on the VPC's route table. Returns the endpoints' ENIs.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> CreateForensicEndpointsAsync(Amazon.EC2.IAmazonEC2 ec2, string vpcId, string subnetId, string region = "us-east-1")
+    {
+        ArgumentNullException.ThrowIfNull(ec2);
+        var endpointGroup = (await ec2.CreateSecurityGroupAsync(new Amazon.EC2.Model.CreateSecurityGroupRequest { GroupName = "endpoints", Description = "interface endpoints", VpcId = vpcId })).GroupId;
+        var enis = new List<string>();
+        foreach (var service in new[] { "ssm", "ssmmessages", "ec2messages" })
+        {
+            var endpoint = await ec2.CreateVpcEndpointAsync(new Amazon.EC2.Model.CreateVpcEndpointRequest
+            {
+                VpcId = vpcId,
+                ServiceName = $"com.amazonaws.{region}.{service}",
+                VpcEndpointType = Amazon.EC2.VpcEndpointType.Interface,
+                SubnetIds = [subnetId],
+                SecurityGroupIds = [endpointGroup],
+                PrivateDnsEnabled = true,
+            });
+            enis.AddRange(endpoint.VpcEndpoint.NetworkInterfaceIds);
+        }
+
+        var routeTable = (await ec2.DescribeRouteTablesAsync(new Amazon.EC2.Model.DescribeRouteTablesRequest { Filters = [new Amazon.EC2.Model.Filter("vpc-id", [vpcId])] })).RouteTables[0].RouteTableId;
+        await ec2.CreateVpcEndpointAsync(new Amazon.EC2.Model.CreateVpcEndpointRequest
+        {
+            VpcId = vpcId,
+            ServiceName = $"com.amazonaws.{region}.s3",
+            VpcEndpointType = Amazon.EC2.VpcEndpointType.Gateway,
+            RouteTableIds = [routeTable],
+        });
+        return enis;
+    }
+
     /// <summary>Runs <c>collect-evidence.sh</c> with its four arguments; its exit code and output.</summary>
     public static async Task<(int Exit, string Stdout, string Stderr)> RunScriptAsync(string url, string maxBytes, string label, string writableDirectories)
     {

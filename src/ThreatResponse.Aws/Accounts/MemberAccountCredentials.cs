@@ -62,10 +62,7 @@ public sealed class MemberAccountCredentials : IDisposable
     /// <summary>The role ARN for a member account, in the partition of the Region acted in.</summary>
     public string RoleArnFor(string account, string? region = null) => $"arn:{PartitionOf(region ?? _environment.Region)}:iam::{account}:role/{RoleName}";
 
-    internal static string PartitionOf(string? region) =>
-        region?.StartsWith("cn-", StringComparison.Ordinal) == true ? "aws-cn"
-        : region?.StartsWith("us-gov-", StringComparison.Ordinal) == true ? "aws-us-gov"
-        : "aws";
+    internal static string PartitionOf(string? region) => Core.Findings.AwsPartition.OfRegion(region);
 
     /// <summary>A role session name (at most 64 of <c>[\w+=,.@-]</c>) naming the finding: its short id.</summary>
     public static string SessionNameFor(string? findingId)

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.Sessions;
@@ -32,6 +33,7 @@ public sealed class ContainmentEngine(
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
         var groups = new QuarantineGroupResolver(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
+        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, cancellationToken);
         var instances = request.Instances.Distinct().ToList();
         var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
         var responses = new Task<InstanceResult?>[instances.Count];
@@ -46,7 +48,7 @@ public sealed class ContainmentEngine(
             async (index, ct) =>
             {
                 var instance = instances[index];
-                responses[index] = RespondGuardedAsync(instance, request, KeyFor(instance), startedAt, groups, acls, first, ct);
+                responses[index] = RespondGuardedAsync(instance, request, KeyFor(instance), startedAt, groups, channels, acls, first, ct);
                 await Task.WhenAny(responses[index], first.WhenServed(instance));
             });
         var results = await Task.WhenAll(responses);
@@ -103,11 +105,11 @@ public sealed class ContainmentEngine(
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
     private async Task<InstanceResult?> RespondGuardedAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
     {
         try
         {
-            return await RespondAsync(instance, request, findingKey, now, groups, acls, first, cancellationToken);
+            return await RespondAsync(instance, request, findingKey, now, groups, channels, acls, first, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -122,7 +124,7 @@ public sealed class ContainmentEngine(
     }
 
     private async Task<InstanceResult?> RespondAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
+        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
     {
         var log = new StepLog(time);
         if (request.Deadline is { } deadline && time.GetUtcNow() >= deadline.At)
@@ -185,7 +187,7 @@ public sealed class ContainmentEngine(
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
             var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
-            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles)).ForgetAsync(forgetting, cancellationToken);
+            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence.QuarantineProfileName).ForgetAsync(forgetting, cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 
@@ -211,7 +213,7 @@ public sealed class ContainmentEngine(
             ContainmentFirst = first,
             Deadline = request.Deadline,
         };
-        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request, groups, acls, fleetView, cancellationToken);
+        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request, groups, channels, acls, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
@@ -222,23 +224,24 @@ public sealed class ContainmentEngine(
     /// collection is reported as having no channel. Alone, it runs as asked.
     /// </summary>
     private async Task RunActionsAsync(
-        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, ContainmentRequest request, QuarantineGroupResolver groups, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, ContainmentRequest request, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
         var actions = request.Actions;
+        ForensicWindow? forensic = null;
         if (actions.Contains(ContainmentAction.Collect))
         {
-            if (evidence is null)
+            if (evidence is null || options.Evidence.Bucket is null)
             {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence collector (EVIDENCE_BUCKET_NAME)");
+                context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             }
-            else if (!actions.Contains(ContainmentAction.Isolate) || request.EvidenceFirst is not null)
+            else if (!actions.Contains(ContainmentAction.Isolate) || request.EvidenceFirst is not null || context.DryRun)
             {
                 await new CollectStep(evidence, options.Evidence, time).RunAsync(context, request.EvidenceFirst, cancellationToken);
             }
             else
             {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null,
-                    "no forensic channel: snapshots only (isolation cuts the instance off from Systems Manager; a playbook rule's evidenceFirstSeconds collects before isolating)");
+                // After isolation, through the VPC's endpoints when it has them (the window); without them, snapshots only.
+                forensic = new ForensicWindow(ec2, channels, options.Evidence, context);
             }
         }
 
@@ -252,7 +255,7 @@ public sealed class ContainmentEngine(
         if (actions.Contains(ContainmentAction.Isolate))
         {
             var revoke = actions.Contains(ContainmentAction.RevokeSessions) ? Sessions(roles) : null;
-            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView, revoke).RunAsync(context, cancellationToken));
+            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView, revoke, forensic).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))
@@ -261,6 +264,19 @@ public sealed class ContainmentEngine(
         }
 
         await Task.WhenAll(first);
+        if (forensic is not null)
+        {
+            if (forensic.IsOpen)
+            {
+                await new CollectStep(evidence!, options.Evidence, time).RunAsync(context, null, cancellationToken);
+            }
+            else
+            {
+                context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {forensic.WhyNotOpen}; snapshots only");
+            }
+
+            await forensic.CloseAsync(cancellationToken);
+        }
 
         foreach (var action in actions.Distinct())
         {
@@ -270,7 +286,7 @@ public sealed class ContainmentEngine(
             }
             else if (action == ContainmentAction.Release)
             {
-                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles)).RunAsync(context, cancellationToken);
+                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence.QuarantineProfileName).RunAsync(context, cancellationToken);
             }
         }
     }

@@ -359,8 +359,7 @@ public static class ChatNotificationComposer
     private static string PartitionOf(ResponseSummary response, InstanceReference instance) =>
         response.Findings.Select(f => f.Finding).FirstOrDefault(f => f.Instances.Contains(instance))?.Partition ?? PartitionOfRegion(instance.Region);
 
-    private static string PartitionOfRegion(string region) =>
-        region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn" : region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
+    private static string PartitionOfRegion(string region) => AwsPartition.OfRegion(region);
 
     /// <summary>
     /// Text written by others as the chat shows it: on one line, and with nothing the chat reads as markup that

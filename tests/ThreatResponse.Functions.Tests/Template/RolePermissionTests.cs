@@ -30,6 +30,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["elasticloadbalancing:RegisterTargets"] = "only when releasing an instance isolation deregistered, with RELEASE_RESTORES_MEMBERSHIP=true (FleetMembershipTests)",
         ["s3:PutObject"] = "the instance uploads the evidence archive through the URL the function pre-signs with this permission; the function never puts it itself",
         ["s3:GetObjectVersion"] = "reading back one given version of an evidence archive; the read-back after collection asks for the current one",
+        ["ec2:ReplaceIamInstanceProfileAssociation"] = "release: only when an interrupted collection left the quarantine profile (ForensicWindowTests); the responder: a collecting rule (below)",
     };
 
     /// <summary>
@@ -42,6 +43,10 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["ssm:SendCommand"] = "only when a playbook rule asks for collect",
         ["ssm:GetCommandInvocation"] = "only when a playbook rule asks for collect",
         ["s3:GetObject"] = "only when a playbook rule asks for collect (the archive's read-back)",
+        ["ec2:DescribeVpcEndpoints"] = "only when a rule collects after isolating (the forensic channel)",
+        ["ec2:DescribePrefixLists"] = "only when a rule collects after isolating (the forensic channel)",
+        ["ec2:DescribeNetworkInterfaces"] = "only when a rule collects after isolating (the endpoints' addresses)",
+        ["ec2:AssociateIamInstanceProfile"] = "only when a rule collects after isolating an instance without a profile",
     };
 
     public static TheoryData<string> Functions() =>
@@ -101,6 +106,44 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))).Order());
+    }
+
+    /// <summary>
+    /// A playbook rule that isolates and collects, in a VPC with the Systems Manager and S3 endpoints: every call the
+    /// responder makes through the forensic window is allowed, and the collect-only statements are all used.
+    /// </summary>
+    [Fact]
+    public async Task Role_GuardDutyResponderCollectingAfterIsolation_AllowsEveryCallOfTheForensicWindow()
+    {
+        await using var world = await FunctionWorld.CreateAsync(Moto);
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
+        world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30")
+            .Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
+        var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
+        var violations = new List<string>();
+        SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
+
+        using (var runtime = world.Runtime())
+        {
+            using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        writable.Delete(recursive: true);
+        Assert.Empty(violations);
+        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
+            .Where(c => c.Service != "?")
+            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
+            .ToHashSet(StringComparer.Ordinal);
+        var allowed = await SamTemplate.AllowedActionsAsync("GuardDutyResponder");
+        Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(CollectOnly.Keys.Where(a => a != "ec2:AssociateIamInstanceProfile").Except(observed).Order());
+        Assert.Contains("ec2:ReplaceIamInstanceProfileAssociation", observed);
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace ThreatResponse.Core.Containment.Evidence;
 /// The collection's settings, from the environment the template sets: <c>EVIDENCE_BUCKET_NAME</c> (none: collect is
 /// skipped, saying so), <c>EVIDENCE_DOCUMENT_NAME</c>, <c>EVIDENCE_MAX_BYTES</c> (the archive's cap),
 /// <c>EVIDENCE_TIMEOUT_SECONDS</c> (the command's limit; the function waits that long and a little more for it),
-/// <c>EVIDENCE_RETENTION_DAYS</c> (the bucket's Object Lock retention, recorded with the evidence).
+/// <c>EVIDENCE_RETENTION_DAYS</c> (the bucket's Object Lock retention, recorded with the evidence),
+/// <c>QUARANTINE_INSTANCE_PROFILE_NAME</c> (the profile an instance holds while evidence is collected after isolation).
 /// </summary>
 public sealed record EvidenceOptions
 {
@@ -20,6 +21,12 @@ public sealed record EvidenceOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public int? RetentionDays { get; init; }
+
+    /// <summary>
+    /// The instance profile, in the instance's account, that replaces the instance's own while evidence is collected
+    /// after isolation: the SSM agent's permissions and nothing else (templates/member-role.yaml, template.yaml).
+    /// </summary>
+    public string QuarantineProfileName { get; init; } = "ThreatResponse-Quarantine";
 
     /// <summary>How often the command's status is read while waiting.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -48,6 +55,18 @@ public sealed record EvidenceOptions
             options = options with { RetentionDays = days };
         }
 
+        if (environment("QUARANTINE_INSTANCE_PROFILE_NAME")?.Trim() is { Length: > 0 } profile)
+        {
+            options = options with { QuarantineProfileName = profile };
+        }
+
         return options;
+    }
+
+    /// <summary>The quarantine profile's ARN in the instance's account and partition.</summary>
+    public string QuarantineProfileArn(Findings.InstanceReference instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return $"arn:{Findings.AwsPartition.OfRegion(instance.Region)}:iam::{instance.Account}:instance-profile/{QuarantineProfileName}";
     }
 }

@@ -71,6 +71,12 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
 
         CollectionStatus? status = null;
         var deadline = time.GetUtcNow() + (wait ?? options.Timeout + TimeSpan.FromSeconds(15));
+        if (context.Deadline is { } response && response.At < deadline)
+        {
+            // The function must still report, and close a forensic window, before Lambda's timeout.
+            deadline = response.At;
+        }
+
         var finished = await log.RunAsync(Collect, "collection", commandId, dryRun: false, async () =>
         {
             while (true)

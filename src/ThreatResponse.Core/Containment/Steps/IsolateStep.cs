@@ -17,9 +17,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// Termination protection, shutdown behaviour and the status tags are off the isolation path: when EC2 request tokens
 /// are scarce they wait until every instance of the request was served (<see cref="ContainmentFirstGate"/>), and the
 /// isolation group after the conversion group jumps the queue (<see cref="CallPriority.Urgent"/>).
+/// With a <see cref="ForensicWindow"/> (evidence is collected after isolation), each ENI also gets the VPC's forensic
+/// group and the credentials are swapped rather than cut, until the window closes.
 /// </summary>
 internal sealed class IsolateStep(
-    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null)
+    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null, ForensicWindow? forensic = null)
 {
     private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
 
@@ -66,7 +68,7 @@ internal sealed class IsolateStep(
             var work = new List<Task>
             {
                 _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
-                CutCredentialsAsync(context, cancellationToken),
+                forensic is null ? CutCredentialsAsync(context, cancellationToken) : forensic.OpenCredentialsAsync(() => CutCredentialsAsync(context, cancellationToken), cancellationToken),
                 interfaces,
                 revoked,
             };
@@ -175,6 +177,19 @@ internal sealed class IsolateStep(
         {
             // Already cut off (an earlier attempt, or the same finding again): must not pass through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
+            if (forensic is not null && await forensic.GroupForAsync(eni) is { } forensicGroupOfIsolated)
+            {
+                // Nothing tracked is left to cut: the forensic group goes straight on next to the isolation group.
+                if (await log.RunAsync(Isolate, "forensic-group", id, dryRun: false, async () =>
+                    {
+                        await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, [isolationId, forensicGroupOfIsolated], dryRun: false, cancellationToken);
+                        return $"-> {isolationId},{forensicGroupOfIsolated} while evidence is collected";
+                    }))
+                {
+                    forensic.Opened(id, isolationId);
+                }
+            }
+
             return;
         }
 
@@ -187,7 +202,9 @@ internal sealed class IsolateStep(
 
         // In a dry run before the groups exist, the ENI's own groups stand in: the check is of permission to modify it.
         var conversionGroups = vpcGroups.ConversionGroupId is { } c ? [c] : eni.GroupIds;
-        var isolationGroups = vpcGroups.IsolationGroupId is { } i ? [i] : eni.GroupIds;
+        // Asked before the conversion group, never between it and the isolation group: the all-open time stays one round trip.
+        var forensicGroup = forensic is null || vpcGroups.IsolationGroupId is null ? null : await forensic.GroupForAsync(eni);
+        var isolationGroups = vpcGroups.IsolationGroupId is not { } i ? eni.GroupIds : forensicGroup is null ? [i] : [i, forensicGroup];
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
             ? Skipped(log, id)
@@ -205,9 +222,13 @@ internal sealed class IsolateStep(
         var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
         {
             await (conversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
-            return $"-> {string.Join(',', isolationGroups)}";
+            return $"-> {string.Join(',', isolationGroups)}{(forensicGroup is null ? "" : " (the forensic group until the collection ends)")}";
         });
         await tracking;
+        if (isolated && forensicGroup is not null)
+        {
+            forensic!.Opened(id, vpcGroups.IsolationGroupId!);
+        }
 
         if (!isolated && conversion && !context.DryRun)
         {

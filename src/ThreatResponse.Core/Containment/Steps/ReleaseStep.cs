@@ -10,7 +10,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
 /// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null)
+/// <param name="quarantineProfileName">
+/// The profile an instance holds while evidence is collected after isolation: found on the instance (an interrupted
+/// collection left it), it is replaced by the saved profile, or removed.
+/// </param>
+internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, string? quarantineProfileName = null)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
 
@@ -348,6 +352,11 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var log = context.Log;
         var current = context.Description.ProfileAssociation;
+        if (current is not null && IsQuarantineProfile(context, current.ProfileArn))
+        {
+            return ReplaceQuarantineProfileAsync(context, current, trusted ? state.ProfileArn : null, cancellationToken);
+        }
+
         if (state.ProfileArn is null)
         {
             log.Skip(Release, "restore-instance-profile", null, "none was associated before isolation");
@@ -381,6 +390,33 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             await ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
             return $"associated {state.ProfileArn}";
+        });
+    }
+
+    private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
+        quarantineProfileName is not null
+        && profileArn == new Evidence.EvidenceOptions { QuarantineProfileName = quarantineProfileName }.QuarantineProfileArn(context.Instance);
+
+    /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
+    private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
+    {
+        if (context.DryRun)
+        {
+            context.Log.Record(new StepResult(Release, "restore-instance-profile", null, StepOutcome.DryRun,
+                $"would {(saved is null ? "remove" : $"replace with {saved}")} the quarantine profile {quarantine.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
+            return Task.FromResult(true);
+        }
+
+        return context.Log.RunAsync(Release, "restore-instance-profile", null, dryRun: false, async () =>
+        {
+            if (saved is null)
+            {
+                await ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
+                return $"removed the quarantine profile {quarantine.ProfileArn} an interrupted collection left; none to restore";
+            }
+
+            await ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
+            return $"the quarantine profile {quarantine.ProfileArn} an interrupted collection left replaced by {saved}";
         });
     }
 }

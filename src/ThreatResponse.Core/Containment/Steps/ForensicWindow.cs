@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using ThreatResponse.Core.Containment.Evidence;
+
+namespace ThreatResponse.Core.Containment.Steps;
+
+/// <summary>
+/// Isolation that leaves the SSM agent a way to answer while evidence is collected. Each ENI goes into its isolation
+/// group plus the VPC's forensic group (outbound TCP 443 to the Systems Manager and S3 endpoints' addresses, nothing
+/// else); instead of being cut, the instance's credentials become the quarantine profile's (the agent's permissions
+/// only), and the metadata endpoint stays on with IMDSv2 required and a hop limit of 1. When the collection ends —
+/// finished, failed or out of time — <see cref="CloseAsync"/> leaves the instance as plain isolation does: only the
+/// isolation group, no profile, the endpoint off. A VPC without the endpoints, or a quarantine profile that cannot be
+/// put in place, gives plain isolation, and the collection is skipped saying why.
+/// </summary>
+internal sealed class ForensicWindow
+{
+    private const ContainmentAction Isolate = ContainmentAction.Isolate;
+
+    private readonly IInstanceContainment _ec2;
+    private readonly EvidenceOptions _options;
+    private readonly InstanceContext _context;
+    private readonly Dictionary<string, Task<VpcForensicGroup>> _groups;
+    private readonly ConcurrentDictionary<string, string> _isolationGroupByOpenedEni = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _recordedVpcs = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _whyNot = new();
+    private volatile bool _credentialsOpen;
+    private volatile bool _touched;
+
+    /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
+    public ForensicWindow(IInstanceContainment ec2, ForensicChannels channels, EvidenceOptions options, InstanceContext context)
+    {
+        _ec2 = ec2;
+        _options = options;
+        _context = context;
+        var scope = AwsScope.Of(context.Instance);
+        _groups = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
+            .ToDictionary(vpc => vpc, vpc => channels.GetAsync(scope, vpc), StringComparer.Ordinal);
+    }
+
+    /// <summary>Every ENI is in its isolation and forensic groups and the quarantine credentials are in place.</summary>
+    public bool IsOpen => _whyNot.IsEmpty && _credentialsOpen
+        && _context.Description.NetworkInterfaces.All(n => _isolationGroupByOpenedEni.ContainsKey(n.NetworkInterfaceId));
+
+    /// <summary>Why the collection cannot run through the window.</summary>
+    public string WhyNotOpen => _whyNot.IsEmpty ? "the isolation did not complete" : string.Join("; ", _whyNot.Distinct(StringComparer.Ordinal));
+
+    /// <summary>The forensic group the ENI goes into next to its isolation group; null (the reason kept) when its VPC has none.</summary>
+    public async Task<string?> GroupForAsync(NetworkInterfaceState eni)
+    {
+        var group = await _groups[eni.VpcId];
+        if (group.Step is { } step && _recordedVpcs.TryAdd(eni.VpcId, true))
+        {
+            _context.Log.Record(step);
+        }
+
+        if (group.GroupId is null)
+        {
+            _whyNot.Enqueue(group.Missing ?? $"no forensic group in {eni.VpcId}");
+        }
+
+        return group.GroupId;
+    }
+
+    /// <summary>The ENI is in its isolation group and the forensic group: the window must be closed for it.</summary>
+    public void Opened(string networkInterfaceId, string isolationGroupId)
+    {
+        _touched = true;
+        _isolationGroupByOpenedEni[networkInterfaceId] = isolationGroupId;
+    }
+
+    /// <summary>
+    /// In place of cutting the credentials: the quarantine profile replaces the instance's (or is associated), and the
+    /// metadata endpoint stays on, IMDSv2 only, hop limit 1 (containers on the instance cannot reach it). When a VPC of
+    /// the instance has no channel, the credentials are cut as usual (<paramref name="cut"/>); when the quarantine
+    /// profile cannot be put in place, <see cref="CloseAsync"/> cuts them right after the isolation.
+    /// </summary>
+    public async Task OpenCredentialsAsync(Func<Task> cut, CancellationToken cancellationToken)
+    {
+        var groups = await Task.WhenAll(_groups.Values);
+        if (groups.FirstOrDefault(g => g.GroupId is null) is { } missing)
+        {
+            _whyNot.Enqueue(missing.Missing ?? "no forensic group");
+            await cut();
+            return;
+        }
+
+        _touched = true;
+        var log = _context.Log;
+        var description = _context.Description;
+        var quarantine = _options.QuarantineProfileArn(_context.Instance);
+        var profile = log.RunAsync(Isolate, "instance-profile", null, dryRun: false, async () =>
+        {
+            if (description.ProfileAssociation is not { } association)
+            {
+                await _ec2.AssociateInstanceProfileAsync(_context.Instance, quarantine, cancellationToken);
+                return $"{quarantine} associated while evidence is collected (the SSM agent's permissions only); removed when the collection ends";
+            }
+
+            if (association.ProfileArn == quarantine)
+            {
+                return $"{quarantine} already associated (an earlier collection); removed when the collection ends";
+            }
+
+            await _ec2.ReplaceInstanceProfileAsync(_context.Instance, association.AssociationId, quarantine, cancellationToken);
+            return $"{association.ProfileArn} replaced by {quarantine} while evidence is collected (the SSM agent's permissions only; credentials already issued stay valid until they expire); removed when the collection ends";
+        }, failureNote: "evidence is not collected, and the credentials are cut when the isolation is done");
+        var forCollection = description.MetadataOptions with { HttpEndpoint = "enabled", HttpTokens = "required", HttpPutResponseHopLimit = 1 };
+        var metadata = log.RunAsync(Isolate, "metadata-endpoint", null, dryRun: false, async () =>
+        {
+            await _ec2.SetMetadataOptionsAsync(_context.Instance, forCollection, dryRun: false, cancellationToken);
+            return "kept on while evidence is collected: IMDSv2 only, hop limit 1; disabled when the collection ends";
+        }, failureNote: "evidence is not collected");
+        var opened = await Task.WhenAll(profile, metadata);
+        if (!opened[0])
+        {
+            _whyNot.Enqueue("the quarantine instance profile could not be put in place");
+        }
+
+        if (!opened[1])
+        {
+            _whyNot.Enqueue("the metadata endpoint could not be set for the collection");
+        }
+
+        _credentialsOpen = opened.All(ok => ok);
+    }
+
+    /// <summary>
+    /// After the collection, whatever its end: each ENI back to only its isolation group, the profile disassociated
+    /// (whichever is associated now: nothing may hold credentials), the metadata endpoint off. Read back first, so
+    /// what changed meanwhile is what is undone. Urgent, and allowed the deadline's grace: an instance must not keep
+    /// the channel because time ran out.
+    /// </summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        if (!_touched)
+        {
+            return;
+        }
+
+        var log = _context.Log;
+        var ec2 = _ec2.WithPriority(CallPriority.Urgent);
+        if (_context.Deadline is { } deadline)
+        {
+            ec2 = ec2.Until(deadline with { At = deadline.UrgentAt });
+        }
+
+        InstanceDescription? now = null;
+        var described = await log.RunAsync(Isolate, "close-forensic-window", null, dryRun: false, async () =>
+        {
+            now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
+                ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
+            return "collection over: forensic group, quarantine profile and metadata endpoint go";
+        }, failureNote: "the forensic group, quarantine profile and metadata endpoint may still be in place: isolate the instance again");
+        if (!described || now is null)
+        {
+            return;
+        }
+
+        var work = new List<Task>();
+        foreach (var eni in now.NetworkInterfaces)
+        {
+            if (_isolationGroupByOpenedEni.TryGetValue(eni.NetworkInterfaceId, out var isolation) && !(eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolation))
+            {
+                work.Add(log.RunAsync(Isolate, "forensic-group-removed", eni.NetworkInterfaceId, dryRun: false, async () =>
+                {
+                    await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolation], dryRun: false, cancellationToken);
+                    return $"{string.Join(',', eni.GroupIds)} -> {isolation}";
+                }));
+            }
+        }
+
+        if (now.ProfileAssociation is { } association)
+        {
+            work.Add(log.RunAsync(Isolate, "instance-profile-removed", null, dryRun: false, async () =>
+            {
+                await ec2.DisassociateInstanceProfileAsync(_context.Instance, association.AssociationId, cancellationToken);
+                return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";
+            }));
+        }
+
+        if (!now.MetadataOptions.IsEndpointDisabled)
+        {
+            work.Add(log.RunAsync(Isolate, "metadata-endpoint-disabled", null, dryRun: false, async () =>
+            {
+                await ec2.SetMetadataOptionsAsync(_context.Instance, now.MetadataOptions.WithEndpointDisabled(), dryRun: false, cancellationToken);
+                return "disabled: the instance can no longer fetch role credentials";
+            }));
+        }
+
+        await Task.WhenAll(work);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.S3;
+using ListObjectsV2Request = Amazon.S3.Model.ListObjectsV2Request;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests;
+
+/// <summary>
+/// Evidence collected after isolation, through the VPC's Systems Manager and S3 endpoints (issue 18, items 4 and 5),
+/// against moto_server: while the command runs (seen by the stand-in agent as it starts it), each ENI is in the
+/// isolation group and the forensic group, the instance holds the quarantine profile and its metadata endpoint is on
+/// with IMDSv2 required and a hop limit of 1; when the collection ends, all of that is gone, as plain isolation leaves
+/// it. Without the endpoints or without the quarantine profile, isolation is plain and the report says why.
+/// </summary>
+[Collection(MotoCollectionDefinition.Name)]
+public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldTest(moto)
+{
+    private const string Bucket = "threat-response-evidence";
+    private const string Playbook = "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n";
+
+    private readonly string _writable = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
+    private readonly List<string> _violations = [];
+
+    public override async Task DisposeAsync()
+    {
+        Directory.Delete(_writable, recursive: true);
+        await base.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_IsolateAndCollectInAVpcWithEndpoints_CollectsThroughTheWindowThenClosesIt()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var endpointEnis = await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = await BucketAsync();
+        var metadataBefore = await MetadataAsync(ec2, scene.InstanceId);
+
+        InstanceView? during = null;
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
+        Configure().Set("PLAYBOOK", Playbook);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Empty(_violations);
+
+        // While the command ran: the isolation group and the forensic group, the quarantine profile, IMDSv2 at hop 1.
+        Assert.NotNull(during);
+        Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, during.ProfileArn);
+        Assert.Equal(("enabled", "required", 1), during.Metadata);
+
+        // The forensic group lets out TCP 443 to the endpoints' addresses and the S3 prefix list, nothing else.
+        var forensic = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId]), new Filter("group-name", ["threat-response-forensic"])] })).SecurityGroups.Single();
+        Assert.Empty(forensic.IpPermissions ?? []);
+        var endpointAddresses = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [.. endpointEnis] })).NetworkInterfaces.Select(n => n.PrivateIpAddress + "/32").Order();
+        Assert.All(forensic.IpPermissionsEgress, p => Assert.Equal(("tcp", 443, 443), (p.IpProtocol, p.FromPort, p.ToPort)));
+        Assert.Equal(endpointAddresses, forensic.IpPermissionsEgress.SelectMany(p => p.Ipv4Ranges ?? []).Select(r => r.CidrIp).Order());
+        var s3PrefixList = (await ec2.DescribePrefixListsAsync(new DescribePrefixListsRequest { Filters = [new Filter("prefix-list-name", ["com.amazonaws.us-east-1.s3"])] })).PrefixLists.Single().PrefixListId;
+        Assert.Equal([s3PrefixList], forensic.IpPermissionsEgress.SelectMany(p => p.PrefixListIds ?? []).Select(p => p.Id));
+        Assert.Empty(forensic.IpPermissionsEgress.SelectMany(p => p.Ipv6Ranges ?? []));
+
+        // After: as plain isolation leaves it.
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+
+        // The evidence is stored and verified, and the report tells each step of the window.
+        Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
+        var steps = Steps(Assert.Single(await World.NotificationsAsync()));
+        Assert.Equal("succeeded", Step(steps, "evidence-stored").GetProperty("outcome").GetString());
+        Assert.Equal("succeeded", Step(steps, "forensic-channel").GetProperty("outcome").GetString());
+        Assert.Contains(quarantineProfile, Step(steps, "instance-profile").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, steps.Count(s => s.GetProperty("step").GetString() == "forensic-group-removed" && s.GetProperty("outcome").GetString() == "succeeded"));
+        Assert.Equal("succeeded", Step(steps, "instance-profile-removed").GetProperty("outcome").GetString());
+        Assert.Equal("succeeded", Step(steps, "metadata-endpoint-disabled").GetProperty("outcome").GetString());
+        var order = steps.Select(s => s.GetProperty("step").GetString()).ToList();
+        Assert.True(order.IndexOf("evidence-stored") < order.IndexOf("instance-profile-removed"), "the credentials were cut after the collection");
+
+        // Release restores the instance's own profile and metadata options, not the quarantine ones.
+        using (var release = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
+        {
+            using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(release).HandleAsync, ReleaseEvent(scene.InstanceId));
+            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var restored = await ViewAsync(ec2, scene);
+        Assert.Equal(scene.ProfileArn, restored.ProfileArn);
+        Assert.Equal(metadataBefore, restored.Metadata);
+        Assert.DoesNotContain(restored.GroupNames.SelectMany(n => n), n => n.StartsWith("threat-response-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_NoQuarantineProfileInTheAccount_IsolatesPlainlyAndSaysWhyNothingWasCollected()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        using var s3 = await BucketAsync();
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
+        Configure().Set("PLAYBOOK", Playbook);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        // The swap failed (reported), so the response is not a success — but the instance is isolated and its credentials cut.
+        Assert.Equal("failed", output.RootElement.GetProperty("outcome").GetString());
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        var steps = Steps(Assert.Single(await World.NotificationsAsync()));
+        Assert.Equal("failed", Step(steps, "instance-profile").GetProperty("outcome").GetString());
+        var collect = steps.Single(s => s.GetProperty("step").GetString() == "collect");
+        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        Assert.Contains("quarantine instance profile could not be put in place", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "SendCommand");
+    }
+
+    [Fact]
+    public async Task GuardDutyResponder_VpcWithoutTheMessagesEndpoint_PlainIsolationNamesWhatIsMissing()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var enis = await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var messages = (await ec2.DescribeVpcEndpointsAsync(new DescribeVpcEndpointsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).VpcEndpoints.Single(e => e.ServiceName.EndsWith(".ssmmessages", StringComparison.Ordinal));
+        await ec2.DeleteVpcEndpointsAsync(new DeleteVpcEndpointsRequest { VpcEndpointIds = [messages.VpcEndpointId] });
+        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
+        Configure().Set("PLAYBOOK", Playbook);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        var collect = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
+        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        Assert.StartsWith("no forensic channel: ", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("ssmmessages", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("snapshots only", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ReplaceIamInstanceProfileAssociation");
+        Assert.Empty((await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("group-name", ["threat-response-forensic"])] })).SecurityGroups);
+    }
+
+    [Fact]
+    public async Task ReleaseInstanceAction_AnInterruptedCollectionLeftTheQuarantineProfile_RestoresTheInstancesOwn()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+        }
+
+        // As a collection that died before closing its window leaves it.
+        await ec2.AssociateIamInstanceProfileAsync(new AssociateIamInstanceProfileRequest { InstanceId = scene.InstanceId, IamInstanceProfile = new IamInstanceProfileSpecification { Arn = quarantineProfile } });
+
+        using (var release = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
+        {
+            using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(release).HandleAsync, ReleaseEvent(scene.InstanceId));
+            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+        }
+
+        Assert.Equal(scene.ProfileArn, (await ViewAsync(ec2, scene)).ProfileArn);
+    }
+
+    private sealed record InstanceView(List<List<string>> GroupNames, string? ProfileArn, (string Endpoint, string Tokens, int HopLimit) Metadata);
+
+    private static async Task<InstanceView> ViewAsync(AmazonEC2Client ec2, ThreatResponse.LocalAws.DemoScene scene)
+    {
+        var names = new List<List<string>> { await ec2.GroupNamesAsync(scene.PrimaryEniId), await ec2.GroupNamesAsync(scene.SecondaryEniId) };
+        var association = (await ec2.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest { Filters = [new Filter("instance-id", [scene.InstanceId])] }))
+            .IamInstanceProfileAssociations?.SingleOrDefault(a => a.State == IamInstanceProfileAssociationState.Associated);
+        return new InstanceView(names, association?.IamInstanceProfile.Arn, await MetadataAsync(ec2, scene.InstanceId));
+    }
+
+    private static async Task<(string, string, int)> MetadataAsync(AmazonEC2Client ec2, string instanceId)
+    {
+        var options = (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0].MetadataOptions;
+        return (options.HttpEndpoint.Value, options.HttpTokens.Value, options.HttpPutResponseHopLimit ?? 0);
+    }
+
+    private async Task<AmazonS3Client> BucketAsync()
+    {
+        var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
+        return s3;
+    }
+
+    private FunctionWorld Configure() => World
+        .Set("EVIDENCE_BUCKET_NAME", Bucket)
+        .Set("EVIDENCE_TIMEOUT_SECONDS", "30")
+        .Set("EVIDENCE_RETENTION_DAYS", "90");
+
+    private static System.Text.Json.Nodes.JsonNode ReleaseEvent(string instanceId) =>
+        FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", instanceId);
+
+    private static JsonElement Step(List<JsonElement> steps, string name) => steps.Single(s => s.GetProperty("step").GetString() == name);
+
+    private static List<JsonElement> Steps(JsonElement notification) =>
+        [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
+}
