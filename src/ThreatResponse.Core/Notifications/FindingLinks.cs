@@ -28,6 +28,27 @@ public static class FindingLinks
         return $"{ConsoleHost(partition, instance.Region)}/ec2/home?region={instance.Region}#InstanceDetails:instanceId={instance.InstanceId}";
     }
 
+    /// <summary>
+    /// The evidence archive's page in the S3 console, from the <c>s3://bucket/key</c> the evidence-stored step names;
+    /// null for anything else. It opens when signed in to the security account, which holds the bucket.
+    /// </summary>
+    public static string? EvidenceConsoleUrl(string s3Uri, string partition)
+    {
+        ArgumentNullException.ThrowIfNull(s3Uri);
+        if (!s3Uri.StartsWith("s3://", StringComparison.Ordinal) || s3Uri.IndexOf('/', 5) is var slash && slash < 6 || slash == s3Uri.Length - 1)
+        {
+            return null;
+        }
+
+        var host = partition switch
+        {
+            "aws-cn" => "https://console.amazonaws.cn",
+            "aws-us-gov" => "https://console.amazonaws-us-gov.com",
+            _ => "https://s3.console.aws.amazon.com",
+        };
+        return $"{host}/s3/object/{Uri.EscapeDataString(s3Uri[5..slash])}?prefix={Uri.EscapeDataString(s3Uri[(slash + 1)..])}";
+    }
+
     private static string ConsoleHost(string partition, string region) => partition switch
     {
         "aws-cn" => $"https://{region}.console.amazonaws.cn",

@@ -223,6 +223,11 @@ public static class NotificationComposer
             foreach (var instance in finding.Instances)
             {
                 line($"  Instance {ResponseSummary.Describe(instance)}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
+                foreach (var evidence in instance.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded, Target: not null }))
+                {
+                    line($"  Evidence:  {evidence.Target} - {FindingLinks.EvidenceConsoleUrl(evidence.Target!, f.Partition) ?? "(no console link)"}");
+                }
+
                 var steps = detail switch
                 {
                     NotificationDetail.Full => instance.Steps,
