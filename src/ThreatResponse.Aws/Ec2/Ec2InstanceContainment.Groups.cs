@@ -18,7 +18,7 @@ public sealed partial class Ec2InstanceContainment
         {
             var page = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
             {
-                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, ["conversion", "isolation"])],
+                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, [.. Enum.GetValues<QuarantineGroupRole>().Select(RoleTag)])],
                 NextToken = next,
             }, cancellationToken), cancellationToken))!;
             groups.AddRange((page.SecurityGroups ?? []).Select(g => ToQuarantineGroup(g)).OfType<QuarantineGroup>());
@@ -39,9 +39,12 @@ public sealed partial class Ec2InstanceContainment
             {
                 GroupName = name,
                 VpcId = vpcId,
-                Description = role == QuarantineGroupRole.Isolation
-                    ? "ThreatResponse isolation: no rules, nothing in or out"
-                    : "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
+                Description = role switch
+                {
+                    QuarantineGroupRole.Isolation => "ThreatResponse isolation: no rules, nothing in or out",
+                    QuarantineGroupRole.Forensic => "ThreatResponse forensic: outbound TCP 443 to the VPC's Systems Manager and S3 endpoints only",
+                    _ => "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
+                },
                 TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
                 DryRun = dryRun,
             }, cancellationToken), cancellationToken);
@@ -63,6 +66,12 @@ public sealed partial class Ec2InstanceContainment
 
     public async Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken)
     {
+        // Anything but isolation would be made all open here: the forensic group's rules come from its channel.
+        if (role == QuarantineGroupRole.Forensic)
+        {
+            throw new ArgumentOutOfRangeException(nameof(role), role, "the forensic group's rules are set by EnsureForensicGroupAsync");
+        }
+
         var ec2 = clients.For(scope, findingKey);
         if (freshlyCreated)
         {
@@ -189,6 +198,7 @@ public sealed partial class Ec2InstanceContainment
         {
             "conversion" => QuarantineGroupRole.Conversion,
             "isolation" => QuarantineGroupRole.Isolation,
+            "forensic" => QuarantineGroupRole.Forensic,
             _ => null,
         };
         if (role is not { } r)
@@ -198,9 +208,15 @@ public sealed partial class Ec2InstanceContainment
 
         var ingress = group.IpPermissions ?? [];
         var egress = group.IpPermissionsEgress ?? [];
-        var asRequired = r == QuarantineGroupRole.Isolation
-            ? ingress.Count == 0 && egress.Count == 0
-            : IsAllOpen(ingress) && IsAllOpen(egress);
+        var asRequired = r switch
+        {
+            QuarantineGroupRole.Isolation => ingress.Count == 0 && egress.Count == 0,
+
+            // The shape only (TCP 443 to addresses, never to a group): which addresses is the channel's, made exact by
+            // EnsureForensicGroupAsync.
+            QuarantineGroupRole.Forensic => ingress.Count == 0 && egress.All(p => IsTcp443(p) && (p.UserIdGroupPairs ?? []).Count == 0),
+            _ => IsAllOpen(ingress) && IsAllOpen(egress),
+        };
         return new QuarantineGroup(group.GroupId, group.VpcId, r, asRequired);
     }
 
@@ -210,6 +226,8 @@ public sealed partial class Ec2InstanceContainment
         && permissions.Any(p => (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0"))
         && permissions.Any(p => (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
 
+    private static bool IsTcp443(IpPermission p) => p.IpProtocol is "tcp" or "6" && p.FromPort == 443 && p.ToPort == 443;
+
     private static IpPermission AllTraffic(bool ipv4, bool ipv6) => new()
     {
         IpProtocol = "-1",
@@ -217,11 +235,18 @@ public sealed partial class Ec2InstanceContainment
         Ipv6Ranges = ipv6 ? [new Ipv6Range { CidrIpv6 = "::/0" }] : null,
     };
 
-    private static string GroupName(QuarantineGroupRole role) => role == QuarantineGroupRole.Isolation ? "threat-response-isolation" : "threat-response-conversion";
+    private static string GroupName(QuarantineGroupRole role) => "threat-response-" + RoleTag(role);
+
+    private static string RoleTag(QuarantineGroupRole role) => role switch
+    {
+        QuarantineGroupRole.Isolation => "isolation",
+        QuarantineGroupRole.Forensic => "forensic",
+        _ => "conversion",
+    };
 
     private static List<Tag> GroupTags(QuarantineGroupRole role) =>
     [
-        new(QuarantineTags.GroupRole, role == QuarantineGroupRole.Isolation ? "isolation" : "conversion"),
+        new(QuarantineTags.GroupRole, RoleTag(role)),
         new(ManagedByTag, "ThreatResponse"),
         new("Name", GroupName(role)),
     ];

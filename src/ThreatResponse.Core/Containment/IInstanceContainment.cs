@@ -68,7 +68,8 @@ public interface IInstanceContainment
     /// The VPC's forensic group, <c>threat-response-forensic</c>, tagged like the quarantine groups: no ingress rule,
     /// and egress only TCP 443 to each of the channel's addresses and prefix lists. Found by tag, or adopted by name,
     /// or created; its rules made exactly these (others revoked, missing ones authorized) and verified: an
-    /// <see cref="AwsOperationException"/> when they still differ. Null in a dry run when it does not exist yet.
+    /// <see cref="AwsOperationException"/> when they still differ. Null in a dry run when it does not exist yet; in a dry
+    /// run an existing group is left as it is.
     /// </summary>
     Task<Evidence.ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, Evidence.ForensicChannel channel, bool dryRun, CancellationToken cancellationToken);
 

@@ -24,5 +24,8 @@ public sealed record ForensicChannelLookup(ForensicChannel? Channel, string? Mis
 }
 
 /// <summary>The VPC's forensic group as <see cref="IInstanceContainment.EnsureForensicGroupAsync"/> left it.</summary>
-/// <param name="Note">For the report: "created", "existing", "rules repaired", "adopted by name, rules verified".</param>
+/// <param name="Note">
+/// For the report: "created", "existing", "rules repaired", "adopted by name, rules verified"; in a dry run, an existing
+/// group whose rules differ is left as it is: "rules would be repaired".
+/// </param>
 public sealed record ForensicGroup(string GroupId, string Note);

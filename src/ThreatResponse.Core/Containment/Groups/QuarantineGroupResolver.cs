@@ -16,7 +16,7 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
     public void Prefetch(AwsScope scope) => _ = Found(scope);
 
     /// <summary>The names ThreatResponse gives its groups; one name per VPC, since EC2 keeps group names unique there.</summary>
-    public static bool IsQuarantineGroupName(string name) => name is "threat-response-isolation" or "threat-response-conversion";
+    public static bool IsQuarantineGroupName(string name) => name is "threat-response-isolation" or "threat-response-conversion" or "threat-response-forensic";
 
     /// <summary>Every group found by tag in the scope, whatever its rules; empty when the lookup failed (the VPC's groups then fail as a step of their own).</summary>
     public async Task<IReadOnlyList<QuarantineGroup>> FoundAsync(AwsScope scope)

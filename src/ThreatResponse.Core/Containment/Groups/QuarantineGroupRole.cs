@@ -1,6 +1,6 @@
 namespace ThreatResponse.Core.Containment.Groups;
 
-/// <summary>The two security groups ThreatResponse keeps per VPC.</summary>
+/// <summary>The security groups ThreatResponse keeps per VPC.</summary>
 public enum QuarantineGroupRole
 {
     /// <summary>
