@@ -30,6 +30,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["elasticloadbalancing:RegisterTargets"] = "only when releasing an instance isolation deregistered, with RELEASE_RESTORES_MEMBERSHIP=true (FleetMembershipTests)",
         ["s3:PutObject"] = "the instance uploads the evidence archive through the URL the function pre-signs with this permission; the function never puts it itself",
         ["s3:GetObjectVersion"] = "reading back one given version of an evidence archive; the read-back after collection asks for the current one",
+        ["ec2:DisassociateIamInstanceProfile"] = "release: only when an interrupted collection left the quarantine profile and the instance had no profile of its own (ForensicWindowTests)",
         ["ec2:ReplaceIamInstanceProfileAssociation"] = "release: only when an interrupted collection left the quarantine profile (ForensicWindowTests); the responder: a collecting rule (below)",
     };
 
