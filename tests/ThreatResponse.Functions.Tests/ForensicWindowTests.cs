@@ -176,6 +176,107 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         Assert.Equal(scene.ProfileArn, (await ViewAsync(ec2, scene)).ProfileArn);
     }
 
+    /// <summary>
+    /// An instance of a member account: the channel, the forensic group, the quarantine profile and the Run Command are
+    /// all the member account's, reached through the member role.
+    /// </summary>
+    [Fact]
+    public async Task GuardDutyResponder_InstanceInAMemberAccount_TheWindowAndTheCommandAreThereThroughTheMemberRole()
+    {
+        const string Member = "111122223333";
+        using var member = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var memberKey = await MemberAccountScene.AccessKeyInAsync(Moto, Member);
+        var ownProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "app-server", accessKeyId: memberKey);
+        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine", accessKeyId: memberKey);
+        var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(member, ownProfile);
+        var instance = (await member.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0];
+        await EvidenceScene.CreateForensicEndpointsAsync(member, instance.VpcId, instance.SubnetId);
+        using var s3 = await BucketAsync();
+
+        (List<string> Groups, string? Profile)? during = null;
+        SsmAgentStandIn.Play(World, instanceId, _writable, _violations, whenCommandRuns: async () => during = (
+            [.. (await member.GroupNamesAsync(eniId)).Order()],
+            (await member.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest { Filters = [new Filter("instance-id", [instanceId])] })).IamInstanceProfileAssociations?.SingleOrDefault()?.IamInstanceProfile.Arn));
+        Configure().Set("PLAYBOOK", Playbook);
+        var @event = FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", instanceId);
+        var text = @event.ToJsonString().Replace("123456789012", Member, StringComparison.Ordinal);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, System.Text.Json.Nodes.JsonNode.Parse(text)!);
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Empty(_violations);
+        Assert.NotNull(during);
+        Assert.Equal(["threat-response-forensic", "threat-response-isolation"], during.Value.Groups);
+        Assert.Equal(quarantineProfile, during.Value.Profile);
+        Assert.StartsWith($"arn:aws:iam::{Member}:", quarantineProfile, StringComparison.Ordinal);
+        Assert.Equal(["threat-response-isolation"], await member.GroupNamesAsync(eniId));
+
+        // The command is the member account's (moto keeps accounts apart by the caller's credentials).
+        using var memberSsm = new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementClient(await MemberCredentialsAsync(Member), Moto.Configure(new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementConfig()));
+        var command = Assert.Single((await memberSsm.ListCommandsAsync(new Amazon.SimpleSystemsManagement.Model.ListCommandsRequest())).Commands);
+        Assert.Equal([instanceId], command.InstanceIds);
+        Assert.Equal("ThreatResponse-CollectEvidence", command.DocumentName);
+        Assert.Contains(World.AwsProxy.Calls, c => c.Operation == "AssumeRole" && c.Body.Contains(Uri.EscapeDataString($"arn:aws:iam::{Member}:role/ThreatResponseMember"), StringComparison.Ordinal));
+        Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/{Member}/us-east-1/{instanceId}/" })).S3Objects);
+    }
+
+    private async Task<Amazon.Runtime.AWSCredentials> MemberCredentialsAsync(string account)
+    {
+        using var sts = new Amazon.SecurityToken.AmazonSecurityTokenServiceClient(MotoServerFixture.Credentials, Moto.Configure(new Amazon.SecurityToken.AmazonSecurityTokenServiceConfig()));
+        var assumed = (await sts.AssumeRoleAsync(new Amazon.SecurityToken.Model.AssumeRoleRequest { RoleArn = $"arn:aws:iam::{account}:role/test-setup", RoleSessionName = "check" })).Credentials;
+        return new Amazon.Runtime.SessionAWSCredentials(assumed.AccessKeyId, assumed.SecretAccessKey, assumed.SessionToken);
+    }
+
+    /// <summary>
+    /// A window left open (the invocation died while the command ran): isolating the instance again — Lambda's retry,
+    /// or any later response — closes it, whether or not that response collects.
+    /// </summary>
+    [Fact]
+    public async Task GuardDutyResponder_AWindowLeftOpenByACrash_IsolatingAgainClosesIt()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = await BucketAsync();
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
+        Configure().Set("PLAYBOOK", Playbook);
+        using (var runtime = World.Runtime())
+        {
+            using var first = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+        }
+
+        // Put back as the window stands while the command runs.
+        var groups = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).SecurityGroups;
+        var window = groups.Where(g => g.GroupName is "threat-response-isolation" or "threat-response-forensic").Select(g => g.GroupId).ToList();
+        foreach (var eni in new[] { scene.PrimaryEniId, scene.SecondaryEniId })
+        {
+            await ec2.ModifyNetworkInterfaceAttributeAsync(new ModifyNetworkInterfaceAttributeRequest { NetworkInterfaceId = eni, Groups = window });
+        }
+
+        await ec2.AssociateIamInstanceProfileAsync(new AssociateIamInstanceProfileRequest { InstanceId = scene.InstanceId, IamInstanceProfile = new IamInstanceProfileSpecification { Arn = quarantineProfile } });
+        await ec2.ModifyInstanceMetadataOptionsAsync(new ModifyInstanceMetadataOptionsRequest { InstanceId = scene.InstanceId, HttpEndpoint = InstanceMetadataEndpointState.Enabled, HttpTokens = HttpTokensState.Required, HttpPutResponseHopLimit = 1 });
+        Assert.Equal(quarantineProfile, (await ViewAsync(ec2, scene)).ProfileArn);
+
+        // Another finding about it, with the default playbook (no collect).
+        World.Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate]\n");
+        var again = FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId);
+        again["id"] = "7a1c9e55-0c2d-4b8e-9f3a-2d6b1e4c8a70";
+        again["detail"]!["id"] = "5fd7c3a1b2e94d0f8e7d6c5b4a392817";
+        again["detail"]!["arn"] = again["detail"]!["arn"]!.GetValue<string>().Replace("4ec6f2b1a9d84e0c9e8f7a6b5c4d3e2f", "5fd7c3a1b2e94d0f8e7d6c5b4a392817", StringComparison.Ordinal);
+        using (var runtime = World.Runtime())
+        {
+            using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, again);
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+    }
+
     private sealed record InstanceView(List<List<string>> GroupNames, string? ProfileArn, (string Endpoint, string Tokens, int HopLimit) Metadata);
 
     private static async Task<InstanceView> ViewAsync(AmazonEC2Client ec2, ThreatResponse.LocalAws.DemoScene scene)
