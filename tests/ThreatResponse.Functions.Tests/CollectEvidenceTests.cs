@@ -140,6 +140,39 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         Assert.Empty(_violations);
     }
 
+    [Fact]
+    public async Task GuardDutyResponder_RuleSnapshotsWithAnEvidenceBucket_TheSnapshotsAreListedInTheCasesPlace()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
+        Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, snapshot]\n");
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var listed = Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/4ec6f2b1a9d84e0c9e8f7a6b5c4d3e2f/" })).S3Objects);
+        Assert.EndsWith("-snapshots.json", listed.Key, StringComparison.Ordinal);
+        using var stored = await s3.GetObjectAsync(Bucket, listed.Key);
+        using var record = await JsonDocument.ParseAsync(stored.ResponseStream);
+
+        // What EC2 holds: every snapshot of the instance's volumes, each listed with its volume.
+        var snapshots = (await ec2.DescribeSnapshotsAsync(new Amazon.EC2.Model.DescribeSnapshotsRequest { Filters = [new Amazon.EC2.Model.Filter("tag:ThreatResponse:InstanceId", [scene.InstanceId])] })).Snapshots;
+        Assert.Equal(2, snapshots.Count);
+        Assert.Equal(
+            snapshots.Select(s => (s.SnapshotId, s.VolumeId)).Order(),
+            record.RootElement.GetProperty("snapshots").EnumerateArray().Select(s => (s.GetProperty("snapshotId").GetString()!, s.GetProperty("volumeId").GetString()!)).Order());
+        Assert.Equal(scene.InstanceId, record.RootElement.GetProperty("instanceId").GetString());
+        Assert.EndsWith("4ec6f2b1a9d84e0c9e8f7a6b5c4d3e2f", record.RootElement.GetProperty("finding").GetString(), StringComparison.Ordinal);
+
+        // Reported as evidence stored, as the archive is (the ledger and the e-mail take it from there).
+        var step = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "evidence-stored");
+        Assert.Equal($"s3://{Bucket}/{listed.Key}", step.GetProperty("target").GetString());
+        Assert.Equal("snapshot", step.GetProperty("action").GetString());
+    }
+
     /// <summary>The report's steps for the one instance, from the notification's JSON document (what an SQS subscriber gets).</summary>
     private static List<JsonElement> Steps(JsonElement notification) =>
         [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];

@@ -195,7 +195,7 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
         return [.. (response!.Snapshots ?? []).Select(s => s.SnapshotId)];
     }
 
-    public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SnapshotTaken>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var ec2 = Client(instance);
@@ -208,7 +208,7 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
             DryRun = dryRun,
         }, cancellationToken), cancellationToken);
         SdkCall.EnsureDryRunDidNotAct("CreateSnapshots", dryRun, response);
-        return [.. (response?.Snapshots ?? []).Select(s => s.SnapshotId)];
+        return [.. (response?.Snapshots ?? []).Select(s => new SnapshotTaken(s.SnapshotId, s.VolumeId, s.StartTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null))];
     }
 
     public Task StopInstanceAsync(InstanceReference instance, bool hibernate, bool dryRun, CancellationToken cancellationToken) =>

@@ -104,6 +104,24 @@ public sealed class SsmEvidenceCollector : IEvidenceCollector, IDisposable
         }
     }
 
+    public async Task<StoredEvidence> StoreRecordAsync(string objectKey, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var bytes = content.ToArray();
+        using var body = new MemoryStream(bytes, writable: false);
+        var response = await SdkCall.RunAsync("PutObject", () => _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = objectKey,
+            InputStream = body,
+            ContentType = "application/json",
+            // The bucket's default Object Lock retention makes S3 require an integrity checksum on every write; S3 checks
+            // the SHA-256 the SDK sends against the bytes it receives.
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+        }, cancellationToken));
+        // S3's answer to a put carries no retention date: the bucket's default applies.
+        return new StoredEvidence(_bucket, objectKey, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), response.VersionId, null);
+    }
+
     public async Task<StoredEvidence?> ReadBackAsync(string objectKey, CancellationToken cancellationToken)
     {
         try

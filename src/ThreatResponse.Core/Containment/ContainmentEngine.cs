@@ -260,7 +260,7 @@ public sealed class ContainmentEngine(
 
         if (actions.Contains(ContainmentAction.Snapshot))
         {
-            first.Add(new SnapshotStep(ec2).RunAsync(context, cancellationToken));
+            first.Add(new SnapshotStep(ec2, evidence, options.Evidence).RunAsync(context, cancellationToken));
         }
 
         await Task.WhenAll(first);

@@ -116,8 +116,8 @@ public interface IInstanceContainment
     /// <summary>Snapshots already taken of the instance for the finding (by their tags).</summary>
     Task<IReadOnlyList<string>> FindSnapshotsAsync(InstanceReference instance, string findingKey, CancellationToken cancellationToken);
 
-    /// <summary><c>CreateSnapshots</c> of every attached volume, volume tags copied plus <paramref name="tags"/>; returns the snapshot ids (empty in a dry run).</summary>
-    Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken);
+    /// <summary><c>CreateSnapshots</c> of every attached volume, volume tags copied plus <paramref name="tags"/>; returns the snapshots with their volumes and times (empty in a dry run).</summary>
+    Task<IReadOnlyList<SnapshotTaken>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken);
 
     Task StopInstanceAsync(InstanceReference instance, bool hibernate, bool dryRun, CancellationToken cancellationToken);
 }

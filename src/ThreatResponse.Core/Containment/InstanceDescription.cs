@@ -83,3 +83,6 @@ public sealed record MetadataOptionsState(
 
 /// <summary>An instance profile associated with the instance.</summary>
 public sealed record ProfileAssociation(string AssociationId, string ProfileArn);
+
+/// <summary>A snapshot <c>CreateSnapshots</c> started: of which volume, and when (its point in time).</summary>
+public sealed record SnapshotTaken(string SnapshotId, string? VolumeId, DateTimeOffset? StartTime);

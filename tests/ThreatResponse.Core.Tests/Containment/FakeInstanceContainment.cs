@@ -346,7 +346,7 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         }
     }
 
-    public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SnapshotTaken>> CreateSnapshotsAsync(InstanceReference instance, IReadOnlyDictionary<string, string> tags, bool dryRun, CancellationToken cancellationToken)
     {
         await CallAsync("CreateSnapshots", Id(instance), Keys(tags.Keys), dryRun);
         if (dryRun)
@@ -356,9 +356,9 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
 
         lock (_lock)
         {
-            var ids = Get(instance).VolumeIds.Select(_ => $"snap-{++_nextId}").ToList();
-            _snapshots.AddRange(ids.Select(id => (id, new Dictionary<string, string>(tags, StringComparer.Ordinal))));
-            return ids;
+            var taken = Get(instance).VolumeIds.Select(volume => new SnapshotTaken($"snap-{++_nextId}", volume, null)).ToList();
+            _snapshots.AddRange(taken.Select(t => (t.SnapshotId, new Dictionary<string, string>(tags, StringComparer.Ordinal))));
+            return taken;
         }
     }
 

@@ -116,7 +116,7 @@ public sealed class DeployFidelityTests
         var ids = stacks.SelectMany(s => s.OfType("AWS::SecurityHub::ActionTarget").Select(t => t.Properties["Id"]!.GetValue<string>())).ToList();
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
 
-        var paths = stacks.Select(s => s.OfType("AWS::IAM::Role").Select(r => r.Properties["Path"]!.GetValue<string>()).Distinct(StringComparer.Ordinal).Single()).ToList();
+        var paths = stacks.Select(s => s.FunctionRoles().Select(r => r.Properties["Path"]!.GetValue<string>()).Distinct(StringComparer.Ordinal).Single()).ToList();
         Assert.Equal(paths.Count, paths.Distinct(StringComparer.Ordinal).Count());
     }
 
@@ -182,7 +182,7 @@ public sealed class DeployFidelityTests
         var trust = await MemberRoleTrustAsync(stackName, deployment.Account);
 
         Assert.Equal($"arn:aws:iam::{deployment.Account}:root", trust.Principal);
-        var roles = stack.OfType("AWS::IAM::Role").ToList();
+        var roles = stack.FunctionRoles().ToList();
         Assert.Equal(Functions.Order(StringComparer.Ordinal), roles.Select(r => r.LogicalId.Replace("Role", "", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         foreach (var role in roles)
         {
@@ -194,7 +194,7 @@ public sealed class DeployFidelityTests
         foreach (var other in others)
         {
             var otherStack = await RenderAsync(deployment with { StackName = other });
-            foreach (var role in otherStack.OfType("AWS::IAM::Role"))
+            foreach (var role in otherStack.FunctionRoles())
             {
                 var arn = RoleArn(otherStack, role);
                 Assert.False(IamArnLike.Matches(trust.PrincipalArnPattern, arn), $"{stackName}: member role trust {trust.PrincipalArnPattern} also admits {other}'s {arn}");
@@ -209,7 +209,7 @@ public sealed class DeployFidelityTests
         var member = await RenderMemberRoleAsync(stack.Deployment.Account, securityStackName: null);
         var memberRoleArn = $"arn:aws:iam::444455556666:role/{member.Resources["MemberRole"].Properties["RoleName"]!.GetValue<string>()}";
 
-        foreach (var role in stack.OfType("AWS::IAM::Role"))
+        foreach (var role in stack.FunctionRoles())
         {
             var assumable = role.Properties["Policies"]!.AsArray().SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
                 .Where(s => s!["Action"]!.ToJsonString().Contains("sts:AssumeRole", StringComparison.Ordinal))

@@ -175,7 +175,7 @@ public sealed class EvidenceBucketTemplateTests
         var bucketArn = $"arn:aws:s3:::{BucketName(stack)}";
         var collectors = new SortedSet<string>(StringComparer.Ordinal);
 
-        foreach (var role in stack.OfType("AWS::IAM::Role"))
+        foreach (var role in stack.FunctionRoles())
         {
             var statements = role.Properties["Policies"]!.AsArray().SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray()).Select(s => s!.AsObject()).ToList();
             var function = role.LogicalId[..^"Role".Length];
@@ -186,7 +186,8 @@ public sealed class EvidenceBucketTemplateTests
                 if (actions.Any(a => a.StartsWith("s3:", StringComparison.Ordinal)))
                 {
                     collectors.Add(function);
-                    Assert.Equal(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], actions.Order(StringComparer.Ordinal));
+                    // The snapshot action only writes the list of the snapshots it took; the collectors also read the archive back.
+                    Assert.Equal(function == "SnapshotInstanceAction" ? ["s3:PutObject"] : ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], actions.Order(StringComparer.Ordinal));
                     Assert.Equal([bucketArn + "/evidence/*"], resources);
                 }
 
@@ -198,26 +199,29 @@ public sealed class EvidenceBucketTemplateTests
 
                 if (resources.Contains(KeyArn(stack)))
                 {
-                    Assert.Equal(["kms:Decrypt", "kms:GenerateDataKey"], actions.Order(StringComparer.Ordinal));
+                    Assert.Equal(function == "SnapshotInstanceAction" ? ["kms:GenerateDataKey"] : ["kms:Decrypt", "kms:GenerateDataKey"], actions.Order(StringComparer.Ordinal));
                 }
             }
         }
 
-        Assert.Equal(["CollectEvidenceAction", "GuardDutyResponder"], collectors);
+        Assert.Equal(["CollectEvidenceAction", "GuardDutyResponder", "SnapshotInstanceAction"], collectors);
     }
 
     [Fact]
-    public async Task Render_SamconfigEnvironments_HaveDistinctEvidenceDocumentNames()
+    public async Task Render_SamconfigEnvironments_HaveDistinctEvidenceDocumentAndQuarantineProfileNames()
     {
         var names = new List<string>();
+        var profiles = new List<string>();
         foreach (var deployment in Environments.Values)
         {
             var stack = await RenderAsync(deployment);
             names.Add(stack.Resources["EvidenceDocument"].Properties["Name"]!.GetValue<string>());
+            profiles.Add(stack.Resources["QuarantineInstanceProfile"].Properties["InstanceProfileName"]!.GetValue<string>());
         }
 
-        // Document names are unique per account and Region, and the environments may share both.
+        // Document names are unique per account and Region, role and profile names per account, and the environments may share both.
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(profiles.Count, profiles.Distinct(StringComparer.Ordinal).Count());
     }
 
     [Fact]

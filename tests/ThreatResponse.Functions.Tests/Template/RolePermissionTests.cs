@@ -28,7 +28,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["elasticloadbalancing:DescribeTargetHealth"] = "only when the Region has target groups (FleetMembershipTests)",
         ["elasticloadbalancing:DeregisterTargets"] = "only for an instance registered in a target group (FleetMembershipTests)",
         ["elasticloadbalancing:RegisterTargets"] = "only when releasing an instance isolation deregistered, with RELEASE_RESTORES_MEMBERSHIP=true (FleetMembershipTests)",
-        ["s3:PutObject"] = "the instance uploads the evidence archive through the URL the function pre-signs with this permission; the function never puts it itself",
+        ["s3:PutObject"] = "the instance uploads the evidence archive through the URL the function pre-signs with this permission; the function puts only the list of snapshots it took (seen in the snapshot scenario)",
         ["s3:GetObjectVersion"] = "reading back one given version of an evidence archive; the read-back after collection asks for the current one",
         ["ec2:DisassociateIamInstanceProfile"] = "release: only when an interrupted collection left the quarantine profile and the instance had no profile of its own (ForensicWindowTests)",
         ["ec2:ReplaceIamInstanceProfileAssociation"] = "release: only when an interrupted collection left the quarantine profile (ForensicWindowTests); the responder: a collecting rule (below)",
@@ -65,6 +65,14 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         world.Set("REVOKE_SESSIONS", function == "IsolateAndRevokeSessionsAction" ? "true" : "false");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
         var violations = new List<string>();
+        if (function == "SnapshotInstanceAction")
+        {
+            // The snapshots are listed in the evidence bucket.
+            using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
+            await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
+            world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence");
+        }
+
         if (function == "CollectEvidenceAction")
         {
             using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));

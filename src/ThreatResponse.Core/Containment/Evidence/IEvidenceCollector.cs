@@ -21,6 +21,12 @@ public interface IEvidenceCollector
     /// <summary>The command's status on the instance (<c>GetCommandInvocation</c>); null while Systems Manager has not registered it.</summary>
     Task<CollectionStatus?> GetStatusAsync(InstanceReference instance, string findingKey, string commandId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes a record of the case that the function itself knows (the snapshots it took) under <paramref name="objectKey"/>,
+    /// with a SHA-256 checksum S3 verifies (Object Lock requires one); returns it as stored (the SHA-256 of the bytes written).
+    /// </summary>
+    Task<StoredEvidence> StoreRecordAsync(string objectKey, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
     /// <summary>What the bucket holds under the key, with the SHA-256 of its bytes as read back; null when nothing is there.</summary>
     Task<StoredEvidence?> ReadBackAsync(string objectKey, CancellationToken cancellationToken);
 }

@@ -47,7 +47,7 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
         }
 
         var key = ObjectKey(context);
-        var label = $"{context.Instance.Account}/{context.Instance.Region}/{context.Instance.InstanceId.Value}/{FindingPart(context.FindingKey)}";
+        var label = EvidenceKeys.Case(context.Instance, context.FindingKey);
         if (context.DryRun)
         {
             // Systems Manager has no DryRun: nothing is sent, nothing is checked.
@@ -122,21 +122,7 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
         });
     }
 
-    /// <summary><c>evidence/&lt;account&gt;/&lt;region&gt;/&lt;instance&gt;/&lt;finding&gt;/&lt;time&gt;.tar.gz</c>: one place per case.</summary>
-    private string ObjectKey(InstanceContext context) =>
-        $"evidence/{context.Instance.Account}/{context.Instance.Region}/{context.Instance.InstanceId.Value}/{FindingPart(context.FindingKey)}/{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.tar.gz";
-
-    /// <summary>
-    /// The finding in a key: a GuardDuty ARN's last segment (its finding id) when it is plain, else a hash of the id —
-    /// finding text never shapes the key beyond letters, digits, '.', '_' and '-'.
-    /// </summary>
-    internal static string FindingPart(string findingKey)
-    {
-        var last = findingKey[(findingKey.LastIndexOf('/') + 1)..];
-        return last.Length is > 0 and <= 64 && last.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') && last.Trim('.').Length > 0
-            ? last
-            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(findingKey)))[..32];
-    }
+    private string ObjectKey(InstanceContext context) => EvidenceKeys.For(context.Instance, context.FindingKey, time.GetUtcNow(), ".tar.gz");
 
     private static string Cut(string text)
     {

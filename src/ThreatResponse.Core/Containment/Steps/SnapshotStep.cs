@@ -1,3 +1,5 @@
+using System.Text.Json;
+using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Containment.Steps;
@@ -6,8 +8,10 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// Evidence: <c>CreateSnapshots</c> of every attached volume, tagged with the finding, once per finding and instance.
 /// The snapshots' point in time is the request, so they may run alongside isolation and a later stop — except when EC2
 /// request tokens are scarce: then they wait until every instance's isolation was served (<see cref="ContainmentFirstGate"/>).
+/// With an evidence bucket, the snapshots taken are listed in the case's place there (<see cref="EvidenceKeys"/>), so
+/// that one place holds the case: the archive collected from the instance and the disks' snapshots.
 /// </summary>
-internal sealed class SnapshotStep(IInstanceContainment ec2)
+internal sealed class SnapshotStep(IInstanceContainment ec2, IEvidenceCollector? evidence = null, EvidenceOptions? evidenceOptions = null)
 {
     private const ContainmentAction Snapshot = ContainmentAction.Snapshot;
 
@@ -41,7 +45,8 @@ internal sealed class SnapshotStep(IInstanceContainment ec2)
             return;
         }
 
-        await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Description.VolumeIds), context.DryRun, async () =>
+        IReadOnlyList<SnapshotTaken> taken = [];
+        var snapshotted = await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Description.VolumeIds), context.DryRun, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -49,10 +54,53 @@ internal sealed class SnapshotStep(IInstanceContainment ec2)
                 [QuarantineTags.InstanceId] = context.Instance.InstanceId.Value,
                 [QuarantineTags.SnapshotAt] = context.NowText,
             };
-            var ids = await _ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
+            taken = await _ec2.CreateSnapshotsAsync(context.Instance, tags, context.DryRun, cancellationToken);
             return ContainmentFirstGate.Waited(context.DryRun
                 ? $"would snapshot {context.Description.VolumeIds.Count} volume(s)"
-                : $"{string.Join(',', ids)} ({ids.Count} volume(s), crash-consistent at {context.NowText})", waited);
+                : $"{string.Join(',', taken.Select(t => t.SnapshotId))} ({taken.Count} volume(s), crash-consistent at {context.NowText})", waited);
         });
+
+        if (snapshotted && taken.Count > 0 && evidence is not null && evidenceOptions?.Bucket is { } bucket)
+        {
+            var key = EvidenceKeys.For(context.Instance, context.FindingKey, context.Now, "-snapshots.json");
+            await log.RunAsync(Snapshot, "evidence-stored", $"s3://{bucket}/{key}", dryRun: false, async () =>
+            {
+                var stored = await evidence.StoreRecordAsync(key, Record(context, taken), cancellationToken);
+                return $"the snapshots listed: {stored.Bytes} bytes, SHA-256 {stored.Sha256}, version {stored.VersionId ?? "-"}";
+            });
+        }
+    }
+
+    /// <summary>The case's snapshots, as an investigator reads them next to the archive: which volume, which snapshot, when.</summary>
+    private static byte[] Record(InstanceContext context, IReadOnlyList<SnapshotTaken> taken)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("account", context.Instance.Account);
+            json.WriteString("region", context.Instance.Region);
+            json.WriteString("instanceId", context.Instance.InstanceId.Value);
+            json.WriteString("finding", context.FindingKey);
+            json.WriteString("requestedAt", context.NowText);
+            json.WriteStartArray("snapshots");
+            foreach (var snapshot in taken)
+            {
+                json.WriteStartObject();
+                json.WriteString("snapshotId", snapshot.SnapshotId);
+                json.WriteString("volumeId", snapshot.VolumeId);
+                if (snapshot.StartTime is { } at)
+                {
+                    json.WriteString("startTime", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 }
