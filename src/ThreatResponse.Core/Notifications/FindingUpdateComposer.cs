@@ -37,6 +37,23 @@ public static class FindingUpdateComposer
                 fields["ThreatResponseInstances"] = Fit(string.Join(",", outcome.Instances.Select(i => $"{i.Instance.InstanceId}:{i.Outcome.Text()}")), MaxFieldValue);
             }
 
+            // Chain of custody on the finding itself: the Run Commands that collected, and where the evidence is kept.
+            var commands = outcome.Instances.SelectMany(i => i.Steps
+                .Where(s => s is { Action: ContainmentAction.Collect, Step: "collection", Target: not null })
+                .Select(s => $"{i.Instance.InstanceId}:{s.Target}:{s.Outcome.Text()}")).ToList();
+            if (commands.Count > 0)
+            {
+                fields["ThreatResponseCollection"] = Fit(string.Join(",", commands), MaxFieldValue);
+            }
+
+            var evidence = outcome.Instances.SelectMany(i => i.Steps
+                .Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded, Target: not null })
+                .Select(s => s.Target!)).ToList();
+            if (evidence.Count > 0)
+            {
+                fields["ThreatResponseEvidence"] = Fit(string.Join(",", evidence), MaxFieldValue);
+            }
+
             return new FindingUpdate(
                 outcome.Finding.Id,
                 outcome.Finding.ProductArn,

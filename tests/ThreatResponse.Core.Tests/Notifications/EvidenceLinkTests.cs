@@ -23,6 +23,22 @@ public sealed class EvidenceLinkTests
         Assert.Contains($"  Evidence:  {Archive} - https://s3.console.aws.amazon.com/s3/object/threat-response-evidence?prefix=evidence%2F123456789012%2Fus-east-1%2Fi-0123456789abcdef0%2Fabc%2F20261130T010203Z.tar.gz", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FindingUpdate_Collected_NamesTheCommandAndWhereTheEvidenceIs()
+    {
+        var finding = GuardDuty();
+        var steps = IsolateAndSnapshotSteps()
+            .Append(Step(ContainmentAction.Collect, "collection", "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e", StepOutcome.Succeeded, "Success: 210 files"))
+            .Append(Step(ContainmentAction.Collect, "evidence-stored", Archive, StepOutcome.Succeeded, "5120 bytes"))
+            .ToList();
+        var summary = ResponseSummary.Create(Trigger, [finding], Report([Result(finding.Instances[0], "web-1", steps)], [ContainmentAction.Isolate, ContainmentAction.Collect], findingId: finding.Id));
+
+        var update = Assert.Single(FindingUpdateComposer.Compose(summary, Region, new FindingUpdateOptions()));
+
+        Assert.Equal($"{WebInstanceId}:0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e:succeeded", update.UserDefinedFields["ThreatResponseCollection"]);
+        Assert.Equal(Archive, update.UserDefinedFields["ThreatResponseEvidence"]);
+    }
+
     [Theory]
     [InlineData("s3://")]
     [InlineData("s3://bucket")]
