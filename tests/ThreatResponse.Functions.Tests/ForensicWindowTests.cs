@@ -277,6 +277,83 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         Assert.Equal("disabled", after.Metadata.Endpoint);
     }
 
+    /// <summary>
+    /// The analyst's "Collect evidence" on an instance isolated before: the forensic group goes on next to the isolation
+    /// group (no conversion group: nothing tracked is left), the quarantine profile and the metadata endpoint for the
+    /// collection; then it is isolated exactly as before.
+    /// </summary>
+    [Fact]
+    public async Task CollectAction_InstanceIsolatedBefore_CollectsThroughTheWindowAndLeavesItIsolated()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = await BucketAsync();
+        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var before = await ViewAsync(ec2, scene);
+        InstanceView? during = null;
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+
+        using (var collect = Configure().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
+        {
+            var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
+            @event["resources"]![0] = FunctionWorld.CollectAction;
+            @event["id"] = Guid.NewGuid().ToString(); // the analyst's second click: another event
+            using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event);
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        Assert.Empty(_violations);
+        Assert.NotNull(during);
+        Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, during.ProfileArn);
+        Assert.Equal(("enabled", "required", 1), during.Metadata);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains("threat-response-conversion", StringComparison.Ordinal));
+        Assert.Equal(before, await ViewAsync(ec2, scene) with { GroupNames = before.GroupNames });
+        Assert.Equal(before.GroupNames.Select(n => string.Join(',', n)), (await ViewAsync(ec2, scene)).GroupNames.Select(n => string.Join(',', n)));
+        Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
+        var steps = Steps(Assert.Single(await World.NotificationsAsync()));
+        Assert.Equal(2, steps.Count(s => s.GetProperty("step").GetString() == "forensic-group-removed"));
+        Assert.All(steps.Where(s => s.GetProperty("action").ValueKind == JsonValueKind.String), s => Assert.Equal("collect", s.GetProperty("action").GetString()));
+    }
+
+    [Fact]
+    public async Task CollectAction_InstanceIsolatedBeforeInAVpcWithoutEndpoints_SkippedSayingWhyAndNothingChanged()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+        }
+
+        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+
+        using (var collect = Configure().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
+        {
+            var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
+            @event["resources"]![0] = FunctionWorld.CollectAction;
+            @event["id"] = Guid.NewGuid().ToString(); // the analyst's second click: another event
+            using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event);
+            Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var collectStep = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
+        Assert.Contains("the instance is isolated, so its SSM agent cannot be reached", collectStep.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "AssociateIamInstanceProfile" or "ModifyInstanceMetadataOptions" or "CreateSecurityGroup");
+    }
+
     private sealed record InstanceView(List<List<string>> GroupNames, string? ProfileArn, (string Endpoint, string Tokens, int HopLimit) Metadata);
 
     private static async Task<InstanceView> ViewAsync(AmazonEC2Client ec2, ThreatResponse.LocalAws.DemoScene scene)

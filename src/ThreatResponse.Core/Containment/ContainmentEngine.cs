@@ -234,6 +234,22 @@ public sealed class ContainmentEngine(
             {
                 context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             }
+            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, context) is { } isolation)
+            {
+                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only.
+                var window = new ForensicWindow(ec2, channels, options.Evidence, context, ContainmentAction.Collect);
+                await window.OpenOnIsolatedAsync(isolation, cancellationToken);
+                if (window.IsOpen)
+                {
+                    await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken);
+                }
+                else
+                {
+                    context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
+                }
+
+                await window.CloseAsync(cancellationToken);
+            }
             else if (!actions.Contains(ContainmentAction.Isolate) || request.EvidenceFirst is not null || context.DryRun)
             {
                 await new CollectStep(evidence, options.Evidence, time).RunAsync(context, request.EvidenceFirst, cancellationToken);
@@ -289,6 +305,21 @@ public sealed class ContainmentEngine(
                 await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence.QuarantineProfileName).RunAsync(context, cancellationToken);
             }
         }
+    }
+
+    /// <summary>Each ENI's isolation group when every ENI is only in its VPC's isolation group (rules as required); otherwise null.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, InstanceContext context)
+    {
+        var interfaces = context.Description.NetworkInterfaces;
+        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count != 1))
+        {
+            return null;
+        }
+
+        var found = await groups.FoundAsync(AwsScope.Of(context.Instance));
+        return interfaces.All(n => found.Any(g => g.GroupId == n.GroupIds[0] && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired))
+            ? interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal)
+            : null;
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);

@@ -50,6 +50,26 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["ec2:AssociateIamInstanceProfile"] = "only when a rule collects after isolating an instance without a profile",
     };
 
+    /// <summary>
+    /// Allowed to CollectEvidenceAction for an instance isolated before, which its scenario's instance is not: the
+    /// forensic window (seen in <see cref="Role_CollectEvidenceActionOnAnIsolatedInstance_AllowsEveryCallOfTheForensicWindow"/>).
+    /// </summary>
+    internal static readonly Dictionary<string, string> CollectOnIsolatedOnly = new(StringComparer.Ordinal)
+    {
+        ["ec2:DescribeSecurityGroups"] = "whether the instance is isolated, asked only when each ENI has one group (the scenario's have two)",
+        ["ec2:DescribeVpcEndpoints"] = "the forensic channel",
+        ["ec2:DescribePrefixLists"] = "the forensic channel",
+        ["ec2:DescribeNetworkInterfaces"] = "the endpoints' addresses",
+        ["ec2:CreateSecurityGroup"] = "the VPC's forensic group, the first time",
+        ["ec2:AuthorizeSecurityGroupEgress"] = "the forensic group's rules",
+        ["ec2:RevokeSecurityGroupEgress"] = "EC2's default rule of a new forensic group",
+        ["ec2:CreateTags"] = "a forensic group adopted by name is tagged (its tags at creation go with CreateSecurityGroup)",
+        ["ec2:ModifyNetworkInterfaceAttribute"] = "the forensic group on and off the ENIs",
+        ["ec2:ModifyInstanceMetadataOptions"] = "the metadata endpoint for the collection, and off after",
+        ["ec2:AssociateIamInstanceProfile"] = "the quarantine profile for the collection",
+        ["ec2:DisassociateIamInstanceProfile"] = "the quarantine profile off after",
+    };
+
     public static TheoryData<string> Functions() =>
         ["GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "IsolateAndRevokeSessionsAction", "CollectEvidenceAction"];
 
@@ -114,7 +134,49 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var allowed = await SamTemplate.AllowedActionsAsync(function);
 
         Assert.Empty(observed.Except(allowed).Order());
-        Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))).Order());
+        Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))
+            && !(function == "CollectEvidenceAction" && CollectOnIsolatedOnly.ContainsKey(a))).Order());
+    }
+
+    [Fact]
+    public async Task Role_CollectEvidenceActionOnAnIsolatedInstance_AllowsEveryCallOfTheForensicWindow()
+    {
+        await using var world = await FunctionWorld.CreateAsync(Moto);
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
+        using (var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+        }
+
+        world.AwsProxy.Clear();
+        world.SecurityHubProxy.Clear();
+        world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
+        var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
+        var violations = new List<string>();
+        SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
+        using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
+        {
+            var @event = ActionEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId, FunctionWorld.CollectAction);
+            @event["id"] = Guid.NewGuid().ToString();
+            using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, @event);
+            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        }
+
+        writable.Delete(recursive: true);
+        Assert.Empty(violations);
+        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
+            .Where(c => c.Service != "?")
+            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
+            .ToHashSet(StringComparer.Ordinal);
+        var allowed = await SamTemplate.AllowedActionsAsync("CollectEvidenceAction");
+        Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(CollectOnIsolatedOnly.Keys.Where(a => a != "ec2:CreateTags").Except(observed).Order()); // tags go with CreateSecurityGroup
+
     }
 
     /// <summary>

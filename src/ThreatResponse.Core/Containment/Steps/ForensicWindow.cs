@@ -14,8 +14,7 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// </summary>
 internal sealed class ForensicWindow
 {
-    private const ContainmentAction Isolate = ContainmentAction.Isolate;
-
+    private readonly ContainmentAction _action;
     private readonly IInstanceContainment _ec2;
     private readonly EvidenceOptions _options;
     private readonly InstanceContext _context;
@@ -27,8 +26,10 @@ internal sealed class ForensicWindow
     private volatile bool _touched;
 
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
-    public ForensicWindow(IInstanceContainment ec2, ForensicChannels channels, EvidenceOptions options, InstanceContext context)
+    /// <param name="action">Whose steps the window's are: isolation's, or the collection's on an instance isolated before.</param>
+    public ForensicWindow(IInstanceContainment ec2, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
     {
+        _action = action;
         _ec2 = ec2;
         _options = options;
         _context = context;
@@ -69,6 +70,37 @@ internal sealed class ForensicWindow
     }
 
     /// <summary>
+    /// For an instance isolated before (each ENI only in its isolation group, <paramref name="isolationGroupByEni"/>):
+    /// the forensic group goes on next to the isolation group — nothing tracked is left to cut, so no conversion group —
+    /// and the quarantine credentials in place of none.
+    /// </summary>
+    public async Task OpenOnIsolatedAsync(IReadOnlyDictionary<string, string> isolationGroupByEni, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(isolationGroupByEni);
+        var log = _context.Log;
+        await Task.WhenAll(_context.Description.NetworkInterfaces.Select(async eni =>
+        {
+            var isolation = isolationGroupByEni[eni.NetworkInterfaceId];
+            if (await GroupForAsync(eni) is not { } forensicGroup)
+            {
+                return;
+            }
+
+            if (await log.RunAsync(_action, "forensic-group", eni.NetworkInterfaceId, dryRun: false, async () =>
+                {
+                    await _ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolation, forensicGroup], dryRun: false, cancellationToken);
+                    return $"{isolation} -> {isolation},{forensicGroup} while evidence is collected";
+                }))
+            {
+                Opened(eni.NetworkInterfaceId, isolation);
+            }
+        }));
+
+        // Already cut: without a channel there is nothing to cut again.
+        await OpenCredentialsAsync(() => Task.CompletedTask, cancellationToken);
+    }
+
+    /// <summary>
     /// In place of cutting the credentials: the quarantine profile replaces the instance's (or is associated), and the
     /// metadata endpoint stays on, IMDSv2 only, hop limit 1 (containers on the instance cannot reach it). When a VPC of
     /// the instance has no channel, the credentials are cut as usual (<paramref name="cut"/>); when the quarantine
@@ -88,7 +120,7 @@ internal sealed class ForensicWindow
         var log = _context.Log;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
-        var profile = log.RunAsync(Isolate, "instance-profile", null, dryRun: false, async () =>
+        var profile = log.RunAsync(_action, "instance-profile", null, dryRun: false, async () =>
         {
             if (description.ProfileAssociation is not { } association)
             {
@@ -105,7 +137,7 @@ internal sealed class ForensicWindow
             return $"{association.ProfileArn} replaced by {quarantine} while evidence is collected (the SSM agent's permissions only; credentials already issued stay valid until they expire); removed when the collection ends";
         }, failureNote: "evidence is not collected, and the credentials are cut when the isolation is done");
         var forCollection = description.MetadataOptions with { HttpEndpoint = "enabled", HttpTokens = "required", HttpPutResponseHopLimit = 1 };
-        var metadata = log.RunAsync(Isolate, "metadata-endpoint", null, dryRun: false, async () =>
+        var metadata = log.RunAsync(_action, "metadata-endpoint", null, dryRun: false, async () =>
         {
             await _ec2.SetMetadataOptionsAsync(_context.Instance, forCollection, dryRun: false, cancellationToken);
             return "kept on while evidence is collected: IMDSv2 only, hop limit 1; disabled when the collection ends";
@@ -145,7 +177,7 @@ internal sealed class ForensicWindow
         }
 
         InstanceDescription? now = null;
-        var described = await log.RunAsync(Isolate, "close-forensic-window", null, dryRun: false, async () =>
+        var described = await log.RunAsync(_action, "close-forensic-window", null, dryRun: false, async () =>
         {
             now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
                 ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
@@ -161,7 +193,7 @@ internal sealed class ForensicWindow
         {
             if (_isolationGroupByOpenedEni.TryGetValue(eni.NetworkInterfaceId, out var isolation) && !(eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolation))
             {
-                work.Add(log.RunAsync(Isolate, "forensic-group-removed", eni.NetworkInterfaceId, dryRun: false, async () =>
+                work.Add(log.RunAsync(_action, "forensic-group-removed", eni.NetworkInterfaceId, dryRun: false, async () =>
                 {
                     await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolation], dryRun: false, cancellationToken);
                     return $"{string.Join(',', eni.GroupIds)} -> {isolation}";
@@ -171,7 +203,7 @@ internal sealed class ForensicWindow
 
         if (now.ProfileAssociation is { } association)
         {
-            work.Add(log.RunAsync(Isolate, "instance-profile-removed", null, dryRun: false, async () =>
+            work.Add(log.RunAsync(_action, "instance-profile-removed", null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(_context.Instance, association.AssociationId, cancellationToken);
                 return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";
@@ -180,7 +212,7 @@ internal sealed class ForensicWindow
 
         if (!now.MetadataOptions.IsEndpointDisabled)
         {
-            work.Add(log.RunAsync(Isolate, "metadata-endpoint-disabled", null, dryRun: false, async () =>
+            work.Add(log.RunAsync(_action, "metadata-endpoint-disabled", null, dryRun: false, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(_context.Instance, now.MetadataOptions.WithEndpointDisabled(), dryRun: false, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
