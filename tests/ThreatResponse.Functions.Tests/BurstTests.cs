@@ -11,7 +11,7 @@ namespace ThreatResponse.Functions.Tests;
 /// <summary>
 /// Bursts against moto_server behind an emulation of EC2's request buckets. A custom action on 30 instances (two ENIs
 /// each) through one bucket shared by every mutating action, at EC2's documented rate and at 80% of it, and one past
-/// what the bucket can serve before the deadline; and 200 GuardDuty findings at once across 10 execution environments
+/// what the bucket can serve before the deadline; and 100 GuardDuty findings (200 on request) at once across 10 execution environments
 /// (the function's reserved concurrency) against EC2's per-action buckets. Time is compressed (refill rates, the
 /// functions' pacing and their timeout scaled alike); every instance must end up isolated. Numbers go to the test
 /// output; BENCHMARKS.md has the real-time ones.
@@ -93,14 +93,19 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         output.WriteLine($"first invocation isolated {isolated.Count} of 8 and reported {notReached.Count} not reached in time; the retry isolated the rest");
     }
 
+    /// <summary>
+    /// 100 findings in the suite (10 per environment; about a minute, bound by moto), 200 as issue 9 measured them when
+    /// <c>THREATRESPONSE_BURST_FINDINGS=200</c> is set: BENCHMARKS.md reports that run.
+    /// </summary>
     [Fact]
-    public async Task GuardDutyResponder_200FindingsAtOnceAcross10Environments_AllIsolated()
+    public async Task GuardDutyResponder_FindingsAtOnceAcross10Environments_AllIsolated()
     {
+        var count = int.TryParse(Environment.GetEnvironmentVariable("THREATRESPONSE_BURST_FINDINGS"), out var asked) && asked is > 0 and <= 1000 ? asked : 100;
         await using var world = await FunctionWorld.CreateAsync(Moto);
         world.Set("THREATRESPONSE_EC2_RATE_SCALE", RateScale.ToString(System.Globalization.CultureInfo.InvariantCulture));
         world.AwsProxy.EmulateEc2Throttling(RateScale);
         using var ec2 = Moto.CreateEc2Client();
-        var (instances, _) = await LaunchAsync(ec2, 200);
+        var (instances, _) = await LaunchAsync(ec2, count);
         var runtimes = Enumerable.Range(0, 10).Select(_ => world.Runtime()).ToList();
         world.AwsProxy.Clear();
 
@@ -120,10 +125,10 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         }));
         clock.Stop();
 
-        Assert.Equal(200, outcomes.Count);
+        Assert.Equal(count, outcomes.Count);
         Assert.All(outcomes, o => Assert.Equal("succeeded", o));
         await AssertAllIsolatedAsync(ec2, instances);
-        Report("GuardDuty, 200 findings at once, 10 execution environments", clock.Elapsed, world.AwsProxy, 200);
+        Report($"GuardDuty, {count} findings at once, 10 execution environments", clock.Elapsed, world.AwsProxy, count);
         runtimes.ForEach(r => r.Dispose());
     }
 

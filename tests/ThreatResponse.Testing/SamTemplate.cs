@@ -14,8 +14,14 @@ public static class SamTemplate
 
     public static Task<JsonObject> TranslatedAsync() => Translated.Value;
 
-    /// <summary>Another template of the repository (e.g. <c>templates/member-role.yaml</c>), read the same way.</summary>
-    public static Task<JsonObject> ReadAsync(string relativePath) => TranslateAsync(relativePath);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<JsonObject>>> Read = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Another template of the repository (e.g. <c>templates/member-role.yaml</c>), read the same way: translated once
+    /// per test run (a translation is a Python process, about a second), each caller getting its own copy.
+    /// </summary>
+    public static async Task<JsonObject> ReadAsync(string relativePath) =>
+        (JsonObject)(await Read.GetOrAdd(relativePath, path => new Lazy<Task<JsonObject>>(() => TranslateAsync(path))).Value).DeepClone();
 
     /// <summary>The translated resources of a type, by logical id.</summary>
     public static async Task<Dictionary<string, JsonObject>> ResourcesAsync(string type) =>
