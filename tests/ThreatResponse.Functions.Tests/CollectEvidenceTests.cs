@@ -19,19 +19,9 @@ namespace ThreatResponse.Functions.Tests;
 /// by the test, their requests checked against botocore's model.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
-public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorldTest(moto)
+public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorldTest(moto)
 {
     private const string CollectAction = FunctionWorld.CollectAction;
-    private const string Bucket = "threat-response-evidence";
-
-    private readonly string _writable = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
-    private readonly List<string> _violations = [];
-
-    public override async Task DisposeAsync()
-    {
-        Directory.Delete(_writable, recursive: true);
-        await base.DisposeAsync();
-    }
 
     [Fact]
     public async Task CollectAction_LinuxInstanceWithAnOnlineAgent_ArchiveStoredVerifiedAndRecorded()
@@ -41,13 +31,13 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
         await EvidenceScene.CreateBucketAsync(s3, Bucket);
         var groupsBefore = await ec2.GroupIdsAsync(scene.PrimaryEniId);
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, online: true);
 
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
 
         // The command, as Systems Manager (moto) holds it: our document, on this instance, with the upload URL for one key.
         using var ssm = new AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new AmazonSimpleSystemsManagementConfig()));
@@ -89,7 +79,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: false, registered: false);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, online: false, registered: false);
 
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
@@ -97,7 +87,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
         Assert.Contains(Steps(Assert.Single(await World.NotificationsAsync())), s => s.GetProperty("detail").GetString()!.StartsWith("skipped: no SSM agent", StringComparison.Ordinal));
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "PutObject");
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
     }
 
     [Fact]
@@ -105,7 +95,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, online: true);
         Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
 
         using var runtime = World.Runtime();
@@ -126,7 +116,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         using var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
         await EvidenceScene.CreateBucketAsync(s3, Bucket);
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, online: true);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, online: true);
         Configure().Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n    evidenceFirstSeconds: 60\n");
 
         using var runtime = World.Runtime();
@@ -137,7 +127,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         var calls = World.AwsProxy.Calls.Select(c => c.Operation).ToList();
         Assert.True(calls.LastIndexOf("GetCommandInvocation") < calls.IndexOf("ModifyNetworkInterfaceAttribute"), "the collection finished before the first group change");
         Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
     }
 
     [Fact]
@@ -173,15 +163,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : FunctionWorld
         Assert.Equal("snapshot", step.GetProperty("action").GetString());
     }
 
-    /// <summary>The report's steps for the one instance, from the notification's JSON document (what an SQS subscriber gets).</summary>
-    private static List<JsonElement> Steps(JsonElement notification) =>
-        [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
-
-    private FunctionWorld Configure() => World
-        .Set("ACTION_TARGET_ARN", CollectAction)
-        .Set("EVIDENCE_BUCKET_NAME", Bucket)
-        .Set("EVIDENCE_TIMEOUT_SECONDS", "30")
-        .Set("EVIDENCE_RETENTION_DAYS", "90");
+    private FunctionWorld Configure() => WithEvidenceSettings().Set("ACTION_TARGET_ARN", CollectAction);
 
     private static JsonNode Event(string instanceId)
     {

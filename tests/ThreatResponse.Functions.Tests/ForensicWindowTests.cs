@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Amazon.S3;
 using ListObjectsV2Request = Amazon.S3.Model.ListObjectsV2Request;
 using ThreatResponse.Testing;
 
@@ -15,19 +14,9 @@ namespace ThreatResponse.Functions.Tests;
 /// it. Without the endpoints or without the quarantine profile, isolation is plain and the report says why.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
-public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldTest(moto)
+public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldTest(moto)
 {
-    private const string Bucket = "threat-response-evidence";
     private const string Playbook = "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n";
-
-    private readonly string _writable = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
-    private readonly List<string> _violations = [];
-
-    public override async Task DisposeAsync()
-    {
-        Directory.Delete(_writable, recursive: true);
-        await base.DisposeAsync();
-    }
 
     [Fact]
     public async Task GuardDutyResponder_IsolateAndCollectInAVpcWithEndpoints_CollectsThroughTheWindowThenClosesIt()
@@ -40,14 +29,14 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         var metadataBefore = await MetadataAsync(ec2, scene.InstanceId);
 
         InstanceView? during = null;
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
-        Configure().Set("PLAYBOOK", Playbook);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
 
         // While the command ran: the isolation group and the forensic group, the quarantine profile, IMDSv2 at hop 1.
         Assert.NotNull(during);
@@ -103,8 +92,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
         using var s3 = await BucketAsync();
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
-        Configure().Set("PLAYBOOK", Playbook);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
         using var runtime = World.Runtime();
         var failed = await Assert.ThrowsAsync<ThreatResponse.Core.Responses.ResponseFailedException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId)));
@@ -132,8 +121,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         var messages = (await ec2.DescribeVpcEndpointsAsync(new DescribeVpcEndpointsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).VpcEndpoints.Single(e => e.ServiceName.EndsWith(".ssmmessages", StringComparison.Ordinal));
         await ec2.DeleteVpcEndpointsAsync(new DeleteVpcEndpointsRequest { VpcEndpointIds = [messages.VpcEndpointId] });
         await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
-        Configure().Set("PLAYBOOK", Playbook);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
@@ -158,11 +147,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
-        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
-        {
-            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
-        }
+        await IsolateByActionAsync(scene.InstanceId);
 
         // As a collection that died before closing its window leaves it.
         await ec2.AssociateIamInstanceProfileAsync(new AssociateIamInstanceProfileRequest { InstanceId = scene.InstanceId, IamInstanceProfile = new IamInstanceProfileSpecification { Arn = quarantineProfile } });
@@ -194,10 +179,10 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         using var s3 = await BucketAsync();
 
         (List<string> Groups, string? Profile)? during = null;
-        SsmAgentStandIn.Play(World, instanceId, _writable, _violations, whenCommandRuns: async () => during = (
+        SsmAgentStandIn.Play(World, instanceId, Writable, Violations, whenCommandRuns: async () => during = (
             [.. (await member.GroupNamesAsync(eniId)).Order()],
             (await member.DescribeIamInstanceProfileAssociationsAsync(new DescribeIamInstanceProfileAssociationsRequest { Filters = [new Filter("instance-id", [instanceId])] })).IamInstanceProfileAssociations?.SingleOrDefault()?.IamInstanceProfile.Arn));
-        Configure().Set("PLAYBOOK", Playbook);
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
         var @event = FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", instanceId);
         var text = @event.ToJsonString().Replace("123456789012", Member, StringComparison.Ordinal);
 
@@ -205,7 +190,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, System.Text.Json.Nodes.JsonNode.Parse(text)!);
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
         Assert.NotNull(during);
         Assert.Equal(["threat-response-forensic", "threat-response-isolation"], during.Value.Groups);
         Assert.Equal(quarantineProfile, during.Value.Profile);
@@ -240,8 +225,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
         var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
         using var s3 = await BucketAsync();
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
-        Configure().Set("PLAYBOOK", Playbook);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
         using (var runtime = World.Runtime())
         {
             using var first = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
@@ -290,28 +275,17 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
         var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
         using var s3 = await BucketAsync();
-        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
-        {
-            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
-        }
+        await IsolateByActionAsync(scene.InstanceId);
 
         var before = await ViewAsync(ec2, scene);
         InstanceView? during = null;
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
         World.AwsProxy.Clear();
         await World.NotificationsAsync();
 
-        using (var collect = Configure().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
-        {
-            var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
-            @event["resources"]![0] = FunctionWorld.CollectAction;
-            @event["id"] = Guid.NewGuid().ToString(); // the analyst's second click: another event
-            using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        }
+        Assert.Equal("succeeded", await CollectByActionAsync(scene.InstanceId));
 
-        Assert.Empty(_violations);
+        Assert.Empty(Violations);
         Assert.NotNull(during);
         Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
         Assert.Equal(quarantineProfile, during.ProfileArn);
@@ -331,27 +305,36 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
-        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
-        {
-            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-        }
+        await IsolateByActionAsync(scene.InstanceId);
 
-        SsmAgentStandIn.Play(World, scene.InstanceId, _writable, _violations);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         World.AwsProxy.Clear();
         await World.NotificationsAsync();
 
-        using (var collect = Configure().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
-        {
-            var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
-            @event["resources"]![0] = FunctionWorld.CollectAction;
-            @event["id"] = Guid.NewGuid().ToString(); // the analyst's second click: another event
-            using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event);
-            Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
-        }
+        Assert.Equal("skipped", await CollectByActionAsync(scene.InstanceId));
 
         var collectStep = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
         Assert.Contains("the instance is isolated, so its SSM agent cannot be reached", collectStep.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "AssociateIamInstanceProfile" or "ModifyInstanceMetadataOptions" or "CreateSecurityGroup");
+    }
+
+    /// <summary>The analyst's "Isolate instance" on the finding; asserts it succeeded.</summary>
+    private async Task IsolateByActionAsync(string instanceId)
+    {
+        using var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
+        using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", instanceId));
+        Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+    }
+
+    /// <summary>Then "Collect evidence" on the same finding (another click: another event); returns the outcome.</summary>
+    private async Task<string?> CollectByActionAsync(string instanceId)
+    {
+        using var collect = WithEvidenceSettings().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime();
+        var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", instanceId);
+        @event["resources"]![0] = FunctionWorld.CollectAction;
+        @event["id"] = Guid.NewGuid().ToString();
+        using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event);
+        return output.RootElement.GetProperty("outcome").GetString();
     }
 
     private sealed record InstanceView(List<List<string>> GroupNames, string? ProfileArn, (string Endpoint, string Tokens, int HopLimit) Metadata);
@@ -371,23 +354,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : FunctionWorldT
         return (options?.HttpEndpoint?.Value ?? "enabled", options?.HttpTokens?.Value ?? "optional", options?.HttpPutResponseHopLimit ?? 1);
     }
 
-    private async Task<AmazonS3Client> BucketAsync()
-    {
-        var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
-        await EvidenceScene.CreateBucketAsync(s3, Bucket);
-        return s3;
-    }
-
-    private FunctionWorld Configure() => World
-        .Set("EVIDENCE_BUCKET_NAME", Bucket)
-        .Set("EVIDENCE_TIMEOUT_SECONDS", "30")
-        .Set("EVIDENCE_RETENTION_DAYS", "90");
-
     private static System.Text.Json.Nodes.JsonNode ReleaseEvent(string instanceId) =>
         FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", instanceId);
 
-    private static JsonElement Step(List<JsonElement> steps, string name) => steps.Single(s => s.GetProperty("step").GetString() == name);
-
-    private static List<JsonElement> Steps(JsonElement notification) =>
-        [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
 }

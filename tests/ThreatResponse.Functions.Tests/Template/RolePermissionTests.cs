@@ -126,11 +126,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         writable.Delete(recursive: true);
         Assert.Empty(violations);
 
-        // Calls without a SigV4 Authorization header are the instance's upload through the pre-signed URL, not the function's.
-        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
-            .Where(c => c.Service != "?")
-            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
-            .ToHashSet(StringComparer.Ordinal);
+        var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync(function);
 
         Assert.Empty(observed.Except(allowed).Order());
@@ -144,10 +140,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         await using var world = await FunctionWorld.CreateAsync(Moto);
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
-        using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
-        await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
+        await ForensicSceneAsync(ec2, scene);
         using (var isolate = world.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
@@ -169,10 +162,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         writable.Delete(recursive: true);
         Assert.Empty(violations);
-        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
-            .Where(c => c.Service != "?")
-            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
-            .ToHashSet(StringComparer.Ordinal);
+        var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("CollectEvidenceAction");
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(CollectOnIsolatedOnly.Keys.Where(a => a != "ec2:CreateTags").Except(observed).Order()); // tags go with CreateSecurityGroup
@@ -189,10 +179,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         await using var world = await FunctionWorld.CreateAsync(Moto);
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
-        using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
-        await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
+        await ForensicSceneAsync(ec2, scene);
         world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30")
             .Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
@@ -207,10 +194,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         writable.Delete(recursive: true);
         Assert.Empty(violations);
-        var observed = world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
-            .Where(c => c.Service != "?")
-            .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
-            .ToHashSet(StringComparer.Ordinal);
+        var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("GuardDutyResponder");
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(CollectOnly.Keys.Where(a => a != "ec2:AssociateIamInstanceProfile").Except(observed).Order());
@@ -252,6 +236,24 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole").ToHashSet(StringComparer.Ordinal);
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Every action the handler's calls needed, as seen on the wire. Calls without a SigV4 Authorization header ("?")
+    /// are the instance's upload through the pre-signed URL, not the function's.
+    /// </summary>
+    private static HashSet<string> Observed(FunctionWorld world) => world.AwsProxy.Calls.Concat(world.SecurityHubProxy.Calls)
+        .Where(c => c.Service != "?")
+        .Select(c => c.Service == "securityhub" ? "securityhub:BatchUpdateFindings" : c.Service == "s3" ? S3Action(c.Operation) : $"{c.Service}:{c.Operation}")
+        .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The VPC's Systems Manager and S3 endpoints, the quarantine profile and the evidence bucket: what the forensic window needs.</summary>
+    private async Task ForensicSceneAsync(Amazon.EC2.IAmazonEC2 ec2, ThreatResponse.LocalAws.DemoScene scene)
+    {
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
     }
 
     /// <summary>The IAM action of an S3 REST call on an object ("GET /bucket/key"); S3 has no operation header to read it from.</summary>

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Amazon.S3;
+using ThreatResponse.Testing;
+
+namespace ThreatResponse.Functions.Tests;
+
+/// <summary>
+/// Base for the evidence tests: the world with the evidence settings, a directory the stand-in agent's script may write
+/// and search, the SSM requests' violations of botocore's model, and the report's steps as a subscriber reads them.
+/// </summary>
+public abstract class EvidenceWorldTest(MotoServerFixture moto) : FunctionWorldTest(moto)
+{
+    protected const string Bucket = "threat-response-evidence";
+
+    protected string Writable { get; } = Directory.CreateTempSubdirectory("threat-response-agent-").FullName;
+
+    protected List<string> Violations { get; } = [];
+
+    public override async Task DisposeAsync()
+    {
+        Directory.Delete(Writable, recursive: true);
+        await base.DisposeAsync();
+    }
+
+    /// <summary>The evidence bucket as the template makes it, as far as moto models it.</summary>
+    protected async Task<AmazonS3Client> BucketAsync()
+    {
+        var s3 = new AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new AmazonS3Config { ForcePathStyle = true }));
+        await EvidenceScene.CreateBucketAsync(s3, Bucket);
+        return s3;
+    }
+
+    protected FunctionWorld WithEvidenceSettings() => World
+        .Set("EVIDENCE_BUCKET_NAME", Bucket)
+        .Set("EVIDENCE_TIMEOUT_SECONDS", "30")
+        .Set("EVIDENCE_RETENTION_DAYS", "90");
+
+    /// <summary>The report's steps for the one instance, from the notification's JSON document (what an SQS subscriber gets).</summary>
+    protected static List<JsonElement> Steps(JsonElement notification) =>
+        [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
+
+    protected static JsonElement Step(List<JsonElement> steps, string name) => steps.Single(s => s.GetProperty("step").GetString() == name);
+}
