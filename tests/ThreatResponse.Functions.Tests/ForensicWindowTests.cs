@@ -24,7 +24,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         var endpointEnis = await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         using var s3 = await BucketAsync();
         var metadataBefore = await MetadataAsync(ec2, scene.InstanceId);
 
@@ -88,9 +88,55 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     [Fact]
     public async Task GuardDutyResponder_NoQuarantineProfileInTheAccount_IsolatesPlainlyAndSaysWhyNothingWasCollected()
     {
+        var failed = await QuarantineRefusedAsync(prepare: null);
+
+        Assert.Contains("NoSuchEntity", failed, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whoever could write IAM in the account (the compromised instance's own role, before it was contained) gave the
+    /// quarantine role more than the agent needs: the instance must not get it — its credentials are cut instead.
+    /// </summary>
+    [Theory]
+    [InlineData("attached")]
+    [InlineData("another-inline")]
+    [InlineData("broadened")]
+    public async Task GuardDutyResponder_QuarantineRoleGivenMoreByAnyone_NotGivenToTheInstanceCredentialsCut(string tampering)
+    {
+        var failed = await QuarantineRefusedAsync(async () =>
+        {
+            await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+            const string Role = "ThreatResponse-Quarantine";
+            if (tampering == "attached")
+            {
+                var everything = await MotoIam.CreatePolicyAsync(Moto, "everything", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
+                await MotoIam.AttachRolePolicyAsync(Moto, Role, everything);
+            }
+            else if (tampering == "another-inline")
+            {
+                await MotoIam.PutRolePolicyAsync(Moto, Role, "extra", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}""");
+            }
+            else
+            {
+                await MotoIam.PutRolePolicyAsync(Moto, Role, "ssm-agent-only", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation","iam:*"],"Resource":"*"}]}""");
+            }
+        });
+
+        Assert.Contains("not given to the instance, whose credentials are cut instead", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "ReplaceIamInstanceProfileAssociation" or "AssociateIamInstanceProfile");
+    }
+
+    /// <summary>A collecting rule where the quarantine profile is missing or not to be trusted: returns the failure's message.</summary>
+    private async Task<string> QuarantineRefusedAsync(Func<Task>? prepare)
+    {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        if (prepare is not null)
+        {
+            await prepare();
+        }
+
         using var s3 = await BucketAsync();
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
@@ -98,18 +144,19 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var runtime = World.Runtime();
         var failed = await Assert.ThrowsAsync<ThreatResponse.Core.Responses.ResponseFailedException>(() => FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId)));
 
-        // The swap failed (reported, and Lambda retries), so the response is not a success — but the instance is isolated and its credentials cut.
-        Assert.Contains("NoSuchEntity", failed.Message, StringComparison.Ordinal);
+        // Refused (reported, and Lambda retries), so the response is not a success — but the instance is isolated and its credentials cut.
         var after = await ViewAsync(ec2, scene);
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
         Assert.Null(after.ProfileArn);
         Assert.Equal("disabled", after.Metadata.Endpoint);
         var steps = Steps(Assert.Single(await World.NotificationsAsync()));
-        Assert.Equal("failed", Step(steps, "instance-profile").GetProperty("outcome").GetString());
-        var collect = steps.Single(s => s.GetProperty("step").GetString() == "collect");
+        Assert.Equal("failed", Step(steps, "quarantine-profile-check").GetProperty("outcome").GetString());
+        Assert.Equal("succeeded", Step(steps, "instance-profile").GetProperty("outcome").GetString());
+        var collect = Step(steps, "collect");
         Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
         Assert.Contains("quarantine instance profile could not be put in place", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "SendCommand");
+        return failed.Message;
     }
 
     [Fact]
@@ -120,7 +167,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         var enis = await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
         var messages = (await ec2.DescribeVpcEndpointsAsync(new DescribeVpcEndpointsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).VpcEndpoints.Single(e => e.ServiceName.EndsWith(".ssmmessages", StringComparison.Ordinal));
         await ec2.DeleteVpcEndpointsAsync(new DeleteVpcEndpointsRequest { VpcEndpointIds = [messages.VpcEndpointId] });
-        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
@@ -146,7 +193,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         await IsolateByActionAsync(scene.InstanceId);
 
         // As a collection that died before closing its window leaves it.
@@ -172,7 +219,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var member = await MemberAccountScene.Ec2InAsync(Moto, Member);
         var memberKey = await MemberAccountScene.AccessKeyInAsync(Moto, Member);
         var ownProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "app-server", accessKeyId: memberKey);
-        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine", accessKeyId: memberKey);
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto, memberKey);
         var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(member, ownProfile);
         var instance = (await member.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0];
         await EvidenceScene.CreateForensicEndpointsAsync(member, instance.VpcId, instance.SubnetId);
@@ -223,7 +270,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         using var s3 = await BucketAsync();
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
@@ -273,7 +320,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        var quarantineProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         using var s3 = await BucketAsync();
         await IsolateByActionAsync(scene.InstanceId);
 
@@ -304,7 +351,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     {
         using var ec2 = Moto.CreateEc2Client();
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         await IsolateByActionAsync(scene.InstanceId);
 
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);

@@ -30,6 +30,19 @@ public static class EvidenceScene
     }
 
     /// <summary>
+    /// The quarantine instance profile as templates/member-role.yaml makes it: a role of the same name at
+    /// <c>/threat-response/</c> holding the template's own <c>ssm-agent-only</c> policy. Returns the profile's ARN.
+    /// </summary>
+    public static async Task<string> CreateQuarantineProfileAsync(MotoServerFixture moto, string accessKeyId = "testing")
+    {
+        const string Name = "ThreatResponse-Quarantine";
+        var policy = (await SamTemplate.ReadAsync("templates/member-role.yaml"))["Resources"]!["QuarantineRole"]!["Properties"]!["Policies"]![0]!;
+        var profile = await MotoIam.CreateInstanceProfileAsync(moto, Name, "/threat-response/", accessKeyId);
+        await MotoIam.PutRolePolicyAsync(moto, Name, policy["PolicyName"]!.GetValue<string>(), policy["PolicyDocument"]!.ToJsonString(), accessKeyId);
+        return profile;
+    }
+
+    /// <summary>
     /// A VPC's forensic channel as a platform team builds it: interface endpoints with private DNS for ssm, ssmmessages
     /// and ec2messages in the subnet, and an S3 gateway endpoint on the VPC's route table. Returns the endpoints' ENIs.
     /// </summary>

@@ -48,6 +48,13 @@ public static class MotoIam
         [.. (await CallAsync(moto, accessKeyId, "ListRolePolicies", ("RoleName", roleName)))
             .Descendants().Where(e => e.Name.LocalName == "PolicyNames").SelectMany(e => e.Elements()).Select(e => e.Value)];
 
+    /// <summary>A customer managed policy; returns its ARN.</summary>
+    public static async Task<string> CreatePolicyAsync(MotoServerFixture moto, string name, string document, string accessKeyId = "testing") =>
+        (await CallAsync(moto, accessKeyId, "CreatePolicy", ("PolicyName", name), ("PolicyDocument", document))).Descendants().First(e => e.Name.LocalName == "Arn").Value;
+
+    public static Task AttachRolePolicyAsync(MotoServerFixture moto, string roleName, string policyArn, string accessKeyId = "testing") =>
+        CallAsync(moto, accessKeyId, "AttachRolePolicy", ("RoleName", roleName), ("PolicyArn", policyArn));
+
     private static async Task<XDocument> CallAsync(MotoServerFixture moto, string accessKeyId, string action, params (string Key, string Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(moto);

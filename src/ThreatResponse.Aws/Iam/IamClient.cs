@@ -6,7 +6,7 @@ using ThreatResponse.Core.Containment.Sessions;
 namespace ThreatResponse.Aws.Iam;
 
 /// <summary>
-/// The IAM operations <c>revoke-sessions</c> uses (query protocol, <c>2010-05-08</c>), on <see cref="AwsSignedHttpClient"/>:
+/// The IAM operations <c>revoke-sessions</c> and the quarantine role's check use (query protocol, <c>2010-05-08</c>), on <see cref="AwsSignedHttpClient"/>:
 /// AWSSDK.IdentityManagement is not available here. The one file to change for it.
 /// </summary>
 public sealed class IamClient(AwsSignedHttpClient client)
@@ -45,6 +45,22 @@ public sealed class IamClient(AwsSignedHttpClient client)
 
         // IAM returns the document URL-encoded (RFC 3986); an endpoint that returns it as it is, is read as it is.
         return document.TrimStart().StartsWith('{') ? document : Uri.UnescapeDataString(document);
+    }
+
+    /// <summary>The role's inline policy names; a truncated answer adds "(more)", which no policy name can be.</summary>
+    public async Task<IReadOnlyList<string>> ListRolePolicyNamesAsync(string roleName, CancellationToken cancellationToken)
+    {
+        var xml = await QueryProtocol.CallAsync(client, "ListRolePolicies", Version, [("RoleName", roleName), ("MaxItems", "100")], cancellationToken);
+        var names = QueryProtocol.Members(xml, "PolicyNames").Select(m => m.InnerText).ToList();
+        return QueryProtocol.Text(xml, "IsTruncated") == "true" ? [.. names, "(more)"] : names;
+    }
+
+    /// <summary>The managed policies attached to the role; a truncated answer adds "(more)".</summary>
+    public async Task<IReadOnlyList<string>> ListAttachedRolePolicyArnsAsync(string roleName, CancellationToken cancellationToken)
+    {
+        var xml = await QueryProtocol.CallAsync(client, "ListAttachedRolePolicies", Version, [("RoleName", roleName), ("MaxItems", "100")], cancellationToken);
+        var arns = QueryProtocol.Members(xml, "AttachedPolicies").Select(m => Child(m, "PolicyArn") ?? "(no arn)").ToList();
+        return QueryProtocol.Text(xml, "IsTruncated") == "true" ? [.. arns, "(more)"] : arns;
     }
 
     public Task PutRolePolicyAsync(string roleName, string policyName, string document, CancellationToken cancellationToken) =>

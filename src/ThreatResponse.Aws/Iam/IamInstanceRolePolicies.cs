@@ -18,6 +18,12 @@ public sealed class IamInstanceRolePolicies(SignedClientFactory clients, MemberA
     public Task<string?> GetRolePolicyAsync(InstanceReference instance, string roleName, string policyName, CancellationToken cancellationToken) =>
         Iam(instance).GetRolePolicyAsync(roleName, policyName, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListRolePolicyNamesAsync(InstanceReference instance, string roleName, CancellationToken cancellationToken) =>
+        Iam(instance).ListRolePolicyNamesAsync(roleName, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListAttachedRolePolicyArnsAsync(InstanceReference instance, string roleName, CancellationToken cancellationToken) =>
+        Iam(instance).ListAttachedRolePolicyArnsAsync(roleName, cancellationToken);
+
     public Task PutRolePolicyAsync(InstanceReference instance, string roleName, string policyName, string document, CancellationToken cancellationToken) =>
         Iam(instance).PutRolePolicyAsync(roleName, policyName, document, cancellationToken);
 

@@ -237,7 +237,7 @@ public sealed class ContainmentEngine(
             else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, context) is { } isolation)
             {
                 // Isolated before (the automatic response, or an analyst): the agent is reached through the window only.
-                var window = new ForensicWindow(ec2, channels, options.Evidence, context, ContainmentAction.Collect);
+                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect);
                 await window.OpenOnIsolatedAsync(isolation, cancellationToken);
                 if (window.IsOpen)
                 {
@@ -257,7 +257,7 @@ public sealed class ContainmentEngine(
             else
             {
                 // After isolation, through the VPC's endpoints when it has them (the window); without them, snapshots only.
-                forensic = new ForensicWindow(ec2, channels, options.Evidence, context);
+                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context);
             }
         }
 

@@ -69,4 +69,24 @@ public sealed class QuarantineProfileTests
         Assert.Contains("QuarantineInstanceProfileName", passRole["Resource"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("ec2.amazonaws.com", passRole["Condition"]!["StringEquals"]!["iam:PassedToService"]!.GetValue<string>());
     }
+
+    /// <summary>The reads that verify the quarantine profile before an instance gets it: only those, only on the quarantine profile and role.</summary>
+    [Theory]
+    [InlineData("template.yaml", "GuardDutyResponderRole")]
+    [InlineData("template.yaml", "CollectEvidenceActionRole")]
+    [InlineData("templates/member-role.yaml", "MemberRole")]
+    public async Task VerifyQuarantineProfile_Role_ReadsOnlyTheQuarantineProfileAndRole(string template, string role)
+    {
+        var statements = (await SamTemplate.ReadAsync(template))["Resources"]![role]!["Properties"]!["Policies"]!.AsArray()
+            .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
+            .Where(s => s?["Sid"]?.GetValue<string>() == "VerifyQuarantineProfile")
+            .ToList();
+        var statement = Assert.Single(statements)!;
+
+        Assert.Equal(["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], statement["Action"]!.AsArray().Select(a => a!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var resources = statement["Resource"]!.ToJsonString();
+        Assert.Contains(":instance-profile/${QuarantineInstanceProfileName}", resources, StringComparison.Ordinal);
+        Assert.Contains(":role/threat-response/${QuarantineInstanceProfileName}", resources, StringComparison.Ordinal);
+        Assert.Equal(2, statement["Resource"]!.AsArray().Count);
+    }
 }

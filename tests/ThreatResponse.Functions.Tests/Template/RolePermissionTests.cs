@@ -48,6 +48,10 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["ec2:DescribePrefixLists"] = "only when a rule collects after isolating (the forensic channel)",
         ["ec2:DescribeNetworkInterfaces"] = "only when a rule collects after isolating (the endpoints' addresses)",
         ["ec2:AssociateIamInstanceProfile"] = "only when a rule collects after isolating an instance without a profile",
+        ["iam:GetInstanceProfile"] = "only when a rule collects after isolating (the quarantine profile's check)",
+        ["iam:ListRolePolicies"] = "only when a rule collects after isolating (the quarantine profile's check)",
+        ["iam:ListAttachedRolePolicies"] = "only when a rule collects after isolating (the quarantine profile's check)",
+        ["iam:GetRolePolicy"] = "only when a rule collects after isolating (the quarantine profile's check)",
     };
 
     /// <summary>
@@ -68,6 +72,10 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["ec2:ModifyInstanceMetadataOptions"] = "the metadata endpoint for the collection, and off after",
         ["ec2:AssociateIamInstanceProfile"] = "the quarantine profile for the collection",
         ["ec2:DisassociateIamInstanceProfile"] = "the quarantine profile off after",
+        ["iam:GetInstanceProfile"] = "the quarantine profile's check",
+        ["iam:ListRolePolicies"] = "the quarantine profile's check",
+        ["iam:ListAttachedRolePolicies"] = "the quarantine profile's check",
+        ["iam:GetRolePolicy"] = "the quarantine profile's check",
     };
 
     public static TheoryData<string> Functions() =>
@@ -233,7 +241,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         var observed = world.AwsProxy.Calls.Where(c => c.Service == "iam").Select(c => $"iam:{c.Operation}").ToHashSet(StringComparer.Ordinal);
         var allowed = (await SamTemplate.AllowedActionsAsync(function, new HashSet<string>(StringComparer.Ordinal) { "RevokeSessionsEnabled" }))
-            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole").ToHashSet(StringComparer.Ordinal);
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy").ToHashSet(StringComparer.Ordinal);
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
     }
@@ -251,7 +259,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
     private async Task ForensicSceneAsync(Amazon.EC2.IAmazonEC2 ec2, ThreatResponse.LocalAws.DemoScene scene)
     {
         await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        await MotoIam.CreateInstanceProfileAsync(Moto, "ThreatResponse-Quarantine");
+        await EvidenceScene.CreateQuarantineProfileAsync(Moto);
         using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
         await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
     }

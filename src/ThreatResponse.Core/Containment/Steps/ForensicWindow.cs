@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThreatResponse.Core.Containment.Evidence;
+using ThreatResponse.Core.Containment.Sessions;
 
 namespace ThreatResponse.Core.Containment.Steps;
 
@@ -16,6 +17,7 @@ internal sealed class ForensicWindow
 {
     private readonly ContainmentAction _action;
     private readonly IInstanceContainment _ec2;
+    private readonly IInstanceRolePolicies? _roles;
     private readonly EvidenceOptions _options;
     private readonly InstanceContext _context;
     private readonly Dictionary<string, Task<VpcForensicGroup>> _groups;
@@ -27,10 +29,12 @@ internal sealed class ForensicWindow
 
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
     /// <param name="action">Whose steps the window's are: isolation's, or the collection's on an instance isolated before.</param>
-    public ForensicWindow(IInstanceContainment ec2, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
+    /// <param name="roles">IAM in the instance's account, to verify the quarantine role before the instance gets it; null: it cannot be verified, so it is not given.</param>
+    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
     {
         _action = action;
         _ec2 = ec2;
+        _roles = roles;
         _options = options;
         _context = context;
         var scope = AwsScope.Of(context.Instance);
@@ -116,8 +120,24 @@ internal sealed class ForensicWindow
             return;
         }
 
-        _touched = true;
         var log = _context.Log;
+        var verified = await log.RunAsync(_action, "quarantine-profile-check", _options.QuarantineProfileName, dryRun: false, async () =>
+        {
+            var problem = _roles is null
+                ? "IAM cannot be read here, so its role cannot be verified"
+                : await QuarantineRoleCheck.ProblemAsync(_roles, _context.Instance, _options.QuarantineProfileName, cancellationToken);
+            return problem is null
+                ? $"one role, holding only {QuarantineRoleCheck.PolicyName}: the SSM agent's actions"
+                : throw new StepFailedException("QuarantineProfileChanged", $"{problem}: not given to the instance, whose credentials are cut instead");
+        }, failureNote: "evidence is not collected");
+        if (!verified)
+        {
+            _whyNot.Enqueue("the quarantine instance profile could not be put in place (see quarantine-profile-check)");
+            await cut();
+            return;
+        }
+
+        _touched = true;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
         var profile = log.RunAsync(_action, "instance-profile", null, dryRun: false, async () =>
