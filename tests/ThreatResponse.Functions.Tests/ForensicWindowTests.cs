@@ -188,6 +188,36 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.Empty((await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("group-name", ["threat-response-forensic"])] })).SecurityGroups ?? []);
     }
 
+    /// <summary>
+    /// The S3 gateway endpoint is on another route table than the instance's subnet's: TCP 443 to S3's prefix list would
+    /// leave through the subnet's own gateway, around the endpoint and its policy. No channel, no quarantine credentials.
+    /// </summary>
+    [Fact]
+    public async Task GuardDutyResponder_S3GatewayEndpointNotOnTheSubnetsRouteTable_PlainIsolationSaysWhy()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var elsewhere = (await ec2.CreateRouteTableAsync(new CreateRouteTableRequest { VpcId = scene.VpcId })).RouteTable.RouteTableId;
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId, s3RouteTableId: elsewhere);
+        await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        var collect = Step(Steps(Assert.Single(await World.NotificationsAsync())), "collect");
+        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        Assert.Contains($"the S3 gateway endpoint is not on the route table", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(scene.SubnetId, collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ReplaceIamInstanceProfileAssociation" or "AssociateIamInstanceProfile");
+    }
+
     [Fact]
     public async Task ReleaseInstanceAction_AnInterruptedCollectionLeftTheQuarantineProfile_RestoresTheInstancesOwn()
     {

@@ -46,7 +46,8 @@ public static class EvidenceScene
     /// A VPC's forensic channel as a platform team builds it: interface endpoints with private DNS for ssm, ssmmessages
     /// and ec2messages in the subnet, and an S3 gateway endpoint on the VPC's route table. Returns the endpoints' ENIs.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> CreateForensicEndpointsAsync(Amazon.EC2.IAmazonEC2 ec2, string vpcId, string subnetId, string region = "us-east-1")
+    /// <param name="s3RouteTableId">The route table the S3 gateway endpoint goes on; null: the subnet's own (its association, else the VPC's main).</param>
+    public static async Task<IReadOnlyList<string>> CreateForensicEndpointsAsync(Amazon.EC2.IAmazonEC2 ec2, string vpcId, string subnetId, string region = "us-east-1", string? s3RouteTableId = null)
     {
         ArgumentNullException.ThrowIfNull(ec2);
         var endpointGroup = (await ec2.CreateSecurityGroupAsync(new Amazon.EC2.Model.CreateSecurityGroupRequest { GroupName = "endpoints", Description = "interface endpoints", VpcId = vpcId })).GroupId;
@@ -65,7 +66,9 @@ public static class EvidenceScene
             enis.AddRange(endpoint.VpcEndpoint.NetworkInterfaceIds);
         }
 
-        var routeTable = (await ec2.DescribeRouteTablesAsync(new Amazon.EC2.Model.DescribeRouteTablesRequest { Filters = [new Amazon.EC2.Model.Filter("vpc-id", [vpcId])] })).RouteTables[0].RouteTableId;
+        var routeTable = s3RouteTableId
+            ?? (await ec2.DescribeRouteTablesAsync(new Amazon.EC2.Model.DescribeRouteTablesRequest { Filters = [new Amazon.EC2.Model.Filter("association.subnet-id", [subnetId])] })).RouteTables?.FirstOrDefault()?.RouteTableId
+            ?? (await ec2.DescribeRouteTablesAsync(new Amazon.EC2.Model.DescribeRouteTablesRequest { Filters = [new Amazon.EC2.Model.Filter("vpc-id", [vpcId]), new Amazon.EC2.Model.Filter("association.main", ["true"])] })).RouteTables[0].RouteTableId;
         await ec2.CreateVpcEndpointAsync(new Amazon.EC2.Model.CreateVpcEndpointRequest
         {
             VpcId = vpcId,

@@ -80,7 +80,29 @@ public sealed partial class Ec2InstanceContainment
         var summary = agent.SelectMany(a => a.Endpoints.Select(e => $"{e.VpcEndpointId} ({a.Name})"))
             .Concat(s3Gateways.Select(e => $"{e.VpcEndpointId} (s3 gateway, {prefixListId})"))
             .Concat(s3Interfaces.Select(e => $"{e.VpcEndpointId} (s3 interface)"));
-        return ForensicChannelLookup.Found(new ForensicChannel(vpcId, cidrs, prefixListId is null ? [] : [prefixListId], string.Join(", ", summary)));
+        // With an S3 interface endpoint (private DNS) the agent reaches S3 at its addresses, whatever the routes.
+        var gatewayRouteTables = s3Interfaces.Count > 0 ? [] : s3Gateways.SelectMany(e => e.RouteTableIds ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return ForensicChannelLookup.Found(new ForensicChannel(vpcId, cidrs, prefixListId is null ? [] : [prefixListId], string.Join(", ", summary), gatewayRouteTables));
+    }
+
+    public async Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+        var associated = (await CallAsync(scope, "DescribeRouteTables", () => ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest
+        {
+            Filters = [new Filter("association.subnet-id", [subnetId])],
+        }, cancellationToken), cancellationToken))!.RouteTables;
+        if (associated?.FirstOrDefault(t => t.VpcId == vpcId) is { } table)
+        {
+            return table.RouteTableId;
+        }
+
+        // A subnet without an explicit association uses the VPC's main route table.
+        var main = (await CallAsync(scope, "DescribeRouteTables", () => ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest
+        {
+            Filters = [new Filter("vpc-id", [vpcId]), new Filter("association.main", ["true"])],
+        }, cancellationToken), cancellationToken))!.RouteTables;
+        return main?.FirstOrDefault()?.RouteTableId;
     }
 
     public async Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, bool dryRun, CancellationToken cancellationToken)

@@ -64,6 +64,9 @@ public interface IInstanceContainment
     /// </summary>
     Task<Evidence.ForensicChannelLookup> FindForensicChannelAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken);
 
+    /// <summary>The route table a subnet uses: its explicit association, else the VPC's main table; null when EC2 names none.</summary>
+    Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken);
+
     /// <summary>
     /// The VPC's forensic group, <c>threat-response-forensic</c>, tagged like the quarantine groups: no ingress rule,
     /// and egress only TCP 443 to each of the channel's addresses and prefix lists. Found by tag, or adopted by name,

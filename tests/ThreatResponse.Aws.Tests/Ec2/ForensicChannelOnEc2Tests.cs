@@ -71,6 +71,34 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     }
 
     [Fact]
+    public async Task FindForensicChannelAsync_S3ThroughTheGatewayOnly_NamesItsRouteTablesAndTheSubnetsTableIsFound()
+    {
+        var vpc = await VpcAsync();
+        await ChannelEndpointsAsync(vpc, s3Gateway: true);
+        var other = (await Ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc.VpcId, CidrBlock = "10.0.2.0/24" })).Subnet.SubnetId;
+        var own = (await Ec2.CreateRouteTableAsync(new CreateRouteTableRequest { VpcId = vpc.VpcId })).RouteTable.RouteTableId;
+        await Ec2.AssociateRouteTableAsync(new AssociateRouteTableRequest { RouteTableId = own, SubnetId = other });
+
+        var channel = (await Adapter.FindForensicChannelAsync(Scope, vpc.VpcId, CancellationToken.None)).Channel!;
+
+        Assert.Equal([vpc.RouteTableId], channel.GatewayRouteTableIds);
+        Assert.Equal(vpc.RouteTableId, await Adapter.FindSubnetRouteTableAsync(Scope, vpc.VpcId, vpc.SubnetId, CancellationToken.None)); // the main table
+        Assert.Equal(own, await Adapter.FindSubnetRouteTableAsync(Scope, vpc.VpcId, other, CancellationToken.None)); // its own association
+    }
+
+    [Fact]
+    public async Task FindForensicChannelAsync_S3InterfaceEndpoint_NoRouteTableToCheck()
+    {
+        var vpc = await VpcAsync();
+        await ChannelEndpointsAsync(vpc, s3Gateway: false);
+        await EndpointAsync(vpc, "s3", VpcEndpointType.Gateway, privateDns: false);
+
+        var channel = (await Adapter.FindForensicChannelAsync(Scope, vpc.VpcId, CancellationToken.None)).Channel!;
+
+        Assert.Empty(channel.GatewayRouteTableIds);
+    }
+
+    [Fact]
     public async Task FindForensicChannelAsync_SsmmessagesEndpointDeleted_NamesSsmmessagesMissing()
     {
         var vpc = await VpcAsync();

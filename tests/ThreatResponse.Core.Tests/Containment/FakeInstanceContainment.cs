@@ -313,6 +313,9 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
     public Task<ForensicChannelLookup> FindForensicChannelAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken) =>
         Task.FromResult(ForensicChannelLookup.None($"no endpoints in {vpcId} (fake)"));
 
+    public Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
+
     public Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, bool dryRun, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the fake has no forensic channel");
 

@@ -9,7 +9,15 @@ namespace ThreatResponse.Core.Containment.Evidence;
 /// <param name="EndpointCidrs">Each endpoint ENI's private address as a /32 (IPv4) or /128 (IPv6), sorted.</param>
 /// <param name="PrefixListIds">The S3 prefix list when S3 is reached through a gateway endpoint; sorted.</param>
 /// <param name="Summary">For the report: the endpoints the channel is made of (ids and services).</param>
-public sealed record ForensicChannel(string VpcId, IReadOnlyList<string> EndpointCidrs, IReadOnlyList<string> PrefixListIds, string Summary);
+/// <param name="GatewayRouteTableIds">
+/// When S3 is reached only through gateway endpoints: the route tables they are on. A subnet whose route table is not
+/// among them would reach S3's addresses around the endpoint (and its policy), through its NAT or internet gateway, so
+/// an ENI there gets no channel. Empty when S3 has an interface endpoint (its addresses are in the channel).
+/// </param>
+public sealed record ForensicChannel(string VpcId, IReadOnlyList<string> EndpointCidrs, IReadOnlyList<string> PrefixListIds, string Summary, IReadOnlyList<string>? GatewayRouteTableIds = null)
+{
+    public IReadOnlyList<string> GatewayRouteTableIds { get; init; } = GatewayRouteTableIds ?? [];
+}
 
 /// <summary>What <see cref="IInstanceContainment.FindForensicChannelAsync"/> found: a channel, or what is missing for one.</summary>
 /// <param name="Missing">

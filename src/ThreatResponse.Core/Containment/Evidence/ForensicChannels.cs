@@ -9,6 +9,7 @@ namespace ThreatResponse.Core.Containment.Evidence;
 internal sealed class ForensicChannels(IInstanceContainment ec2, TimeProvider time, CancellationToken cancellationToken)
 {
     private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<VpcForensicGroup>>> _ready = new();
+    private readonly ConcurrentDictionary<(AwsScope Scope, string SubnetId), Lazy<Task<string?>>> _routes = new();
 
     public Task<VpcForensicGroup> GetAsync(AwsScope scope, string vpcId) =>
         _ready.GetOrAdd((scope, vpcId), key => new Lazy<Task<VpcForensicGroup>>(() => PrepareAsync(key.Scope, key.VpcId))).Value;
@@ -21,24 +22,58 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, TimeProvider ti
             var lookup = await ec2.FindForensicChannelAsync(scope, vpcId, cancellationToken);
             if (lookup.Channel is not { } channel)
             {
-                return new VpcForensicGroup(null, lookup.Missing ?? $"no endpoints for Systems Manager and S3 in {vpcId}", null);
+                return new VpcForensicGroup(null, lookup.Missing ?? $"no endpoints for Systems Manager and S3 in {vpcId}", null, null);
             }
 
             var group = await ec2.EnsureForensicGroupAsync(scope, channel, dryRun: false, cancellationToken);
             return group is null
-                ? new VpcForensicGroup(null, $"the forensic group of {vpcId} could not be made", null)
-                : new VpcForensicGroup(group.GroupId, null, Result(StepOutcome.Succeeded, $"{group.GroupId} ({group.Note}): only TCP 443 out, to {channel.Summary}", null));
+                ? new VpcForensicGroup(null, $"the forensic group of {vpcId} could not be made", null, channel)
+                : new VpcForensicGroup(group.GroupId, null, Result(StepOutcome.Succeeded, $"{group.GroupId} ({group.Note}): only TCP 443 out, to {channel.Summary}", null), channel);
         }
         catch (AwsOperationException e)
         {
-            return new VpcForensicGroup(null, $"the forensic group of {vpcId} failed: {e.Message}", Result(StepOutcome.Failed, e.Message, e.ErrorCode));
+            return new VpcForensicGroup(null, $"the forensic group of {vpcId} failed: {e.Message}", Result(StepOutcome.Failed, e.Message, e.ErrorCode), null);
         }
 
         StepResult Result(StepOutcome outcome, string detail, string? errorCode) =>
             new(ContainmentAction.Collect, "forensic-channel", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    /// <summary>
+    /// Why an ENI of <paramref name="subnetId"/> must not get the channel; null when it may. S3 reached only through a
+    /// gateway endpoint needs the endpoint on the subnet's route table: otherwise TCP 443 to S3's prefix list goes out
+    /// through the subnet's NAT or internet gateway, around the endpoint and its policy. Unreadable routes: no channel.
+    /// </summary>
+    public Task<string?> RouteProblemAsync(AwsScope scope, ForensicChannel channel, string? subnetId)
+    {
+        if (channel.GatewayRouteTableIds.Count == 0)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        if (subnetId is null)
+        {
+            return Task.FromResult<string?>("the ENI's subnet is unknown, so the S3 gateway endpoint's route cannot be checked");
+        }
+
+        return _routes.GetOrAdd((scope, subnetId), key => new Lazy<Task<string?>>(async () =>
+        {
+            try
+            {
+                var table = await ec2.FindSubnetRouteTableAsync(key.Scope, channel.VpcId, key.SubnetId, cancellationToken);
+                return table is not null && channel.GatewayRouteTableIds.Contains(table, StringComparer.Ordinal)
+                    ? null
+                    : $"the S3 gateway endpoint is not on the route table {table ?? "(none)"} of {key.SubnetId}: S3 would be reached around the endpoint and its policy";
+            }
+            catch (AwsOperationException e)
+            {
+                return $"the route table of {key.SubnetId} could not be read ({e.ErrorCode}), so the S3 gateway endpoint's route cannot be checked";
+            }
+        })).Value;
+    }
 }
 
 /// <summary>A VPC's forensic group, ready to go on its ENIs next to the isolation group; or why there is none.</summary>
 /// <param name="Step">What making it ready did, for each instance's report; null when there was nothing to make (no channel).</param>
-internal sealed record VpcForensicGroup(string? GroupId, string? Missing, StepResult? Step);
+/// <param name="Channel">The channel the group lets through; null when there is none.</param>
+internal sealed record VpcForensicGroup(string? GroupId, string? Missing, StepResult? Step, ForensicChannel? Channel);

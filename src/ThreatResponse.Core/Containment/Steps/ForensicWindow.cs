@@ -18,6 +18,7 @@ internal sealed class ForensicWindow
     private readonly ContainmentAction _action;
     private readonly IInstanceContainment _ec2;
     private readonly IInstanceRolePolicies? _roles;
+    private readonly ForensicChannels _channels;
     private readonly EvidenceOptions _options;
     private readonly InstanceContext _context;
     private readonly Dictionary<string, Task<VpcForensicGroup>> _groups;
@@ -35,6 +36,7 @@ internal sealed class ForensicWindow
         _action = action;
         _ec2 = ec2;
         _roles = roles;
+        _channels = channels;
         _options = options;
         _context = context;
         var scope = AwsScope.Of(context.Instance);
@@ -61,6 +63,13 @@ internal sealed class ForensicWindow
         if (group.GroupId is null)
         {
             _whyNot.Enqueue(group.Missing ?? $"no forensic group in {eni.VpcId}");
+            return null;
+        }
+
+        if (await _channels.RouteProblemAsync(AwsScope.Of(_context.Instance), group.Channel!, eni.SubnetId) is { } problem)
+        {
+            _whyNot.Enqueue(problem);
+            return null;
         }
 
         return group.GroupId;
@@ -118,6 +127,17 @@ internal sealed class ForensicWindow
             _whyNot.Enqueue(missing.Missing ?? "no forensic group");
             await cut();
             return;
+        }
+
+        // An ENI whose subnet would reach S3 around the gateway endpoint gets no channel: then no quarantine credentials either.
+        foreach (var eni in _context.Description.NetworkInterfaces)
+        {
+            if (await _channels.RouteProblemAsync(AwsScope.Of(_context.Instance), (await _groups[eni.VpcId]).Channel!, eni.SubnetId) is { } problem)
+            {
+                _whyNot.Enqueue(problem);
+                await cut();
+                return;
+            }
         }
 
         var log = _context.Log;
