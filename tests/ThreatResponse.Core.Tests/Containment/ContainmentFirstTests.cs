@@ -45,8 +45,14 @@ public sealed class ContainmentFirstTests
 
         // The status tags come after termination protection and shutdown behaviour, so they wait with them.
         Assert.Equal(["shutdown-behavior", "snapshot", "termination-protection"], deferred.Steps.Order(StringComparer.Ordinal));
-        Assert.All(report.Instances.SelectMany(i => i.Steps).Where(s => s.Step is "snapshot" or "termination-protection" or "shutdown-behavior"),
+        Assert.All(report.Instances.SelectMany(i => i.Steps).Where(s => s.Step is "termination-protection" or "shutdown-behavior"),
             s => Assert.Contains("for every instance's isolation", s.Detail, StringComparison.Ordinal));
+
+        // A snapshot asks once its instance was looked up, alongside its isolation: the instances served last (at most one
+        // per thread running them) can finish their isolation paths before their own snapshots ask, and then there is
+        // nothing left to wait for (all calls above still came after the last isolation). Every other snapshot waited,
+        // and says so.
+        Assert.InRange(report.Instances.Count(i => i.Steps.Any(s => s.Step == "snapshot" && !(s.Detail ?? "").Contains("for every instance's isolation", StringComparison.Ordinal))), 0, Math.Min(Environment.ProcessorCount, Instances - 1));
     }
 
     [Fact]
