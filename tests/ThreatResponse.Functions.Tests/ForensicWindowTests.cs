@@ -376,6 +376,41 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.All(steps.Where(s => s.GetProperty("action").ValueKind == JsonValueKind.String), s => Assert.Equal("collect", s.GetProperty("action").GetString()));
     }
 
+    /// <summary>
+    /// A collecting rule for an instance isolated before (another finding, an analyst): its ENIs get the forensic group
+    /// straight next to the isolation group — no conversion group, nothing tracked is left to cut — and lose it after.
+    /// </summary>
+    [Fact]
+    public async Task GuardDutyResponder_IsolateAndCollectOnAnInstanceIsolatedBefore_NoConversionGroupWindowOpenedThenClosed()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        using var s3 = await BucketAsync();
+        await IsolateByActionAsync(scene.InstanceId);
+        InstanceView? during = null;
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+        WithEvidenceSettings().Set("PLAYBOOK", Playbook);
+
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        Assert.NotNull(during);
+        Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, during.ProfileArn);
+        var conversion = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId]), new Filter("group-name", ["threat-response-conversion"])] })).SecurityGroups.Single().GroupId;
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(conversion, StringComparison.Ordinal));
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        Assert.Equal(2, Steps(Assert.Single(await World.NotificationsAsync())).Count(s => s.GetProperty("step").GetString() == "forensic-group"));
+    }
+
     [Fact]
     public async Task CollectAction_InstanceIsolatedBeforeInAVpcWithoutEndpoints_SkippedSayingWhyAndNothingChanged()
     {
