@@ -1,6 +1,6 @@
 #!/bin/sh
-# Copies evidence/collect-evidence.sh into the Systems Manager documents of template.yaml and
-# templates/member-role.yaml (CloudFormation reads no files, so the script is inlined there). Run it from anywhere
+# Copies evidence/collect-evidence.sh into the Systems Manager documents of template.yaml,
+# templates/member-role.yaml and templates/evidence-document.yaml (CloudFormation reads no files, so the script is inlined there). Run it from anywhere
 # after changing the script; EvidenceDocumentTests fail while a copy differs.
 #
 # Each template marks its copy with two comment lines inside the document's runCommand list:
@@ -11,7 +11,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 script=$root/evidence/collect-evidence.sh
 
-for template in "$root/template.yaml" "$root/templates/member-role.yaml"; do
+for template in "$root/template.yaml" "$root/templates/member-role.yaml" "$root/templates/evidence-document.yaml"; do
     awk -v script="$script" '
         /# >>> evidence\/collect-evidence\.sh/ {
             print

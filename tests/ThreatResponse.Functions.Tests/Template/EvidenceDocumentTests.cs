@@ -21,7 +21,7 @@ public sealed partial class EvidenceDocumentTests
     /// <summary>The first command: the document's parameters as the script's positional arguments (the fourth, the world-writable directories, left at the script's default).</summary>
     private const string Arguments = "set -- '{{ uploadUrl }}' '{{ maxBytes }}' '{{ label }}'";
 
-    public static TheoryData<string> Templates() => ["template.yaml", "templates/member-role.yaml"];
+    public static TheoryData<string> Templates() => ["template.yaml", "templates/member-role.yaml", "templates/evidence-document.yaml"];
 
     [Theory]
     [MemberData(nameof(Templates))]
@@ -54,6 +54,29 @@ public sealed partial class EvidenceDocumentTests
         Assert.Equal(stackParameter["AllowedPattern"]!.GetValue<string>(), memberParameter["AllowedPattern"]!.GetValue<string>());
         Assert.Equal("EvidenceDocumentName", stack["Properties"]!["Name"]!["Ref"]!.GetValue<string>());
         Assert.Equal("EvidenceDocumentName", member["Properties"]!["Name"]!["Ref"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// The other Regions' document (a StackSet of templates/evidence-document.yaml) is the same document under the same
+    /// name, and in the member role stack's Region, which has it already, the stack creates nothing.
+    /// </summary>
+    [Fact]
+    public async Task OtherRegionsDocument_SameDocumentAndNothingInTheMemberRoleStacksRegion()
+    {
+        var member = await DocumentAsync("templates/member-role.yaml");
+        var template = await SamTemplate.ReadAsync("templates/evidence-document.yaml");
+        var other = template["Resources"]!["EvidenceDocument"]!;
+        Assert.True(JsonNode.DeepEquals(member["Properties"], other["Properties"]), $"the two documents differ: {Resync}");
+        Assert.Equal(
+            (await SamTemplate.ReadAsync("templates/member-role.yaml"))["Parameters"]!["EvidenceDocumentName"]!["Default"]!.GetValue<string>(),
+            template["Parameters"]!["EvidenceDocumentName"]!["Default"]!.GetValue<string>());
+
+        var parameters = new Dictionary<string, string> { ["MemberRoleRegion"] = "us-east-1" };
+        var home = CloudFormationRenderer.Render(template, new StackDeployment("threat-response-evidence-document", parameters, Region: "us-east-1"));
+        var elsewhere = CloudFormationRenderer.Render(template, new StackDeployment("threat-response-evidence-document", parameters, Region: "eu-west-1"));
+        Assert.Equal(["DocumentIsInTheMemberRoleStack"], home.Resources.Keys);
+        Assert.Equal(["EvidenceDocument"], elsewhere.Resources.Keys);
+        Assert.Equal("ThreatResponse-CollectEvidence", elsewhere.Resources["EvidenceDocument"].Properties["Name"]!.GetValue<string>());
     }
 
     [Fact]

@@ -11,6 +11,7 @@ public sealed class TemplateLintTests
     [InlineData("templates/member-role.yaml")]
     [InlineData("templates/member-events.yaml")]
     [InlineData("templates/region-forwarder.yaml")]
+    [InlineData("templates/evidence-document.yaml")]
     public async Task CfnLint_Template_ReportsNothing(string template)
     {
         var startInfo = new ProcessStartInfo((await TestTools.GetAsync()).CfnLint)
