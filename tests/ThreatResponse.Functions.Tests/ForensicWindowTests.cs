@@ -171,16 +171,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
-        using var runtime = World.Runtime();
-        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
-
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        var after = await ViewAsync(ec2, scene);
-        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
-        Assert.Null(after.ProfileArn);
-        Assert.Equal("disabled", after.Metadata.Endpoint);
-        var collect = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
-        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        var collect = await IsolatedPlainlyAsync(ec2, scene);
         Assert.StartsWith("no forensic channel: ", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("ssmmessages", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.EndsWith("snapshots only", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -203,16 +194,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
-        using var runtime = World.Runtime();
-        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
-
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        var after = await ViewAsync(ec2, scene);
-        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
-        Assert.Null(after.ProfileArn);
-        Assert.Equal("disabled", after.Metadata.Endpoint);
-        var collect = Step(Steps(Assert.Single(await World.NotificationsAsync())), "collect");
-        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        var collect = await IsolatedPlainlyAsync(ec2, scene);
         Assert.Contains($"the S3 gateway endpoint is not on the route table", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains(scene.SubnetId, collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ReplaceIamInstanceProfileAssociation" or "AssociateIamInstanceProfile");
@@ -428,6 +410,25 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         var collectStep = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
         Assert.Contains("the instance is isolated, so its SSM agent cannot be reached", collectStep.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "AssociateIamInstanceProfile" or "ModifyInstanceMetadataOptions" or "CreateSecurityGroup");
+    }
+
+    /// <summary>
+    /// The collecting rule's response when there is no channel for the instance: succeeded, isolated as plain isolation
+    /// leaves it (only the isolation group, no profile, metadata endpoint off); returns the skipped collect step.
+    /// </summary>
+    private async Task<JsonElement> IsolatedPlainlyAsync(AmazonEC2Client ec2, ThreatResponse.LocalAws.DemoScene scene)
+    {
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
+
+        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        var collect = Step(Steps(Assert.Single(await World.NotificationsAsync())), "collect");
+        Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
+        return collect;
     }
 
     /// <summary>The analyst's "Isolate instance" on the finding; asserts it succeeded.</summary>
