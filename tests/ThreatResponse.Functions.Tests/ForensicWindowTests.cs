@@ -330,25 +330,17 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     public async Task CollectAction_InstanceIsolatedBefore_CollectsThroughTheWindowAndLeavesItIsolated()
     {
         using var ec2 = Moto.CreateEc2Client();
-        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        var (scene, quarantineProfile, during) = await IsolatedBeforeWithAChannelAsync(ec2);
         using var s3 = await BucketAsync();
-        await IsolateByActionAsync(scene.InstanceId);
-
         var before = await ViewAsync(ec2, scene);
-        InstanceView? during = null;
-        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
-        World.AwsProxy.Clear();
-        await World.NotificationsAsync();
 
         Assert.Equal("succeeded", await CollectByActionAsync(scene.InstanceId));
 
         Assert.Empty(Violations);
-        Assert.NotNull(during);
-        Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
-        Assert.Equal(quarantineProfile, during.ProfileArn);
-        Assert.Equal(("enabled", "required", 1), during.Metadata);
+        Assert.NotNull(during.Value);
+        Assert.All(during.Value.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, during.Value.ProfileArn);
+        Assert.Equal(("enabled", "required", 1), during.Value.Metadata);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains("threat-response-conversion", StringComparison.Ordinal));
         Assert.Equal(before, await ViewAsync(ec2, scene) with { GroupNames = before.GroupNames });
         Assert.Equal(before.GroupNames.Select(n => string.Join(',', n)), (await ViewAsync(ec2, scene)).GroupNames.Select(n => string.Join(',', n)));
@@ -366,24 +358,17 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     public async Task GuardDutyResponder_IsolateAndCollectOnAnInstanceIsolatedBefore_NoConversionGroupWindowOpenedThenClosed()
     {
         using var ec2 = Moto.CreateEc2Client();
-        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
-        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
-        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        var (scene, quarantineProfile, during) = await IsolatedBeforeWithAChannelAsync(ec2);
         using var s3 = await BucketAsync();
-        await IsolateByActionAsync(scene.InstanceId);
-        InstanceView? during = null;
-        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during = await ViewAsync(ec2, scene));
-        World.AwsProxy.Clear();
-        await World.NotificationsAsync();
         WithEvidenceSettings().Set("PLAYBOOK", Playbook);
 
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
         Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
-        Assert.NotNull(during);
-        Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
-        Assert.Equal(quarantineProfile, during.ProfileArn);
+        Assert.NotNull(during.Value);
+        Assert.All(during.Value.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, during.Value.ProfileArn);
         var conversion = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId]), new Filter("group-name", ["threat-response-conversion"])] })).SecurityGroups.Single().GroupId;
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(conversion, StringComparison.Ordinal));
         var after = await ViewAsync(ec2, scene);
@@ -429,6 +414,23 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         var collect = Step(Steps(Assert.Single(await World.NotificationsAsync())), "collect");
         Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
         return collect;
+    }
+
+    /// <summary>
+    /// An instance isolated by the analyst's click in a VPC with the channel and the quarantine profile, the stand-in
+    /// agent ready, the proxy's record and the notifications cleared; <c>during</c> is filled as the command starts.
+    /// </summary>
+    private async Task<(ThreatResponse.LocalAws.DemoScene Scene, string QuarantineProfile, System.Runtime.CompilerServices.StrongBox<InstanceView?> During)> IsolatedBeforeWithAChannelAsync(AmazonEC2Client ec2)
+    {
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        await IsolateByActionAsync(scene.InstanceId);
+        var during = new System.Runtime.CompilerServices.StrongBox<InstanceView?>();
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: async () => during.Value = await ViewAsync(ec2, scene));
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+        return (scene, quarantineProfile, during);
     }
 
     /// <summary>The analyst's "Isolate instance" on the finding; asserts it succeeded.</summary>

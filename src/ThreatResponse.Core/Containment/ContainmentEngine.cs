@@ -187,7 +187,7 @@ public sealed class ContainmentEngine(
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
             var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
-            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence.QuarantineProfileName).ForgetAsync(forgetting, cancellationToken);
+            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence).ForgetAsync(forgetting, cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 
@@ -302,7 +302,7 @@ public sealed class ContainmentEngine(
             }
             else if (action == ContainmentAction.Release)
             {
-                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence.QuarantineProfileName).RunAsync(context, cancellationToken);
+                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence).RunAsync(context, cancellationToken);
             }
         }
     }

@@ -90,27 +90,31 @@ internal sealed class ForensicWindow
     public async Task OpenOnIsolatedAsync(IReadOnlyDictionary<string, string> isolationGroupByEni, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(isolationGroupByEni);
-        var log = _context.Log;
-        await Task.WhenAll(_context.Description.NetworkInterfaces.Select(async eni =>
-        {
-            var isolation = isolationGroupByEni[eni.NetworkInterfaceId];
-            if (await GroupForAsync(eni) is not { } forensicGroup)
-            {
-                return;
-            }
-
-            if (await log.RunAsync(_action, "forensic-group", eni.NetworkInterfaceId, dryRun: false, async () =>
-                {
-                    await _ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolation, forensicGroup], dryRun: false, cancellationToken);
-                    return $"{isolation} -> {isolation},{forensicGroup} while evidence is collected";
-                }))
-            {
-                Opened(eni.NetworkInterfaceId, isolation);
-            }
-        }));
+        await Task.WhenAll(_context.Description.NetworkInterfaces.Select(eni => OpenOnIsolatedEniAsync(eni, isolationGroupByEni[eni.NetworkInterfaceId], cancellationToken)));
 
         // Already cut: without a channel there is nothing to cut again.
         await OpenCredentialsAsync(() => Task.CompletedTask, cancellationToken);
+    }
+
+    /// <summary>
+    /// An ENI only in its isolation group gets the forensic group straight next to it: nothing tracked is left to cut,
+    /// so no conversion group. Nothing happens when its VPC has no channel (the reason is kept).
+    /// </summary>
+    public async Task OpenOnIsolatedEniAsync(NetworkInterfaceState eni, string isolationGroupId, CancellationToken cancellationToken)
+    {
+        if (await GroupForAsync(eni) is not { } forensicGroup)
+        {
+            return;
+        }
+
+        if (await _context.Log.RunAsync(_action, "forensic-group", eni.NetworkInterfaceId, dryRun: false, async () =>
+            {
+                await _ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolationGroupId, forensicGroup], dryRun: false, cancellationToken);
+                return $"{isolationGroupId} -> {isolationGroupId},{forensicGroup} while evidence is collected";
+            }))
+        {
+            Opened(eni.NetworkInterfaceId, isolationGroupId);
+        }
     }
 
     /// <summary>

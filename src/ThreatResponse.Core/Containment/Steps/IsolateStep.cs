@@ -177,17 +177,9 @@ internal sealed class IsolateStep(
         {
             // Already cut off (an earlier attempt, or the same finding again): must not pass through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
-            if (forensic is not null && await forensic.GroupForAsync(eni) is { } forensicGroupOfIsolated)
+            if (forensic is not null)
             {
-                // Nothing tracked is left to cut: the forensic group goes straight on next to the isolation group.
-                if (await log.RunAsync(Isolate, "forensic-group", id, dryRun: false, async () =>
-                    {
-                        await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, [isolationId, forensicGroupOfIsolated], dryRun: false, cancellationToken);
-                        return $"-> {isolationId},{forensicGroupOfIsolated} while evidence is collected";
-                    }))
-                {
-                    forensic.Opened(id, isolationId);
-                }
+                await forensic.OpenOnIsolatedEniAsync(eni, isolationId, cancellationToken);
             }
 
             return;

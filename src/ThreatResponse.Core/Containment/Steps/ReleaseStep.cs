@@ -10,11 +10,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
 /// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
-/// <param name="quarantineProfileName">
-/// The profile an instance holds while evidence is collected after isolation: found on the instance (an interrupted
-/// collection left it), it is replaced by the saved profile, or removed.
+/// <param name="evidence">
+/// Names the quarantine profile an instance holds while evidence is collected after isolation: found on the instance
+/// (an interrupted collection left it), it is replaced by the saved profile, or removed.
 /// </param>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, string? quarantineProfileName = null)
+internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, Evidence.EvidenceOptions? evidence = null)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
 
@@ -394,8 +394,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     }
 
     private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
-        quarantineProfileName is not null
-        && profileArn == new Evidence.EvidenceOptions { QuarantineProfileName = quarantineProfileName }.QuarantineProfileArn(context.Instance);
+        evidence is not null && profileArn == evidence.QuarantineProfileArn(context.Instance);
 
     /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
     private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
