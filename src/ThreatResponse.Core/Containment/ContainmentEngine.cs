@@ -22,7 +22,8 @@ public sealed class ContainmentEngine(
     IIsolationStateStore? stateStore = null,
     IFleetMembership? fleet = null,
     IInstanceRolePolicies? roles = null,
-    Evidence.IEvidenceCollector? evidence = null)
+    Evidence.IEvidenceCollector? evidence = null,
+    IQuarantineGroupRegistry? groupRegistry = null)
 {
     public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
@@ -31,9 +32,12 @@ public sealed class ContainmentEngine(
         var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
         var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
-        var groups = new QuarantineGroupResolver(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, request.DryRun, cancellationToken);
+        // Without a state store there is no ledger to record groups in, whatever registry is given.
+        var groups = new QuarantineGroupResolver(
+            Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), stateStore is null ? null : groupRegistry,
+            [.. request.Instances.Select(i => i.InstanceId.Value)], time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
-        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, cancellationToken);
+        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), groups, time, cancellationToken);
         var instances = request.Instances.Distinct().ToList();
         var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
         var responses = new Task<InstanceResult?>[instances.Count];
@@ -307,7 +311,10 @@ public sealed class ContainmentEngine(
         }
     }
 
-    /// <summary>Each ENI's isolation group when every ENI is only in its VPC's isolation group (rules as required); otherwise null.</summary>
+    /// <summary>
+    /// Each ENI's isolation group when every ENI is only in its VPC's isolation group — the ledger's recorded group, or
+    /// without a ledger the one found by name and usable as it is; otherwise null.
+    /// </summary>
     private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, InstanceContext context)
     {
         var interfaces = context.Description.NetworkInterfaces;
@@ -316,10 +323,24 @@ public sealed class ContainmentEngine(
             return null;
         }
 
-        var found = await groups.FoundAsync(AwsScope.Of(context.Instance));
-        return interfaces.All(n => found.Any(g => g.GroupId == n.GroupIds[0] && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired))
-            ? interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal)
-            : null;
+        var scope = AwsScope.Of(context.Instance);
+        if (groups.HasRecord)
+        {
+            var recorded = await groups.RecordedAsync(scope);
+            return interfaces.All(n => recorded.Any(g => g.GroupId == n.GroupIds[0] && g.VpcId == n.VpcId && g.Role == QuarantineGroupRole.Isolation))
+                ? interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal)
+                : null;
+        }
+
+        foreach (var eni in interfaces)
+        {
+            if ((await groups.GetAsync(scope, eni.VpcId)).IsolationGroupId != eni.GroupIds[0])
+            {
+                return null;
+            }
+        }
+
+        return interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal);
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);
