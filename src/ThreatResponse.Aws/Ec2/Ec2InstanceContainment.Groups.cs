@@ -44,40 +44,41 @@ public sealed partial class Ec2InstanceContainment
         return groups;
     }
 
-    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken)
     {
         var ec2 = clients.For(scope, findingKey);
         var byName = Enum.GetValues<QuarantineGroupRole>().ToDictionary(GroupName, r => r, StringComparer.Ordinal);
         var found = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
         {
-            Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [.. byName.Keys])],
+            Filters = [new Filter("group-name", [.. byName.Keys])],
         }, cancellationToken), cancellationToken))!.SecurityGroups ?? [];
         if (found.Count == 0)
         {
             return [];
         }
 
-        // Who uses them: an ENI of an instance not tagged isolated (or no instance at all) is someone else's use.
-        var interfaces = (await CallAsync(scope, "DescribeNetworkInterfaces", () => ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
+        // Who uses them: an ENI of no instance, or one also in a group not named as ours, is someone else's use (an
+        // isolated ENI is in the isolation group alone, or with the forensic group while evidence is collected).
+        var interfaces = new List<NetworkInterface>();
+        string? next = null;
+        do
         {
-            Filters = [new Filter("group-id", [.. found.Select(g => g.GroupId)])],
-        }, cancellationToken), cancellationToken))!.NetworkInterfaces ?? [];
-        var instanceIds = interfaces.Select(n => n.Attachment?.InstanceId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var isolated = new HashSet<string>(StringComparer.Ordinal);
-        if (instanceIds.Count > 0)
-        {
-            var described = (await CallAsync(scope, "DescribeInstances", () => ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+            var page = (await CallAsync(scope, "DescribeNetworkInterfaces", () => ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
             {
-                Filters = [new Filter("instance-id", instanceIds), new Filter("tag:" + QuarantineTags.Status, [QuarantineTags.StatusIsolated])],
-            }, cancellationToken), cancellationToken))!.Reservations ?? [];
-            isolated.UnionWith(described.SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId));
+                Filters = [new Filter("group-id", [.. found.Select(g => g.GroupId)])],
+                NextToken = next,
+            }, cancellationToken), cancellationToken))!;
+            interfaces.AddRange(page.NetworkInterfaces ?? []);
+            next = page.NextToken;
         }
+        while (!string.IsNullOrEmpty(next));
 
         return [.. found.Select(g => new NamedQuarantineGroup(
             ToQuarantineGroup(g, byName[g.GroupName]),
             [.. interfaces.Where(n => (n.Groups ?? []).Any(x => x.GroupId == g.GroupId))
-                .Select(n => n.Attachment?.InstanceId is { } i ? (isolated.Contains(i) ? null : i) : n.NetworkInterfaceId)
-                .OfType<string>().Distinct(StringComparer.Ordinal)]))];
+                .Where(n => n.Attachment?.InstanceId is null || (n.Groups ?? []).Any(x => !byName.ContainsKey(x.GroupName ?? string.Empty)))
+                .Select(n => n.Attachment?.InstanceId ?? n.NetworkInterfaceId)
+                .Distinct(StringComparer.Ordinal)]))];
     }
 
     public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)

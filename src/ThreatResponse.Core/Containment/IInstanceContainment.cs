@@ -45,10 +45,11 @@ public interface IInstanceContainment
     Task<IReadOnlyList<QuarantineGroup>> DescribeQuarantineGroupsAsync(AwsScope scope, IReadOnlyCollection<RecordedQuarantineGroup> recorded, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Without a ledger: the VPC's groups named exactly as ThreatResponse names them, their rules checked against the
-    /// role their name says, with whoever else uses them (instances not tagged isolated, or ENIs of no instance).
+    /// Without a ledger: the account and Region's groups named exactly as ThreatResponse names them, their rules checked
+    /// against the role their name says, with whoever else uses them: instances with an ENI also in a group not named as
+    /// ours, or ENIs of no instance.
     /// </summary>
-    Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken);
 
     /// <summary>
     /// Creates a new group for <paramref name="role"/> in the VPC, under ThreatResponse's name or, when a group of that

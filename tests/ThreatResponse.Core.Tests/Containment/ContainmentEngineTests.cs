@@ -90,9 +90,9 @@ public sealed class ContainmentEngineTests
         var report = await RunAsync([.. sameVpc, other], [Isolate]);
 
         AssertOutcome(StepOutcome.Succeeded, report);
+        Assert.Single(_ec2.CallsOf("FindQuarantineGroupsByName"));
         foreach (var vpc in new[] { "vpc-1", "vpc-2" })
         {
-            Assert.Single(_ec2.CallsOf("FindQuarantineGroupsByName", vpc));
             var creates = _ec2.CallsOf("CreateQuarantineGroup", vpc);
             Assert.Equal(["Conversion", "Isolation"], creates.Select(c => c.Detail).Order(StringComparer.Ordinal));
         }

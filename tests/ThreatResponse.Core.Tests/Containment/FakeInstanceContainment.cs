@@ -213,13 +213,13 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
     }
 
     /// <summary>The groups of <see cref="Groups"/> stand for those named as ThreatResponse names them: the first of each role.</summary>
-    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, string vpcId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken)
     {
-        await CallAsync("FindQuarantineGroupsByName", vpcId);
+        await CallAsync("FindQuarantineGroupsByName", scope.Account);
         lock (_lock)
         {
-            return [.. Groups.Where(g => g.VpcId == vpcId).GroupBy(g => g.Role).Select(byRole => byRole.First()).Select(g => new NamedQuarantineGroup(g,
-                [.. Instances.Values.Where(i => i.NetworkInterfaces.Any(n => n.GroupIds.Contains(g.GroupId)) && i.Tags.GetValueOrDefault(QuarantineTags.Status) != QuarantineTags.StatusIsolated).Select(i => i.Id)]))];
+            return [.. Groups.GroupBy(g => (g.VpcId, g.Role)).Select(named => named.First()).Select(g => new NamedQuarantineGroup(g,
+                [.. Instances.Values.Where(i => i.NetworkInterfaces.Any(n => n.GroupIds.Contains(g.GroupId) && n.GroupIds.Any(other => !Groups.Exists(q => q.GroupId == other)))).Select(i => i.Id)]))];
         }
     }
 

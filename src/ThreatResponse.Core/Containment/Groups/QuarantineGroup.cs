@@ -9,5 +9,8 @@ namespace ThreatResponse.Core.Containment.Groups;
 public sealed record QuarantineGroup(string GroupId, string VpcId, QuarantineGroupRole Role, bool RulesAsRequired);
 
 /// <summary>A group found by ThreatResponse's name (without a ledger), with whoever else uses it.</summary>
-/// <param name="UsedByOthers">Instances not tagged isolated, or ENIs of no instance, in the group: then it is not ours to use.</param>
+/// <param name="UsedByOthers">
+/// Instances with an ENI in the group and in a group not named as ours, or ENIs of no instance: then it is not ours to
+/// use. (Only the instances of the request may use it alongside other groups: they are about to leave theirs.)
+/// </param>
 public sealed record NamedQuarantineGroup(QuarantineGroup Group, IReadOnlyList<string> UsedByOthers);

@@ -20,13 +20,24 @@ internal sealed class QuarantineGroupResolver(
     public const string NamePrefix = "threat-response-";
 
     private readonly ConcurrentDictionary<AwsScope, Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>> _recorded = new();
+    private readonly ConcurrentDictionary<AwsScope, Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>> _named = new();
     private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<VpcQuarantineGroups>>> _ready = new();
 
     /// <summary>Whether groups are proven ours by the ledger's record; false in the tag-kept mode.</summary>
     public bool HasRecord => registry is not null;
 
-    /// <summary>Starts reading the record for the scope without waiting for it.</summary>
-    public void Prefetch(AwsScope scope) => _ = Recorded(scope);
+    /// <summary>Starts reading the record (without a ledger: the lookup by name) for the scope without waiting for it.</summary>
+    public void Prefetch(AwsScope scope)
+    {
+        if (registry is null)
+        {
+            _ = Named(scope);
+        }
+        else
+        {
+            _ = Recorded(scope);
+        }
+    }
 
     /// <summary>
     /// The groups the ledger records as ours in the scope, any role; empty without a ledger or when the record could
@@ -56,6 +67,9 @@ internal sealed class QuarantineGroupResolver(
             ? Task.FromResult<IReadOnlyList<RecordedQuarantineGroup>>([])
             : _recorded.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>(() => registry.ListAsync(s, cancellationToken))).Value;
 
+    private Task<IReadOnlyList<NamedQuarantineGroup>> Named(AwsScope scope) =>
+        _named.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>(() => ec2.FindQuarantineGroupsByNameAsync(s, cancellationToken))).Value;
+
     private async Task<VpcQuarantineGroups> PrepareAsync(AwsScope scope, string vpcId)
     {
         var started = time.GetTimestamp();
@@ -64,7 +78,7 @@ internal sealed class QuarantineGroupResolver(
             Task<(string? GroupId, string Note)> conversion, isolation;
             if (registry is null)
             {
-                var named = await ec2.FindQuarantineGroupsByNameAsync(scope, vpcId, cancellationToken);
+                var named = (await Named(scope)).Where(n => n.Group.VpcId == vpcId).ToList();
                 conversion = ByNameAsync(scope, vpcId, QuarantineGroupRole.Conversion, named);
                 isolation = ByNameAsync(scope, vpcId, QuarantineGroupRole.Isolation, named);
             }
