@@ -43,6 +43,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
     internal static readonly Dictionary<string, string> CollectOnly = new(StringComparer.Ordinal)
     {
         ["ssm:DescribeInstanceInformation"] = "only when a playbook rule asks for collect",
+        ["ssm:DescribeDocument"] = "only when a playbook rule asks for collect (the document's check before sending)",
+        ["ssm:GetDocument"] = "only when a playbook rule asks for collect (the document's check before sending)",
         ["ssm:SendCommand"] = "only when a playbook rule asks for collect",
         ["ssm:GetCommandInvocation"] = "only when a playbook rule asks for collect",
         ["s3:GetObject"] = "only when a playbook rule asks for collect (the archive's read-back)",
@@ -110,7 +112,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
             await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
             world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
-            SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
+            await EvidenceScene.CreateDocumentAsync(Moto);
+        SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
         }
         if (function == "ReleaseInstanceAction")
         {
@@ -163,6 +166,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
         var violations = new List<string>();
+        await EvidenceScene.CreateDocumentAsync(Moto);
         SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
         using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
         {
@@ -196,6 +200,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             .Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
         var violations = new List<string>();
+        await EvidenceScene.CreateDocumentAsync(Moto);
         SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
 
         using (var runtime = world.Runtime())
