@@ -74,6 +74,9 @@ public static class MemberSessionPolicy
         ["ReleaseInstanceAction"] = ["iam:GetRolePolicy", "iam:DeleteRolePolicy"],
     };
 
+    /// <summary>The instance attributes ThreatResponse changes: termination protection and the shutdown behaviour.</summary>
+    public static IReadOnlyList<string> ChangedAttributes { get; } = ["disableApiTermination", "instanceInitiatedShutdownBehavior"];
+
     /// <summary>The functions that have a session policy.</summary>
     public static IReadOnlyCollection<string> Functions => Actions.Keys;
 
@@ -129,6 +132,32 @@ public static class MemberSessionPolicy
                 ["Action"] = "iam:PassRole",
                 ["Resource"] = passers.Contains("ReleaseInstanceAction") ? "*" : $"arn:{partition}:iam::*:role/threat-response/*",
                 ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["iam:PassedToService"] = "ec2.amazonaws.com" } },
+            });
+        }
+
+        if (actions.Contains("ec2:ModifyInstanceAttribute"))
+        {
+            // ModifyInstanceAttribute changes any one attribute per call, user data (run at the next start) included.
+            // EC2's condition keys ec2:Attribute and ec2:Attribute/${AttributeName} name the attribute a call changes;
+            // each deny applies only when its key is in the request (Null: false), so the two attributes ThreatResponse
+            // sets are never refused, and any other attribute is, wherever AWS supplies the keys.
+            statements.Add(new JsonObject
+            {
+                ["Effect"] = "Deny",
+                ["Action"] = "ec2:ModifyInstanceAttribute",
+                ["Resource"] = "*",
+                ["Condition"] = new JsonObject
+                {
+                    ["Null"] = new JsonObject { ["ec2:Attribute"] = "false" },
+                    ["StringNotEqualsIgnoreCase"] = new JsonObject { ["ec2:Attribute"] = new JsonArray([.. ChangedAttributes.Select(a => (JsonNode)a)]) },
+                },
+            });
+            statements.Add(new JsonObject
+            {
+                ["Effect"] = "Deny",
+                ["Action"] = "ec2:ModifyInstanceAttribute",
+                ["Resource"] = "*",
+                ["Condition"] = new JsonObject { ["Null"] = new JsonObject { ["ec2:Attribute/userData"] = "false" } },
             });
         }
 

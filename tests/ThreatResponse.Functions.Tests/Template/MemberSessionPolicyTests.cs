@@ -82,8 +82,34 @@ public sealed class MemberSessionPolicyTests(MotoServerFixture moto) : FunctionW
                 Assert.Equal(function == "ReleaseInstanceAction" ? "*" : "arn:aws:iam::*:role/threat-response/*", statement["Resource"]!.GetValue<string>());
             }
 
-            Assert.All(statements.Where(s => !passRole.Contains(s)), s => Assert.Null(s!["Condition"]));
+            Assert.All(statements.Where(s => !passRole.Contains(s) && s!["Effect"]!.GetValue<string>() == "Allow"), s => Assert.Null(s!["Condition"]));
         }
+    }
+
+    [Fact]
+    public void SessionPolicy_ModifyInstanceAttribute_DeniedForEveryAttributeButTheTwoThreatResponseSetsAndForUserData()
+    {
+        foreach (var function in MemberSessionPolicy.Functions)
+        {
+            var statements = JsonNode.Parse(MemberSessionPolicy.Document([function], true, "aws"))!["Statement"]!.AsArray();
+            var denies = statements.Where(s => s!["Effect"]!.GetValue<string>() == "Deny").ToList();
+            if (!MemberSessionPolicy.ActionsOf(function, true).Contains("ec2:ModifyInstanceAttribute"))
+            {
+                Assert.Empty(denies);
+                continue;
+            }
+
+            Assert.All(denies, d => Assert.Equal(["ec2:ModifyInstanceAttribute"], Actions(d!)));
+            var others = Assert.Single(denies, d => d!["Condition"]!["StringNotEqualsIgnoreCase"] is not null)!["Condition"]!;
+            Assert.Equal("false", others["Null"]!["ec2:Attribute"]!.GetValue<string>());
+            Assert.Equal(["disableApiTermination", "instanceInitiatedShutdownBehavior"], others["StringNotEqualsIgnoreCase"]!["ec2:Attribute"]!.AsArray().Select(a => a!.GetValue<string>()));
+            var userData = Assert.Single(denies, d => d!["Condition"]!["StringNotEqualsIgnoreCase"] is null)!["Condition"]!;
+            Assert.Equal("false", userData["Null"]!["ec2:Attribute/userData"]!.GetValue<string>());
+        }
+
+        // The attributes named are the ones the EC2 adapter changes (its requests, in EC2's model).
+        var model = BotocoreModel.Load("ec2").InputOf("ModifyInstanceAttribute").Members;
+        Assert.All(MemberSessionPolicy.ChangedAttributes, a => Assert.Contains(char.ToUpperInvariant(a[0]) + a[1..], model));
     }
 
     [Fact]
@@ -126,8 +152,9 @@ public sealed class MemberSessionPolicyTests(MotoServerFixture moto) : FunctionW
         Assert.Equal(MemberSessionPolicy.Document(["GuardDutyResponder"], false, "aws"), policy);
     }
 
+    /// <summary>The actions the document allows (its deny statements only narrow them).</summary>
     private static List<string> ActionsIn(string document) =>
-        [.. JsonNode.Parse(document)!["Statement"]!.AsArray().SelectMany(s => Actions(s!))];
+        [.. JsonNode.Parse(document)!["Statement"]!.AsArray().Where(s => s!["Effect"]!.GetValue<string>() == "Allow").SelectMany(s => Actions(s!))];
 
     private static List<string> Actions(JsonNode statement) =>
         statement["Action"] is JsonArray list ? [.. list.Select(a => a!.GetValue<string>())] : [statement["Action"]!.GetValue<string>()];
