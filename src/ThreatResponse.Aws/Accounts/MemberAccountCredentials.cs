@@ -25,6 +25,7 @@ public sealed class MemberAccountCredentials : IDisposable
     private readonly object _limitLock = new();
     private IReadOnlyList<string> _limitedTo = [];
     private bool _revokeSessions;
+    private volatile string? _sessionPolicy;
     private readonly Func<CancellationToken, Task<AWSCredentials>> _own;
 
     /// <param name="own">The function's own credentials; null: AWSSDK.Core's default chain.</param>
@@ -56,20 +57,12 @@ public sealed class MemberAccountCredentials : IDisposable
             }
 
             _revokeSessions |= revokeSessions;
+            _sessionPolicy = MemberSessionPolicy.Document(_limitedTo, _revokeSessions, PartitionOf(_environment.Region));
         }
     }
 
     /// <summary>The session policy AssumeRole is given now; null when sessions are not limited.</summary>
-    public string? SessionPolicy
-    {
-        get
-        {
-            lock (_limitLock)
-            {
-                return _limitedTo.Count == 0 ? null : MemberSessionPolicy.Document(_limitedTo, _revokeSessions, PartitionOf(_environment.Region));
-            }
-        }
-    }
+    public string? SessionPolicy => _sessionPolicy;
 
     /// <summary>Credentials for clients acting in <paramref name="account"/>, resolved at each request.</summary>
     /// <param name="findingKey">The finding the calls are for: a member role's session is named after it; null: an operator's session.</param>
