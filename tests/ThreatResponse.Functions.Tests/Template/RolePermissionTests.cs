@@ -1,3 +1,4 @@
+using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Testing;
 
 namespace ThreatResponse.Functions.Tests.Template;
@@ -5,7 +6,8 @@ namespace ThreatResponse.Functions.Tests.Template;
 /// <summary>
 /// Each function's role (as SAM translates it) allows every AWS call its handler makes — observed on the wire by a
 /// recording proxy while the handler runs its scenarios against moto_server — and nothing broader, except actions
-/// listed here with the reason they cannot be observed.
+/// listed here with the reason they cannot be observed. The same holds for its member-account session
+/// (<see cref="MemberSessionPolicy"/>) and the calls it would make there.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
@@ -147,6 +149,12 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))
             && !(function == "CollectEvidenceAction" && CollectOnIsolatedOnly.ContainsKey(a))).Order());
+
+        // The same calls, made in a member account, through the member role's session limited to this function.
+        var session = MemberSessionPolicy.ActionsOf(function, revokeSessions: function == "IsolateAndRevokeSessionsAction");
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(session).Order());
+        Assert.Empty(session.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))
+            && !(function == "CollectEvidenceAction" && CollectOnIsolatedOnly.ContainsKey(a))).Order());
     }
 
     [Fact]
@@ -181,6 +189,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("CollectEvidenceAction");
         Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(MemberSessionPolicy.ActionsOf("CollectEvidenceAction", false)).Order());
         Assert.Empty(CollectOnIsolatedOnly.Keys.Where(a => a != "ec2:CreateTags").Except(observed).Order()); // tags go with CreateSecurityGroup
 
     }
@@ -214,6 +223,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("GuardDutyResponder");
         Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(MemberSessionPolicy.ActionsOf("GuardDutyResponder", false)).Order());
         Assert.Empty(CollectOnly.Keys.Where(a => a != "ec2:AssociateIamInstanceProfile").Except(observed).Order());
         Assert.Contains("ec2:ReplaceIamInstanceProfileAssociation", observed);
     }
@@ -253,6 +263,9 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy").ToHashSet(StringComparer.Ordinal);
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+        var session = MemberSessionPolicy.ActionsOf(function, revokeSessions: true)
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy");
+        Assert.Equal(observed.Order(StringComparer.Ordinal), session.Order(StringComparer.Ordinal));
     }
 
     /// <summary>
