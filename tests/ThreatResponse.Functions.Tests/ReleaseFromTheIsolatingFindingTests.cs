@@ -65,6 +65,32 @@ public sealed class ReleaseFromTheIsolatingFindingTests(MotoServerFixture moto) 
         Assert.True((await RecordAsync(isolating, scene.InstanceId))!.ContainsKey("releasedAt"));
     }
 
+    [Fact]
+    public async Task OperatorsReleaseByInstance_AfterAClickOnAnotherFindingWasRefused_StillReleases()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using (await InvokeAsync("GuardDutyResponder", FunctionWorld.ProjectEvent(GuardDutyEvent, scene.InstanceId)))
+        {
+        }
+
+        var forged = FunctionWorld.ProjectEvent(ReleaseEvent, scene.InstanceId);
+        forged["detail"]!["findings"]![0]!["Id"] = Imported;
+        using (await InvokeAsync("ReleaseInstanceAction", forged))
+        {
+        }
+
+        Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.PrimaryEniId));
+
+        // What threat-response release --instance asks of the engine: no finding, so no finding to match.
+        using var runtime = World.Runtime();
+        var instance = new ThreatResponse.Core.Findings.InstanceReference(ThreatResponse.Core.Findings.InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
+        var report = await runtime.Engine.RunAsync(new ThreatResponse.Core.Containment.ContainmentRequest(null, [instance], [ThreatResponse.Core.Containment.ContainmentAction.Release], DryRun: false), CancellationToken.None);
+
+        Assert.True(report.Outcome == ThreatResponse.Core.Containment.StepOutcome.Succeeded, Assert.Single(report.Instances).Reason);
+        Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
+    }
+
     private async Task<JsonDocument> InvokeAsync(string function, JsonNode @event)
     {
         using var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime();
