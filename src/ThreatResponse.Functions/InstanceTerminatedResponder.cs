@@ -8,7 +8,9 @@ namespace ThreatResponse.Functions;
 /// <summary>
 /// EC2's "terminated" state-change events. An isolated instance that is terminated leaves network ACL deny entries for
 /// private addresses EC2 will give to another instance: they are removed and its saved state marked released (a release of what is
-/// gone). An instance ThreatResponse never isolated: nothing is changed. Handler:
+/// gone). An instance ThreatResponse never isolated: nothing is changed. The event is only the trigger: anyone allowed to
+/// invoke the function can send one, so EC2 is asked, and an instance it does not say is terminated (or no longer knows)
+/// is refused untouched — nothing is ever restored from here. Handler:
 /// <c>ThreatResponse.Functions::ThreatResponse.Functions.InstanceTerminatedResponder::HandleAsync</c>.
 /// </summary>
 public sealed class InstanceTerminatedResponder(FunctionRuntime runtime)
@@ -44,12 +46,20 @@ public sealed class InstanceTerminatedResponder(FunctionRuntime runtime)
             new ContainmentRequest($"terminated:{change.EventId ?? instance.InstanceId.Value}", [instance], [ContainmentAction.Release], DryRun: false)
             {
                 Deadline = runtime.DeadlineFromNow(),
+                OnlyIfTerminated = true,
             },
             CancellationToken.None);
         var result = report.Instances.Single();
         var steps = result.Steps.Select(s => $"{s.Step}{(s.Target is null ? "" : " " + s.Target)}: {s.Outcome.Text()}{(s.Detail is null ? "" : " - " + s.Detail)}").ToList();
         log.Info("terminated instance", ("reportId", report.ReportId), ("instance", instance.InstanceId.Value), ("account", instance.Account),
             ("region", instance.Region), ("outcome", result.Outcome.Text()), ("reason", result.Reason));
+        if (result.Steps.Any(s => s is { ErrorCode: ContainmentRequest.NotTerminated, Outcome: StepOutcome.Skipped }))
+        {
+            // Not retried: EC2's answer will not change for a running instance; whoever sent the event is worth a look.
+            log.Error($"termination event refused for {instance.InstanceId}: {result.Reason}");
+            return await SerializeAsync(new TerminationOutput(report.ReportId, instance.InstanceId.Value, instance.Account, instance.Region, "refused", steps));
+        }
+
         if (result.Outcome == StepOutcome.Failed)
         {
             log.Error($"removal for terminated {instance.InstanceId} did not complete: {result.Reason}");

@@ -41,6 +41,35 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
     }
 
     [Fact]
+    public async Task ForgedTermination_IsolatedInstanceStillRunning_RefusedWithTheReason_NothingReleasedOrRemoved()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
+        {
+            using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
+            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var groups = await ec2.GroupIdsAsync(scene.PrimaryEniId);
+        Assert.Equal(4, await DenyEntriesAsync(ec2, scene.VpcId));
+        World.AwsProxy.Clear();
+
+        // Anyone allowed to invoke the function can say the instance was terminated; EC2 says it is running.
+        using var runtime = World.Runtime();
+        using var output = await FunctionWorld.InvokeAsync(new InstanceTerminatedResponder(runtime).HandleAsync, TerminatedEvent(scene.InstanceId));
+
+        Assert.Equal("refused", output.RootElement.GetProperty("outcome").GetString());
+        Assert.Contains(output.RootElement.GetProperty("steps").EnumerateArray(), s => s.GetString()!.Contains("EC2 says it is running; nothing changed", StringComparison.Ordinal));
+        Assert.Equal(groups, await ec2.GroupIdsAsync(scene.PrimaryEniId));
+        Assert.Equal(4, await DenyEntriesAsync(ec2, scene.VpcId));
+        Assert.False((await LedgerStateAsync(scene.InstanceId))!.ContainsKey("releasedAt"), "the saved state was marked released");
+        Assert.All(World.AwsProxy.Calls.Where(c => c.Service != "dynamodb" && c.Service != "sts"), c => Assert.StartsWith("ec2:Describe", $"{c.Service}:{c.Operation}", StringComparison.Ordinal));
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service == "dynamodb" && c.Operation is not ("GetItem" or "Query"));
+        Assert.Contains(World.LogLines(), l => l.ToString().Contains("termination event refused", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Terminated_InstanceNeverIsolated_NothingChanged()
     {
         using var ec2 = Moto.CreateEc2Client();

@@ -12,7 +12,7 @@ namespace ThreatResponse.Functions.Tests;
 public sealed class IsolateAndRevokeSessionsActionTests(MotoServerFixture moto) : MotoTest(moto)
 {
     [Fact]
-    public async Task IsolateAndRevoke_ThenRelease_PolicyOnTheInstanceRoleWrittenNotifiedAndRemoved()
+    public async Task IsolateAndRevoke_ThenRelease_PolicyWrittenNotified_KeptByTheReleaseUntilItsCredentialsExpireAndSaid_RemovedByAReleaseAfterThat()
     {
         await using var world = await FunctionWorld.CreateAsync(Moto);
         using var ec2 = Moto.CreateEc2Client();
@@ -37,13 +37,36 @@ public sealed class IsolateAndRevokeSessionsActionTests(MotoServerFixture moto) 
         Assert.Equal("revoke-sessions", revoked.GetProperty("action").GetString());
         Assert.Contains($"every instance using role {role} loses the credentials it holds now", revoked.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        var cutOff = SessionRevocationPolicy.CutOffOf(await MotoIam.GetRolePolicyAsync(Moto, role, SessionRevocationPolicy.PolicyName) ?? "none")!.Value;
         using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var output = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
             Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
         }
 
+        // Released, but credentials stolen before the cut-off may live 12 hours: the revocation stays, and on-call is told until when.
+        Assert.Equal(cutOff, SessionRevocationPolicy.CutOffOf(await MotoIam.GetRolePolicyAsync(Moto, role, SessionRevocationPolicy.PolicyName) ?? "none"));
+        var until = SessionRevocationPolicy.Format(cutOff.AddHours(12));
+        var released = Assert.Single(await world.NotificationsAsync());
+        Assert.Contains($"kept until {until}", released.GetProperty("Message").GetString(), StringComparison.Ordinal);
+
+        // The analyst clicks again once they have expired: that release removes it.
+        var later = new ShiftedTime(TimeSpan.FromHours(12).Add(TimeSpan.FromSeconds(2)));
+        using (var runtime = world.Runtime(later))
+        {
+            var again = FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId);
+            again["id"] = "0e6b7a52-2f41-4c0e-9d3a-7b1c5e8f9a20";
+            using var output = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, again);
+            Assert.True(output.RootElement.GetProperty("outcome").GetString() == "succeeded", output.RootElement.ToString());
+        }
+
         Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, SessionRevocationPolicy.PolicyName));
+    }
+
+    /// <summary>The system clock, moved on: a later click without waiting for it.</summary>
+    private sealed class ShiftedTime(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + by;
     }
 
     [Fact]

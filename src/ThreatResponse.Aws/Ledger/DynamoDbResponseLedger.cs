@@ -265,7 +265,7 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             values[":none"] = new() { L = [] };
             values[":evidence"] = new() { L = [.. outcome.Evidence.Select(e => new AttributeValue(e))] };
         }
-        if (decision.ByAnalyst && decision.Actions.Contains(ContainmentAction.Release) && !decision.DryRun && outcome.Outcome != "failed")
+        if (decision.ByAnalyst && decision.Actions.Contains(ContainmentAction.Release) && !decision.DryRun && outcome.Outcome is not ("failed" or FindingResponder.Refused))
         {
             update += ", releasedAt = :at, releasedSeverity = :severity";
             values[":severity"] = Number(decision.Finding.Severity.Normalized);

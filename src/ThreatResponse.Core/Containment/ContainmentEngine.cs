@@ -185,13 +185,22 @@ public sealed class ContainmentEngine(
             return Result(instance, null, log, "the instance could not be looked up");
         }
 
+        if (request.OnlyIfTerminated && description is not null && description.State != "terminated")
+        {
+            // An event is anyone's to send who may invoke the function; EC2's own answer is the authority.
+            var refusal = $"refused: the event says {instance.InstanceId} was terminated, but EC2 says it is {description.State}; nothing changed"
+                + (description.State == "shutting-down" ? " (it is on its way: a retry acts once EC2 says terminated)" : " - a termination event for an instance that is not terminated is forged or mistaken; check who invoked the function");
+            log.Record(new StepResult(ContainmentAction.Release, "check-terminated", null, description.State == "shutting-down" ? StepOutcome.Failed : StepOutcome.Skipped, refusal, ContainmentRequest.NotTerminated, 0));
+            return Result(instance, description.Name, log, refusal);
+        }
+
         if ((description is null || description.IsGone) && request.Actions.Contains(ContainmentAction.Release) && (stateStore is not null || description is not null))
         {
             // A terminated instance cannot be restored, but its network ACL entries would outlive it and deny whoever
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
             var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
-            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence).ForgetAsync(forgetting, cancellationToken);
+            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence, options.RevokedCredentialLifetime).ForgetAsync(forgetting, cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 
@@ -213,6 +222,7 @@ public sealed class ContainmentEngine(
         var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now)
         {
             RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
+            ReleaseOnlyForIsolatingFinding = request.ReleaseOnlyForIsolatingFinding,
             DenyInNetworkAcls = request.DenyInNetworkAcls,
             ContainmentFirst = first,
             Deadline = request.Deadline,
@@ -306,7 +316,7 @@ public sealed class ContainmentEngine(
             }
             else if (action == ContainmentAction.Release)
             {
-                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence).RunAsync(context, cancellationToken);
+                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence, options.RevokedCredentialLifetime).RunAsync(context, cancellationToken);
             }
         }
     }

@@ -56,6 +56,13 @@ public sealed record ContainmentOptions
     /// </summary>
     public string MemberRoleName { get; init; } = "ThreatResponseMember";
 
+    /// <summary>
+    /// How long release keeps a <c>revoke-sessions</c> policy after its cut-off: the longest credentials issued before
+    /// it can stay valid (<see cref="Sessions.SessionRevocationPolicy.MaxCredentialLifetime"/>, 12 hours). Deleting it
+    /// earlier would make stolen credentials work again until they expire.
+    /// </summary>
+    public TimeSpan RevokedCredentialLifetime { get; init; } = Sessions.SessionRevocationPolicy.MaxCredentialLifetime;
+
     /// <summary>The path of every function role of a ThreatResponse stack (<c>/threat-response/&lt;stack&gt;/</c> in template.yaml).</summary>
     public const string FunctionRolePathPrefix = "/threat-response/";
 

@@ -45,6 +45,26 @@ public sealed record ContainmentRequest(
     public Func<InstanceReference, Task<bool>>? ProceedWhen { get; init; }
 
     /// <summary>
+    /// Release only: the release comes from a finding (a Security Hub custom action), and is carried out only when that
+    /// finding is the one the saved state records as isolating the instance; from any other finding — one imported
+    /// with <c>BatchImportFindings</c> by a member account, say — it is refused and nothing changes. False for an
+    /// operator's <c>release --instance</c>.
+    /// </summary>
+    public bool ReleaseOnlyForIsolatingFinding { get; init; }
+
+    /// <summary>
+    /// The terminated-instance path: act only on an instance EC2 itself says is terminated, or no longer knows; an
+    /// event saying so of a running one is no authority. Any other instance is refused before any change (<see cref="NotTerminated"/>).
+    /// </summary>
+    public bool OnlyIfTerminated { get; init; }
+
+    /// <summary>The error code of a step refused under <see cref="OnlyIfTerminated"/>: EC2 says the instance is not terminated.</summary>
+    public const string NotTerminated = "NotTerminated";
+
+    /// <summary>The error code of a release refused under <see cref="ReleaseOnlyForIsolatingFinding"/>.</summary>
+    public const string NotTheIsolatingFinding = "NotTheIsolatingFinding";
+
+    /// <summary>
     /// When EC2 calls stop (a function's timeout less a margin): what is not done by then is reported per step as not
     /// reached in time, and the report fails so Lambda's retry resumes. Null: no deadline (an operator's CLI run).
     /// </summary>

@@ -25,6 +25,9 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceDescri
     /// <summary>Release only: also put the instance back in its Auto Scaling group and target groups.</summary>
     public bool RestoreMembership { get; init; }
 
+    /// <summary>Release only from the finding that isolated the instance (<see cref="ContainmentRequest.ReleaseOnlyForIsolatingFinding"/>).</summary>
+    public bool ReleaseOnlyForIsolatingFinding { get; init; }
+
     /// <summary>The request's choice on network ACL entries; null: the engine's options decide.</summary>
     public bool? DenyInNetworkAcls { get; init; }
 

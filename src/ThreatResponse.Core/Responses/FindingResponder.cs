@@ -256,6 +256,7 @@ public sealed class FindingResponder(
                     DenyInNetworkAcls = group[0].NetworkAcl,
                     EvidenceFirst = group[0].EvidenceFirst,
                     Deadline = deadline,
+                    ReleaseOnlyForIsolatingFinding = true,
                     ProceedWhen = won is null ? null : async instance =>
                     {
                         foreach (var d in group.Where(d => d.Instance == instance))
@@ -296,6 +297,9 @@ public sealed class FindingResponder(
         };
     }
 
+    /// <summary>The ledger's outcome of a release refused because the finding is not the one that isolated the instance.</summary>
+    public const string Refused = "refused";
+
     private async Task RecordAsync(List<FindingDecision> claimed, ResponseSummary summary, ContainmentReport report, bool failed, CancellationToken cancellationToken)
     {
         if (ledger is null)
@@ -310,6 +314,12 @@ public sealed class FindingResponder(
             var finding = summary.Findings.First(f => f.Finding == decision.Finding);
             var instance = decision.Instance is null ? null : finding.Instances.FirstOrDefault(i => i.Instance == decision.Instance);
             var outcome = failed && (instance?.Outcome ?? finding.Outcome) != StepOutcome.Failed ? "failed" : (instance?.Outcome ?? finding.Outcome).Text();
+            if (instance?.Steps.Any(s => s.ErrorCode == ContainmentRequest.NotTheIsolatingFinding) == true)
+            {
+                // Not a release: the ledger must not mark this finding released (that would hold back automatic response).
+                outcome = Refused;
+            }
+
             var evidence = report.Instances.Where(i => i.Instance == decision.Instance)
                 .SelectMany(i => i.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded }).Select(s => $"{s.Target}: {s.Detail}"))
                 .ToList();

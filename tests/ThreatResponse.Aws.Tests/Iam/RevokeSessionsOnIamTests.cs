@@ -71,13 +71,65 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
-    public async Task Release_AfterRevokeSessions_DeletesExactlyOurPolicyAndLeavesTheConsolesOwn()
+    public async Task Release_BeforeTheRevokedCredentialsExpire_KeepsOurPolicyAndSaysUntilWhen()
+    {
+        var (instance, role) = await SceneAsync();
+        await RunAsync(instance, IsolateAndRevoke);
+        var cutOff = AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
+
+        // Eleven hours on: credentials issued just before the cut-off may still be valid.
+        var released = await RunAsync(instance, [ContainmentAction.Release], time: new ShiftedTime(TimeSpan.FromHours(11)));
+
+        Assert.True(released.Outcome == StepOutcome.Succeeded, Assert.Single(released.Instances).Reason);
+        Assert.Equal(cutOff, AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, role, Ours)));
+        Assert.DoesNotContain("DeleteRolePolicy", IamCalls());
+        var until = SessionRevocationPolicy.Format(cutOff.AddHours(12));
+        var step = Assert.Single(Assert.Single(released.Instances).Steps, s => s.Step == "remove-revoked-sessions");
+        Assert.StartsWith($"kept until {until}", step.Detail, StringComparison.Ordinal);
+
+        // The instance is released, and the state remembers the revocation is still to be removed.
+        var saved = await new DynamoDbIsolationStateStore(DynamoDb(), Table).LoadAsync(instance, CancellationToken.None);
+        Assert.NotNull(saved?.ReleasedAt);
+        Assert.Equal(new RevokedSessions(role, Ours, cutOff), saved.RevokedSessions);
+        Assert.Null(saved.RevokedSessionsEndedAt);
+    }
+
+    [Fact]
+    public async Task ReleaseAgain_AfterTheRevokedCredentialsExpired_DeletesTheKeptPolicyAndRecordsItEnded_ThirdReleaseChangesNothing()
+    {
+        var (instance, role) = await SceneAsync();
+        await MotoIam.PutRolePolicyAsync(Moto, role, ConsolesPolicy, ConsolesDocument);
+        await RunAsync(instance, IsolateAndRevoke);
+        await RunAsync(instance, [ContainmentAction.Release]);
+        AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
+        Proxy.Clear();
+
+        var later = new ShiftedTime(TimeSpan.FromHours(12).Add(TimeSpan.FromSeconds(2)));
+        var again = await RunAsync(instance, [ContainmentAction.Release], time: later);
+
+        Assert.True(again.Outcome == StepOutcome.Succeeded, Assert.Single(again.Instances).Reason);
+        Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
+        Assert.Equal([ConsolesPolicy], await MotoIam.ListRolePoliciesAsync(Moto, role));
+        var step = Assert.Single(Assert.Single(again.Instances).Steps, s => s.Step == "remove-revoked-sessions");
+        Assert.StartsWith($"deleted inline policy {Ours} from {role}", step.Detail, StringComparison.Ordinal);
+        var saved = await new DynamoDbIsolationStateStore(DynamoDb(), Table).LoadAsync(instance, CancellationToken.None);
+        Assert.NotNull(saved?.RevokedSessionsEndedAt);
+        Assert.NotNull(saved.ReleasedAt);
+
+        Proxy.Clear();
+        var third = await RunAsync(instance, [ContainmentAction.Release], time: later);
+        Assert.Equal(StepOutcome.Skipped, third.Outcome);
+        Assert.Empty(IamCalls());
+    }
+
+    [Fact]
+    public async Task Release_AfterTheRevokedCredentialsExpired_DeletesExactlyOurPolicyAndLeavesTheConsolesOwn()
     {
         var (instance, role) = await SceneAsync();
         await MotoIam.PutRolePolicyAsync(Moto, role, ConsolesPolicy, ConsolesDocument);
         await RunAsync(instance, IsolateAndRevoke);
 
-        var released = await RunAsync(instance, [ContainmentAction.Release]);
+        var released = await RunAsync(instance, [ContainmentAction.Release], time: AfterExpiry);
 
         Assert.True(released.Outcome == StepOutcome.Succeeded, Assert.Single(released.Instances).Reason);
         Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
@@ -85,6 +137,7 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
         var step = Assert.Single(Assert.Single(released.Instances).Steps, s => s.Step == "remove-revoked-sessions");
         Assert.Equal(StepOutcome.Succeeded, step.Outcome);
         Assert.StartsWith($"deleted inline policy {Ours} from {role}", step.Detail, StringComparison.Ordinal);
+        Assert.NotNull((await new DynamoDbIsolationStateStore(DynamoDb(), Table).LoadAsync(instance, CancellationToken.None))?.RevokedSessionsEndedAt);
     }
 
     [Fact]
@@ -130,7 +183,7 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
         Assert.True(cutOff > DateTimeOffset.UtcNow.AddMinutes(-1));
         Assert.Contains("its cut-off was 2020-01-01T00:00:00Z: moved to now", Assert.Single(Assert.Single(report.Instances).Steps, s => s.Step == "revoke-sessions").Detail, StringComparison.Ordinal);
 
-        await RunAsync(instance, [ContainmentAction.Release]);
+        await RunAsync(instance, [ContainmentAction.Release], time: AfterExpiry);
         Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
     }
 
@@ -159,7 +212,7 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
 
         Assert.True(report.Outcome == StepOutcome.Succeeded, Assert.Single(report.Instances).Reason);
         AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
-        await RunAsync(instance, [ContainmentAction.Release]);
+        await RunAsync(instance, [ContainmentAction.Release], time: AfterExpiry);
         Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
     }
 
@@ -271,8 +324,11 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
         AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, "member-app", Ours, memberKey));
         Assert.Contains(Proxy.Calls, c => c.Operation == "AssumeRole" && c.Body.Contains("ThreatResponseMember", StringComparison.Ordinal));
 
-        await RunAsync(instance, [ContainmentAction.Release]);
-        Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, "member-app", Ours, memberKey));
+        // Released at once: the revocation outlives it on the member's role (a clock 12 hours on cannot be used here:
+        // the member role's session, issued by STS on the real clock, would look expired).
+        var released = await RunAsync(instance, [ContainmentAction.Release]);
+        Assert.StartsWith("kept until", Assert.Single(Assert.Single(released.Instances).Steps, s => s.Step == "remove-revoked-sessions").Detail, StringComparison.Ordinal);
+        AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, "member-app", Ours, memberKey));
     }
 
     [Fact]
@@ -280,7 +336,7 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
     {
         var (instance, _) = await SceneAsync();
         await RunAsync(instance, IsolateAndRevoke);
-        await RunAsync(instance, [ContainmentAction.Release]);
+        await RunAsync(instance, [ContainmentAction.Release], time: AfterExpiry);
         var model = BotocoreModel.Load("iam");
 
         var calls = Proxy.Calls.Where(c => c.Service == "iam").ToList();
@@ -322,7 +378,16 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
 
     private List<string> IamCalls() => [.. Proxy.Calls.Where(c => c.Service == "iam").Select(c => c.Operation)];
 
-    private async Task<ContainmentReport> RunAsync(InstanceReference instance, IReadOnlyList<ContainmentAction> actions, bool revokeSessions = true, bool dryRun = false, bool ledger = true)
+    /// <summary>Past the revocation's keep-until (its cut-off, within the run's second, plus 12 hours).</summary>
+    private static readonly ShiftedTime AfterExpiry = new(TimeSpan.FromHours(12).Add(TimeSpan.FromSeconds(2)));
+
+    /// <summary>The clock some hours on, to release after the credentials a revocation denies have expired.</summary>
+    private sealed class ShiftedTime(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + by;
+    }
+
+    private async Task<ContainmentReport> RunAsync(InstanceReference instance, IReadOnlyList<ContainmentAction> actions, bool revokeSessions = true, bool dryRun = false, bool ledger = true, TimeProvider? time = null)
     {
         var aws = new AwsCompositionRoot(
             new AwsEnvironment(name => name switch
@@ -334,7 +399,7 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
                 "REVOKE_SESSIONS" => revokeSessions ? "true" : null,
                 _ => null,
             }),
-            TimeProvider.System,
+            time ?? TimeProvider.System,
             _ => Task.FromResult(MotoServerFixture.Credentials));
         _roots.Add(aws);
         return await aws.Engine.RunAsync(new ContainmentRequest(FindingId, [instance], actions, dryRun), CancellationToken.None);

@@ -249,7 +249,9 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             world.AwsProxy.Clear();
         }
 
-        using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function)).Runtime())
+        // Release after the revoked credentials have expired (12 h after the cut-off), when it deletes the policy.
+        world.Set("ACTION_TARGET_ARN", FunctionWorld.ActionOf(function));
+        using (var runtime = function == "ReleaseInstanceAction" ? world.Runtime(new LaterTime(TimeSpan.FromHours(12).Add(TimeSpan.FromSeconds(2)))) : world.Runtime())
         {
             var @event = function == "GuardDutyResponder"
                 ? FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId)
@@ -299,5 +301,11 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var @event = FunctionWorld.ProjectEvent(file, instanceId);
         @event["resources"]![0] = actionArn;
         return @event;
+    }
+
+    /// <summary>The system clock, moved on.</summary>
+    private sealed class LaterTime(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + by;
     }
 }

@@ -13,6 +13,23 @@ public static class SessionRevocationPolicy
 {
     public const string PolicyName = "ThreatResponse-RevokeSessions";
 
+    /// <summary>
+    /// The longest a credential issued before a cut-off can stay valid, so the longest the revocation must outlive it:
+    /// 12 hours. AWS gives no figure for the role credentials EC2 hands out through the instance metadata service — the
+    /// EC2 User Guide ("Retrieve security credentials from instance metadata") says only that they are rotated
+    /// automatically, new ones at least five minutes before the old expire, and the IAM API Reference (UpdateRole,
+    /// MaxSessionDuration) says they are not subject to the role's maximum session duration setting, so that setting
+    /// cannot be read to shorten the wait. The bound AWS does document for any role session is the STS API Reference's
+    /// (AssumeRole, DurationSeconds): at most 43,200 seconds, 12 hours. What an attacker can do with a stolen credential
+    /// stays inside it: role chaining (AssumeRole with the stolen session) gives sessions of at most one hour (same
+    /// reference), issued before the cut-off, so they expire long before 12 hours after it; the stolen credential cannot
+    /// be extended, and while the policy stands it is denied everything, AssumeRole included.
+    /// </summary>
+    public static readonly TimeSpan MaxCredentialLifetime = TimeSpan.FromHours(12);
+
+    /// <summary>When a revocation with <paramref name="cutOff"/> may go: every credential it denies has expired by then.</summary>
+    public static DateTimeOffset KeepUntil(DateTimeOffset cutOff, TimeSpan credentialLifetime) => cutOff + credentialLifetime;
+
     /// <summary>The cut-off format: ISO 8601 UTC to the second, as IAM's date condition operators read it.</summary>
     private const string CutOffFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 

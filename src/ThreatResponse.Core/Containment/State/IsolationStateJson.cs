@@ -31,6 +31,7 @@ public static class IsolationStateJson
             C = state.TrackingByNetworkInterface?.ToDictionary(p => p.Key, p => new[] { p.Value.TcpEstablished, p.Value.UdpStream, p.Value.Udp }, StringComparer.Ordinal),
             N = state.AclEntries is { Count: > 0 } n ? [.. n.Select(e => new AclEntryDocument(e.NetworkAclId, e.RuleNumber, e.Egress, e.Cidr))] : null,
             Rv = state.RevokedSessions is { } v ? new RevokedSessionsDocument(v.RoleName, v.PolicyName, v.CutOff) : null,
+            Re = state.RevokedSessionsEndedAt,
             R = state.ReleasedAt,
             Mr = state.MembershipRestoredAt,
         };
@@ -72,6 +73,7 @@ public static class IsolationStateJson
             TrackingByNetworkInterface = document.C?.Where(p => p.Value is { Length: 3 }).ToDictionary(p => p.Key, p => new ConnectionTrackingState(p.Value[0], p.Value[1], p.Value[2]), StringComparer.Ordinal),
             AclEntries = document.N?.Where(e => e.A is not null && e.C is not null).Select(e => new NetworkAclDenyEntry(e.A, e.R, e.E, e.C)).ToList(),
             RevokedSessions = document.Rv is { R: not null, P: not null } rv ? new RevokedSessions(rv.R, rv.P, rv.C) : null,
+            RevokedSessionsEndedAt = document.Re,
             ReleasedAt = document.R,
             MembershipRestoredAt = document.Mr,
         };
@@ -101,6 +103,9 @@ public static class IsolationStateJson
 
         /// <summary>The instance role's revoked sessions: role, policy name, cut-off.</summary>
         public RevokedSessionsDocument? Rv { get; init; }
+
+        /// <summary>When the revocation ended (a release removed it once the credentials it denies had expired).</summary>
+        public DateTimeOffset? Re { get; init; }
 
         /// <summary>When release restored it: a released state is kept for the record and for membership restore.</summary>
         public DateTimeOffset? R { get; init; }

@@ -32,6 +32,15 @@ public sealed record PreIsolationState(
     public RevokedSessions? RevokedSessions { get; init; }
 
     /// <summary>
+    /// When a release found <see cref="RevokedSessions"/> ended (deleted once the credentials it denies had expired, or
+    /// gone or replaced since); null while it is still to be removed. Release keeps it past the release itself.
+    /// </summary>
+    public DateTimeOffset? RevokedSessionsEndedAt { get; init; }
+
+    /// <summary>A revocation this state recorded is still in force, for a later release (or cleanup) to remove once it may.</summary>
+    public bool RevocationPending => RevokedSessions is not null && RevokedSessionsEndedAt is null;
+
+    /// <summary>
     /// When release restored the instance from this state; null while the isolation is in force. A released state is
     /// kept, not deleted: it is the record of the isolation, and <c>release --restore-membership</c> later needs it.
     /// </summary>

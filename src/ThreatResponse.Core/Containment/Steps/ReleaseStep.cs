@@ -1,4 +1,5 @@
 using ThreatResponse.Core.Containment.Fleet;
+using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Core.Containment.Steps;
@@ -14,7 +15,8 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// Names the quarantine profile an instance holds while evidence is collected after isolation: found on the instance
 /// (an interrupted collection left it), it is replaced by the saved profile, or removed.
 /// </param>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, Evidence.EvidenceOptions? evidence = null)
+/// <param name="revokedCredentialLifetime">How long a revocation outlives its cut-off (<see cref="ContainmentOptions.RevokedCredentialLifetime"/>).</param>
+internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, Evidence.EvidenceOptions? evidence = null, TimeSpan? revokedCredentialLifetime = null)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
 
@@ -25,6 +27,15 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         var state = await LoadStateAsync(context, keeper, cancellationToken);
         if (state is null)
         {
+            return;
+        }
+
+        if (context.ReleaseOnlyForIsolatingFinding && !string.Equals(state.FindingId, context.FindingKey, StringComparison.Ordinal))
+        {
+            // A finding naming the instance is no authority to release it: anyone who can import a finding can write one.
+            log.Record(new StepResult(Release, "release", null, StepOutcome.Skipped,
+                $"refused: {context.Instance.InstanceId} was isolated for finding {state.FindingId} ({keeper.Where}, {state.SavedAt:u}), not for {context.FindingKey}; only a release from that finding is carried out (or an operator's: threat-response release --instance {context.Instance.InstanceId}); nothing changed",
+                ContainmentRequest.NotTheIsolatingFinding, 0));
             return;
         }
 
@@ -102,11 +113,19 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             }));
 
         work.Add(RestoreMembershipAsync(context, state, cancellationToken));
-        if (state.RevokedSessions is not null)
+        Task<RevocationRemoval>? revocation = null;
+        if (state.RevocationPending)
         {
-            work.Add(sessions is null
-                ? Failed("remove-revoked-sessions", $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions.RoleName} --policy-name {state.RevokedSessions.PolicyName}")
-                : sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken));
+            if (sessions is null)
+            {
+                work.Add(Failed("remove-revoked-sessions", $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}"));
+            }
+            else
+            {
+                // Kept (its credentials may still be valid) is no failure: the release completes, the revocation outlives it.
+                revocation = sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken);
+                work.Add(NotFailedAsync(revocation));
+            }
         }
 
         var restored = await Task.WhenAll(work);
@@ -125,8 +144,15 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             var membershipBack = context.RestoreMembership && HasMembership(state);
             await Task.WhenAll(
                 keys.Count > 0 ? ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
-                keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now, MembershipRestoredAt = membershipBack ? context.Now : null }, cancellationToken));
-            return $"removed {string.Join(',', keys)}; " + (keeper.IsAuthoritative ? $"state kept in the ledger, marked released {context.NowText}" : "state tags removed");
+                keeper.MarkReleasedAsync(state with
+                {
+                    ReleasedAt = context.Now,
+                    MembershipRestoredAt = membershipBack ? context.Now : null,
+                    RevokedSessionsEndedAt = revocation is { Result: RevocationRemoval.Ended } ? context.Now : state.RevokedSessionsEndedAt,
+                }, cancellationToken));
+            return $"removed {string.Join(',', keys)}; " + (keeper.IsAuthoritative
+                ? $"state kept in the ledger, marked released {context.NowText}" + (revocation is { Result: RevocationRemoval.Kept } ? "; the revocation of sessions stays in force, recorded for a later release to remove" : "")
+                : "state tags removed");
         });
 
         Task<bool> Skipped(string step, string reason)
@@ -150,6 +176,16 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     {
         var log = context.Log;
         var since = $"already released {state.ReleasedAt:u} (isolated {state.SavedAt:u} for {state.FindingId})";
+        if (state.RevocationPending && keeper.IsAuthoritative)
+        {
+            // The one thing a release leaves behind on purpose: the revocation, until the credentials it denies have expired.
+            state = await EndRevocationAsync(context, keeper, state, since, cancellationToken);
+            if (!context.RestoreMembership || !HasMembership(state))
+            {
+                return;
+            }
+        }
+
         if (!context.RestoreMembership || !HasMembership(state))
         {
             log.Skip(Release, "release", null, $"{since}; nothing changed");
@@ -172,7 +208,36 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         }
     }
 
+    private static async Task<bool> NotFailedAsync(Task<RevocationRemoval> removal) => await removal != RevocationRemoval.Failed;
+
     private static bool HasMembership(PreIsolationState state) => state.AutoScalingGroup is not null || state.TargetGroups is { Count: > 0 };
+
+    /// <summary>
+    /// A released state whose revocation is still in force: removed once the credentials it denies have expired
+    /// (otherwise kept, saying until when), and the state records it ended.
+    /// </summary>
+    private async Task<PreIsolationState> EndRevocationAsync(InstanceContext context, IsolationStateKeeper keeper, PreIsolationState state, string since, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        if (sessions is null)
+        {
+            log.Fail(Release, "remove-revoked-sessions", null, $"{since}; no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}");
+            return state;
+        }
+
+        if (await sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken) != RevocationRemoval.Ended || context.DryRun)
+        {
+            return state;
+        }
+
+        var ended = state with { RevokedSessionsEndedAt = context.Now };
+        await log.RunAsync(Release, "save-state", null, dryRun: false, async () =>
+        {
+            await keeper.MarkReleasedAsync(ended, cancellationToken);
+            return $"{since}; the revocation of sessions recorded ended {context.NowText}";
+        });
+        return ended;
+    }
 
     /// <summary>
     /// For an instance that is terminated or gone, with its state in the ledger: removes the network ACL entries its
@@ -212,8 +277,8 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now }, cancellationToken);
             // The revocation stays: the instance's stolen credentials may still be unexpired, and it denies only sessions
             // issued before its cut-off, so it costs the role's other instances nothing once they have refreshed.
-            var revocation = state.RevokedSessions is { } r
-                ? $"; the revocation of role {r.RoleName}'s sessions stays (remove it when no longer wanted: aws iam delete-role-policy --role-name {r.RoleName} --policy-name {r.PolicyName})"
+            var revocation = state.RevokedSessions is { } r && state.RevocationPending
+                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, revokedCredentialLifetime ?? SessionRevocationPolicy.MaxCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
                 : "";
             return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own){revocation}";
         });

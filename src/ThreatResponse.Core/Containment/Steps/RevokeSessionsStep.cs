@@ -16,7 +16,9 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
     private const ContainmentAction Revoke = ContainmentAction.RevokeSessions;
     private const ContainmentAction Release = ContainmentAction.Release;
     private const string Step = "revoke-sessions";
-    private const string RemoveStep = "remove-revoked-sessions";
+
+    /// <summary>Release's step on the revocation: its detail begins "kept until" when the revocation outlives the release.</summary>
+    public const string RemoveStep = "remove-revoked-sessions";
 
     /// <param name="saved">The isolation's state in force: its profile stands in for a disassociated one, and its revocation is checked, not repeated.</param>
     /// <param name="savedIsAuthoritative">The state is the ledger's; one kept in tags names no profile worth acting on.</param>
@@ -110,21 +112,23 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
             var before = current is null ? ""
                 : currentCutOff is { } earlier ? $" (its cut-off was {SessionRevocationPolicy.Format(earlier)}: moved to now)"
                 : " (replacing a policy of that name ThreatResponse did not write)";
-            return $"inline policy {policyName} on {role.Arn}{before}: sessions issued before {SessionRevocationPolicy.Format(cutOff)} are denied everything; {warning}; release removes it";
+            return $"inline policy {policyName} on {role.Arn}{before}: sessions issued before {SessionRevocationPolicy.Format(cutOff)} are denied everything; {warning}; release removes it once credentials issued before then have expired, {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(cutOff, options.RevokedCredentialLifetime))}";
         });
         return revoked;
     }
 
     /// <summary>
-    /// Release's part: deletes the policy the state records, if it is still the one written (same cut-off). A later
-    /// revocation of the same role (another response) moved the cut-off: the policy is then that response's, left for
-    /// its release. A policy already gone is what release wants. Returns false only when it could not be checked or deleted.
+    /// Release's part: deletes the policy the state records, if it is still the one written (same cut-off) and every
+    /// credential it denies has expired (<see cref="SessionRevocationPolicy.KeepUntil"/>); before that it stays, and the
+    /// step says until when — the next release (of a released instance too) removes it then. A later revocation of the
+    /// same role (another response) moved the cut-off: the policy is then that response's, left for its release. A
+    /// policy already gone is what release wants.
     /// </summary>
-    public async Task<bool> RemoveAsync(InstanceContext context, PreIsolationState state, bool savedIsAuthoritative, CancellationToken cancellationToken)
+    public async Task<RevocationRemoval> RemoveAsync(InstanceContext context, PreIsolationState state, bool savedIsAuthoritative, CancellationToken cancellationToken)
     {
-        if (state.RevokedSessions is not { } revoked)
+        if (state.RevokedSessions is not { } revoked || !state.RevocationPending)
         {
-            return true;
+            return RevocationRemoval.Ended;
         }
 
         var log = context.Log;
@@ -133,25 +137,31 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
             // Role and policy names read from tags are whoever's wrote them: not acted on, and not echoed as a command.
             log.Skip(Release, RemoveStep, null,
                 $"not removed on the word of a state kept in the instance's tags, which anyone who can tag the instance can write: check the inline policy {SessionRevocationPolicy.PolicyName} on the instance's role and delete it if the revocation should end");
-            return true;
+            return RevocationRemoval.Kept;
         }
 
         var command = $"aws iam delete-role-policy --role-name {revoked.RoleName} --policy-name {revoked.PolicyName}";
         if (roles is null)
         {
             log.Fail(Release, RemoveStep, revoked.RoleName, $"no IAM client configured; the revocation stays: {command}");
-            return false;
+            return RevocationRemoval.Failed;
         }
 
         var cutOffText = SessionRevocationPolicy.Format(revoked.CutOff);
+        var keepUntil = SessionRevocationPolicy.KeepUntil(revoked.CutOff, options.RevokedCredentialLifetime);
+        var keepUntilText = SessionRevocationPolicy.Format(keepUntil);
+        var expired = time.GetUtcNow() >= keepUntil;
         if (context.DryRun)
         {
-            log.Record(new StepResult(Release, RemoveStep, revoked.RoleName, StepOutcome.DryRun,
-                $"would delete inline policy {revoked.PolicyName} (cut-off {cutOffText}) from {revoked.RoleName}; IAM has no DryRun, so it was not checked", null, 0));
-            return true;
+            log.Record(new StepResult(Release, RemoveStep, revoked.RoleName, StepOutcome.DryRun, expired
+                ? $"would delete inline policy {revoked.PolicyName} (cut-off {cutOffText}) from {revoked.RoleName}; IAM has no DryRun, so it was not checked"
+                : $"would keep inline policy {revoked.PolicyName} on {revoked.RoleName} until {keepUntilText}", null, 0));
+            return RevocationRemoval.Kept;
         }
 
-        return await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, async () =>
+        // Read first either way: a policy gone or replaced since is no longer this state's to keep or to delete.
+        var outcome = RevocationRemoval.Ended;
+        var done = await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, async () =>
         {
             var current = await roles.GetRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken);
             if (current is null)
@@ -167,10 +177,18 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
                     : $"left in place: {revoked.PolicyName} on {revoked.RoleName} is no longer the document ThreatResponse wrote; check it by hand ({command})";
             }
 
+            if (!expired)
+            {
+                outcome = RevocationRemoval.Kept;
+                return $"kept until {keepUntilText}: {revoked.PolicyName} on {revoked.RoleName} denies sessions issued before {cutOffText}, and credentials issued before then may stay valid up to {options.RevokedCredentialLifetime.TotalHours:0.##} h; deleting it now would make stolen ones work again. A release (of the released instance too) after {keepUntilText} removes it, or: {command}";
+            }
+
             return await roles.DeleteRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken)
-                ? $"deleted inline policy {revoked.PolicyName} from {revoked.RoleName}: sessions issued before {cutOffText} are no longer denied"
+                ? $"deleted inline policy {revoked.PolicyName} from {revoked.RoleName}: sessions issued before {cutOffText} are no longer denied; credentials issued before then have expired ({keepUntilText} passed)"
                 : $"already gone: {revoked.RoleName} has no inline policy {revoked.PolicyName}";
         }, "the revocation stays; release can be run again");
+
+        return done ? outcome : RevocationRemoval.Failed;
     }
 
     private bool IsThreatResponseRole(InstanceRole role) =>
@@ -193,4 +211,17 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
         name = resource[(resource.LastIndexOf('/') + 1)..];
         return name.Length > 0;
     }
+}
+
+/// <summary>What became of a recorded revocation at release.</summary>
+internal enum RevocationRemoval
+{
+    /// <summary>It is over: deleted now, or gone or replaced since; the state records it ended.</summary>
+    Ended,
+
+    /// <summary>It stays in force (credentials it denies may still be valid, a dry run, or a state kept in tags).</summary>
+    Kept,
+
+    /// <summary>It could not be checked or deleted; release can be run again.</summary>
+    Failed,
 }
