@@ -26,7 +26,7 @@ public static class MemberSessionPolicy
     private static readonly string[] Isolate =
     [
         .. Lookup,
-        "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls",
+        "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeNetworkAcls",
         "ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
         "ec2:ModifyNetworkInterfaceAttribute", "ec2:ModifyInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", "ec2:DisassociateIamInstanceProfile", "ec2:CreateTags",
         "ec2:CreateNetworkAclEntry",
@@ -40,7 +40,7 @@ public static class MemberSessionPolicy
         "ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables",
         "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation",
         "iam:GetInstanceProfile", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy",
-        "ssm:DescribeInstanceInformation", "ssm:SendCommand", "ssm:GetCommandInvocation",
+        "ssm:DescribeInstanceInformation", "ssm:DescribeDocument", "ssm:GetDocument", "ssm:SendCommand", "ssm:GetCommandInvocation",
     ];
 
     private static readonly Dictionary<string, string[]> Actions = new(StringComparer.Ordinal)
