@@ -33,7 +33,7 @@ public sealed class ContainmentEngine(
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
         var groups = new QuarantineGroupResolver(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
-        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, cancellationToken);
+        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, cancellationToken, options.Evidence);
         var instances = request.Instances.Distinct().ToList();
         var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
         var responses = new Task<InstanceResult?>[instances.Count];
@@ -234,10 +234,12 @@ public sealed class ContainmentEngine(
             {
                 context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             }
-            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, context) is { } isolation)
+            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, channels, context) is { } isolation)
             {
-                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only.
-                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect);
+                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only. A
+                // window an earlier response left open (its read-back failed, it died) is closed at the end whatever happens.
+                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect, groups, time);
+                window.MustClose(isolation);
                 await window.OpenOnIsolatedAsync(isolation, cancellationToken);
                 if (window.IsOpen)
                 {
@@ -257,7 +259,7 @@ public sealed class ContainmentEngine(
             else
             {
                 // After isolation, through the VPC's endpoints when it has them (the window); without them, snapshots only.
-                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context);
+                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time);
             }
         }
 
@@ -307,19 +309,47 @@ public sealed class ContainmentEngine(
         }
     }
 
-    /// <summary>Each ENI's isolation group when every ENI is only in its VPC's isolation group (rules as required); otherwise null.</summary>
-    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, InstanceContext context)
+    /// <summary>
+    /// Each ENI's isolation group when every ENI is only in its VPC's isolation group (rules as required) — or, a window
+    /// left open by an earlier response, in it and the VPC's forensic group; otherwise null.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, ForensicChannels channels, InstanceContext context)
     {
         var interfaces = context.Description.NetworkInterfaces;
-        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count != 1))
+        // Two groups: asked only when one of them has the forensic group's name (the instance's own groups are not looked up).
+        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count is not 1 && !(n.GroupIds.Count == 2 && n.GroupNames.Contains("threat-response-forensic"))))
         {
             return null;
         }
 
-        var found = await groups.FoundAsync(AwsScope.Of(context.Instance));
-        return interfaces.All(n => found.Any(g => g.GroupId == n.GroupIds[0] && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired))
-            ? interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal)
-            : null;
+        var scope = AwsScope.Of(context.Instance);
+        var found = await groups.FoundAsync(scope);
+        bool IsIsolation(string id) => found.Any(g => g.GroupId == id && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired);
+        var isolation = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var eni in interfaces)
+        {
+            if (eni.GroupIds.Where(IsIsolation).ToList() is not [var isolationId])
+            {
+                return null;
+            }
+
+            // The other group must be the VPC's forensic group, by the id the channel's preparation verified — or, when
+            // the channel is refused now, by the name ThreatResponse gives it (names are unique in a VPC): closing only
+            // ever narrows the ENI to its isolation group.
+            if (eni.GroupIds.Count == 2)
+            {
+                var other = eni.GroupIds.Single(id => id != isolationId);
+                var otherName = eni.GroupNames.Count == eni.GroupIds.Count ? eni.GroupNames[eni.GroupIds.ToList().IndexOf(other)] : null;
+                if ((await channels.GetAsync(scope, eni.VpcId)).GroupId != other && otherName != "threat-response-forensic")
+                {
+                    return null;
+                }
+            }
+
+            isolation[eni.NetworkInterfaceId] = isolationId;
+        }
+
+        return isolation;
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);
