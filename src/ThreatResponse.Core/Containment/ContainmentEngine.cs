@@ -239,7 +239,11 @@ public sealed class ContainmentEngine(
                 // Isolated before (the automatic response, or an analyst): the agent is reached through the window only. A
                 // window an earlier response left open (its read-back failed, it died) is closed at the end whatever happens.
                 var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect, groups, time);
-                window.MustClose(isolation);
+                if (WindowLeftOpen(context, options.Evidence))
+                {
+                    window.MustClose(isolation);
+                }
+
                 await window.OpenOnIsolatedAsync(isolation, cancellationToken);
                 if (window.IsOpen)
                 {
@@ -282,6 +286,14 @@ public sealed class ContainmentEngine(
         }
 
         await Task.WhenAll(first);
+        if (actions.Contains(ContainmentAction.Isolate) && !context.DryRun && (forensic is null || !forensic.IsOpen)
+            && context.Description.ProfileAssociation?.ProfileArn == options.Evidence.QuarantineProfileArn(context.Instance))
+        {
+            // Isolating again an instance an earlier window was left open on (the quarantine profile still there): the
+            // isolation cut its credentials; those it fetched through that window are denied as the window's close would.
+            await new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time).DenyWindowCredentialsAsync(cancellationToken);
+        }
+
         if (forensic is not null)
         {
             if (forensic.IsOpen)
@@ -350,6 +362,15 @@ public sealed class ContainmentEngine(
         }
 
         return isolation;
+    }
+
+    /// <summary>What an earlier window leaves when its close did not run: the forensic group on an ENI, the quarantine profile, the metadata endpoint on.</summary>
+    private static bool WindowLeftOpen(InstanceContext context, EvidenceOptions evidence)
+    {
+        var description = context.Description;
+        return description.NetworkInterfaces.Any(n => n.GroupIds.Count > 1)
+            || description.ProfileAssociation?.ProfileArn == evidence.QuarantineProfileArn(context.Instance)
+            || !description.MetadataOptions.IsEndpointDisabled;
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);

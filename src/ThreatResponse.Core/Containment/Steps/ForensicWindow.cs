@@ -355,7 +355,7 @@ internal sealed class ForensicWindow
     /// every instance collected from, so the deny is for this instance's sessions (<c>ec2:SourceInstanceARN</c>) issued
     /// before now — a later window's credentials are issued after it and work.
     /// </summary>
-    private async Task DenyWindowCredentialsAsync(CancellationToken cancellationToken)
+    public async Task DenyWindowCredentialsAsync(CancellationToken cancellationToken)
     {
         var log = _context.Log;
         if (_roles is null)
