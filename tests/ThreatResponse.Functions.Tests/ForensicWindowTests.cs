@@ -105,6 +105,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     [InlineData("attached")]
     [InlineData("another-inline")]
     [InlineData("broadened")]
+    [InlineData("allow-under-the-window-closed-name")]
     public async Task GuardDutyResponder_QuarantineRoleGivenMoreByAnyone_NotGivenToTheInstanceCredentialsCut(string tampering)
     {
         var failed = await QuarantineRefusedAsync(async () =>
@@ -115,6 +116,11 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
             {
                 var everything = await MotoIam.CreatePolicyAsync(Moto, "everything", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
                 await MotoIam.AttachRolePolicyAsync(Moto, Role, everything);
+            }
+            else if (tampering == "allow-under-the-window-closed-name")
+            {
+                // The name a window's close gives its deny: accepted next to the agent's policy only when it denies.
+                await MotoIam.PutRolePolicyAsync(Moto, Role, "ThreatResponse-WindowClosed-i-0123456789abcdef0", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}""");
             }
             else if (tampering == "another-inline")
             {

@@ -33,6 +33,7 @@ internal sealed class ForensicWindow
     private readonly ConcurrentQueue<string> _whyNot = new();
     private volatile bool _credentialsOpen;
     private volatile bool _credentialsGiven;
+    private volatile bool _adopted;
     private volatile bool _touched;
 
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
@@ -102,6 +103,7 @@ internal sealed class ForensicWindow
     {
         ArgumentNullException.ThrowIfNull(isolationGroupByEni);
         _touched = true;
+        _adopted = true;
         foreach (var (eni, isolation) in isolationGroupByEni)
         {
             _isolationGroupByOpenedEni[eni] = isolation;
@@ -262,14 +264,16 @@ internal sealed class ForensicWindow
             return;
         }
 
+        // Credentials may have been fetched through the window: this response gave them, or an earlier one left its
+        // window open (whether that one gave them is unknown, so its residue counts).
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
-        var leftOpen = now.ProfileAssociation?.ProfileArn == quarantine || !now.MetadataOptions.IsEndpointDisabled;
+        var fetched = _credentialsGiven || now.ProfileAssociation?.ProfileArn == quarantine;
         var groups = new List<Task>();
         foreach (var eni in now.NetworkInterfaces)
         {
             if (_isolationGroupByOpenedEni.TryGetValue(eni.NetworkInterfaceId, out var isolation) && !(eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolation))
             {
-                leftOpen = true;
+                fetched |= _adopted;
                 groups.Add(CloseInterfaceAsync(ec2, eni, isolation, cancellationToken));
             }
         }
@@ -296,7 +300,7 @@ internal sealed class ForensicWindow
         await Task.WhenAll(credentials);
 
         // After the instance can fetch no more: every credential it fetched through the window was issued before now.
-        var deny = _credentialsGiven || leftOpen ? DenyWindowCredentialsAsync(cancellationToken) : Task.CompletedTask;
+        var deny = fetched || (_adopted && !now.MetadataOptions.IsEndpointDisabled) ? DenyWindowCredentialsAsync(cancellationToken) : Task.CompletedTask;
         await Task.WhenAll(groups.Append(deny));
     }
 
@@ -360,7 +364,8 @@ internal sealed class ForensicWindow
         var log = _context.Log;
         if (_roles is null)
         {
-            log.Fail(_action, "window-credentials-denied", _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through the window stay valid until they expire");
+            // Without IAM the quarantine role is never verified, so never given: only a window another response left open can have handed it out.
+            log.Skip(_action, "window-credentials-denied", _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
             return;
         }
 
