@@ -34,11 +34,13 @@ public sealed class AwsCompositionRoot : IDisposable
         Accounts = new MemberAccountCredentials(environment, time, credentials);
         _ec2 = new Ec2ClientProvider(environment, Accounts);
         IIsolationStateStore? store = null;
+        DynamoDbQuarantineGroupRegistry? groups = null;
         if (environment["LEDGER_TABLE_NAME"] is { } table)
         {
             var config = SdkClientSettings.Apply(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null);
             _dynamoDb = Credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(Credentials, config);
             store = new DynamoDbIsolationStateStore(_dynamoDb, table);
+            groups = new DynamoDbQuarantineGroupRegistry(_dynamoDb, table);
             Ledger = new DynamoDbResponseLedger(_dynamoDb, table);
         }
 
@@ -53,7 +55,8 @@ public sealed class AwsCompositionRoot : IDisposable
             store,
             new AwsFleetMembership(_signed, Accounts),
             new IamInstanceRolePolicies(_signed, Accounts),
-            _evidence);
+            _evidence,
+            groups);
     }
 
     public AwsEnvironment Environment { get; }

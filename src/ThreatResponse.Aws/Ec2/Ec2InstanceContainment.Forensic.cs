@@ -4,7 +4,6 @@ using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Core.Containment.Groups;
-using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Aws.Ec2;
 
@@ -109,7 +108,7 @@ public sealed partial class Ec2InstanceContainment
         return main?.FirstOrDefault()?.RouteTableId;
     }
 
-    public async Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, bool dryRun, CancellationToken cancellationToken)
+    public async Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, string? recordedGroupId, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
         var ec2 = clients.For(scope, findingKey);
@@ -117,38 +116,29 @@ public sealed partial class Ec2InstanceContainment
             .Concat(channel.PrefixListIds.Select(id => new ForensicRule(ForensicTarget.PrefixList, id)))
             .ToHashSet();
 
-        var name = GroupName(QuarantineGroupRole.Forensic);
-        var group = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        // Only the group the ledger recorded is ours: never one found by tag or name, whose rules we would rewrite.
+        var group = recordedGroupId is null ? null : (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
         {
-            Filters = [new Filter("tag:" + QuarantineTags.GroupRole, [RoleTag(QuarantineGroupRole.Forensic)]), new Filter("vpc-id", [channel.VpcId])],
-        }, cancellationToken), cancellationToken))!.SecurityGroups?
-            .OrderBy(g => g.GroupName == name ? 0 : 1).ThenBy(g => g.GroupId, StringComparer.Ordinal).FirstOrDefault();
+            Filters = [new Filter("group-id", [recordedGroupId]), new Filter("vpc-id", [channel.VpcId])],
+        }, cancellationToken), cancellationToken))!.SecurityGroups?.FirstOrDefault();
 
         string note;
         if (group is null)
         {
-            var created = await CreateQuarantineGroupAsync(scope, channel.VpcId, QuarantineGroupRole.Forensic, dryRun, cancellationToken);
-            if (created is null)
+            var createdId = await CreateQuarantineGroupAsync(scope, channel.VpcId, QuarantineGroupRole.Forensic, dryRun, cancellationToken);
+            if (createdId is null)
             {
                 return null;
             }
 
-            if (created.Adopted)
-            {
-                group = await DescribeGroupAsync(scope, ec2, created.GroupId, cancellationToken);
-                note = "adopted by name, rules verified";
-            }
-            else
-            {
-                // EC2 gave it all egress to 0.0.0.0/0 (and ::/0 with an IPv6 VPC block): no describe needed before the
-                // repair, each family revoked on its own.
-                await Task.WhenAll(required.Select(r => Authorize(created.GroupId, r)).Concat(
-                [
-                    IgnoringAsync("InvalidPermission.NotFound", () => Revoke(created.GroupId, ingress: false, AllTraffic(ipv4: true, ipv6: false))),
-                    IgnoringAsync("InvalidPermission.NotFound", () => Revoke(created.GroupId, ingress: false, AllTraffic(ipv4: false, ipv6: true))),
-                ]));
-                return await VerifiedAsync(created.GroupId, "created");
-            }
+            // EC2 gave it all egress to 0.0.0.0/0 (and ::/0 with an IPv6 VPC block): no describe needed before the
+            // repair, each family revoked on its own.
+            await Task.WhenAll(required.Select(r => Authorize(createdId, r)).Concat(
+            [
+                IgnoringAsync("InvalidPermission.NotFound", () => Revoke(createdId, ingress: false, AllTraffic(ipv4: true, ipv6: false))),
+                IgnoringAsync("InvalidPermission.NotFound", () => Revoke(createdId, ingress: false, AllTraffic(ipv4: false, ipv6: true))),
+            ]));
+            return await VerifiedAsync(createdId, recordedGroupId is null ? "created" : $"created: the recorded {recordedGroupId} is gone");
         }
         else
         {

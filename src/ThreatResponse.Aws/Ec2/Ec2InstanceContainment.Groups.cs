@@ -6,22 +6,37 @@ using ThreatResponse.Core.Containment.State;
 
 namespace ThreatResponse.Aws.Ec2;
 
-/// <summary>The quarantine security groups: found by tag, created per VPC, their rules made and kept exactly as their role requires.</summary>
+/// <summary>
+/// The quarantine security groups: described by the ids the ledger recorded (or, without a ledger, found by exact name),
+/// created per VPC, their rules made and kept exactly as their role requires. Tags are written for people, never read.
+/// </summary>
 public sealed partial class Ec2InstanceContainment
 {
-    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<QuarantineGroup>> DescribeQuarantineGroupsAsync(AwsScope scope, IReadOnlyCollection<RecordedQuarantineGroup> recorded, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.Count == 0)
+        {
+            return [];
+        }
+
+        // By filter, not by id: a recorded group someone deleted is then left out instead of failing the whole call.
         var ec2 = clients.For(scope, findingKey);
+        var roles = recorded.GroupBy(r => r.GroupId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var groups = new List<QuarantineGroup>();
         string? next = null;
         do
         {
             var page = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
             {
-                Filters = [new Filter("tag:" + QuarantineTags.GroupRole, [.. Enum.GetValues<QuarantineGroupRole>().Select(RoleTag)])],
+                Filters = [new Filter("group-id", [.. roles.Keys])],
                 NextToken = next,
             }, cancellationToken), cancellationToken))!;
-            groups.AddRange((page.SecurityGroups ?? []).Select(g => ToQuarantineGroup(g)).OfType<QuarantineGroup>());
+
+            // The role is the record's, never the group's tags; a group in another VPC than recorded is not that VPC's.
+            groups.AddRange((page.SecurityGroups ?? [])
+                .Where(g => roles.TryGetValue(g.GroupId, out var r) && r.VpcId == g.VpcId)
+                .Select(g => ToQuarantineGroup(g, roles[g.GroupId].Role)));
             next = page.NextToken;
         }
         while (!string.IsNullOrEmpty(next));
@@ -29,15 +44,63 @@ public sealed partial class Ec2InstanceContainment
         return groups;
     }
 
-    public async Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken)
+    {
+        var ec2 = clients.For(scope, findingKey);
+        var byName = Enum.GetValues<QuarantineGroupRole>().ToDictionary(GroupName, r => r, StringComparer.Ordinal);
+        var found = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            Filters = [new Filter("group-name", [.. byName.Keys])],
+        }, cancellationToken), cancellationToken))!.SecurityGroups ?? [];
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        // Who uses them: an ENI of no instance, or one also in a group not named as ours, is someone else's use (an
+        // isolated ENI is in the isolation group alone, or with the forensic group while evidence is collected).
+        var interfaces = new List<NetworkInterface>();
+        string? next = null;
+        do
+        {
+            var page = (await CallAsync(scope, "DescribeNetworkInterfaces", () => ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
+            {
+                Filters = [new Filter("group-id", [.. found.Select(g => g.GroupId)])],
+                NextToken = next,
+            }, cancellationToken), cancellationToken))!;
+            interfaces.AddRange(page.NetworkInterfaces ?? []);
+            next = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        return [.. found.Select(g => new NamedQuarantineGroup(
+            ToQuarantineGroup(g, byName[g.GroupName]),
+            [.. interfaces.Where(n => (n.Groups ?? []).Any(x => x.GroupId == g.GroupId))
+                .Where(n => n.Attachment?.InstanceId is null || (n.Groups ?? []).Any(x => !byName.ContainsKey(x.GroupName ?? string.Empty)))
+                .Select(n => n.Attachment?.InstanceId ?? n.NetworkInterfaceId)
+                .Distinct(StringComparer.Ordinal)]))];
+    }
+
+    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
     {
         var ec2 = clients.For(scope, findingKey);
         var name = GroupName(role);
         try
         {
+            return await CreateAsync(name);
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
+        {
+            // The name is taken (an earlier deployment, another response a moment ago, or anyone in the account): the
+            // group of that name is never adopted, whoever made it. Ours is made under a name of its own and recorded.
+            return await CreateAsync($"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
+        }
+
+        async Task<string?> CreateAsync(string groupName)
+        {
             var created = await SendAsync(scope, "CreateSecurityGroup", dryRun, () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
             {
-                GroupName = name,
+                GroupName = groupName,
                 VpcId = vpcId,
                 Description = role switch
                 {
@@ -45,22 +108,11 @@ public sealed partial class Ec2InstanceContainment
                     QuarantineGroupRole.Forensic => "ThreatResponse forensic: outbound TCP 443 to the VPC's Systems Manager and S3 endpoints only",
                     _ => "ThreatResponse conversion: all open, applied for one call before isolation to make flows untracked",
                 },
-                TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role) }],
+                TagSpecifications = [new TagSpecification { ResourceType = ResourceType.SecurityGroup, Tags = GroupTags(role, groupName) }],
                 DryRun = dryRun,
             }, cancellationToken), cancellationToken);
             SdkCall.EnsureDryRunDidNotAct("CreateSecurityGroup", dryRun, created);
-            return created?.GroupId is { } id ? new CreatedGroup(id, Adopted: false) : null;
-        }
-        catch (AwsOperationException e) when (e.ErrorCode == "InvalidGroup.Duplicate")
-        {
-            // Another response created it a moment ago, or anyone in the account did, with any rules: adopted, tagged so
-            // it is found by tag next time, and its rules verified by the caller.
-            var existing = (await CallAsync(scope, "DescribeSecurityGroups", () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
-            {
-                Filters = [new Filter("vpc-id", [vpcId]), new Filter("group-name", [name])],
-            }, cancellationToken), cancellationToken))!.SecurityGroups.Single();
-            await CallAsync(scope, "CreateTags", () => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [existing.GroupId], Tags = GroupTags(role) }, cancellationToken), cancellationToken);
-            return new CreatedGroup(existing.GroupId, Adopted: true);
+            return created?.GroupId;
         }
     }
 
@@ -87,27 +139,48 @@ public sealed partial class Ec2InstanceContainment
             return;
         }
 
-        // Adopted or changed: made exactly right, one permission per call (a call with several fails whole on one
-        // duplicate), then checked.
-        var group = await DescribeGroupAsync(scope, ec2, groupId, cancellationToken);
-        var work = new List<Task>();
-        foreach (var (ingress, permissions) in new[] { (true, group.IpPermissions ?? []), (false, group.IpPermissionsEgress ?? []) })
+        // Changed since it was made (or its creation was cut short): every rule that is not required is revoked by its
+        // rule id — exactly the rules found, whatever their shape (a permission that merges both address families is
+        // two rules) — the missing ones added, then the group checked.
+        var rules = new List<SecurityGroupRule>();
+        string? next = null;
+        do
         {
-            if (role == QuarantineGroupRole.Isolation)
+            var page = (await CallAsync(scope, "DescribeSecurityGroupRules", () => ec2.DescribeSecurityGroupRulesAsync(new DescribeSecurityGroupRulesRequest
             {
-                work.AddRange(permissions.SelectMany(Single).Select(p => Revoke(ingress, p)));
-                continue;
+                Filters = [new Filter("group-id", [groupId])],
+                NextToken = next,
+            }, cancellationToken), cancellationToken))!;
+            rules.AddRange(page.SecurityGroupRules ?? []);
+            next = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        var unwanted = rules.Where(r => role == QuarantineGroupRole.Isolation || !IsAllOpenRule(r)).ToList();
+        var work = new List<Task>();
+        foreach (var ingress in new[] { true, false })
+        {
+            var ids = unwanted.Where(r => r.IsEgress != ingress).Select(r => r.SecurityGroupRuleId).ToList();
+            if (ids.Count > 0)
+            {
+                // A rule already gone (its creator revoking it at the same moment) is fine: the check below decides.
+                work.Add(IgnoringAsync("InvalidSecurityGroupRuleId.NotFound", () => ingress
+                    ? CallAsync(scope, "RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, SecurityGroupRuleIds = ids }, cancellationToken), cancellationToken)
+                    : CallAsync(scope, "RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, SecurityGroupRuleIds = ids }, cancellationToken), cancellationToken)));
             }
 
-            work.AddRange(permissions.Where(p => !IsAllTraffic(p)).SelectMany(Single).Select(p => Revoke(ingress, p)));
-            if (!permissions.Any(p => IsAllTraffic(p) && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0")))
+            if (role == QuarantineGroupRole.Conversion)
             {
-                work.Add(Authorize(ingress, ipv6: false));
-            }
+                var kept = rules.Where(r => r.IsEgress != ingress && IsAllOpenRule(r)).ToList();
+                if (!kept.Any(r => r.CidrIpv4 == "0.0.0.0/0"))
+                {
+                    work.Add(Authorize(ingress, ipv6: false));
+                }
 
-            if (!permissions.Any(p => IsAllTraffic(p) && (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0")))
-            {
-                work.Add(Authorize(ingress, ipv6: true));
+                if (!kept.Any(r => r.CidrIpv6 == "::/0"))
+                {
+                    work.Add(Authorize(ingress, ipv6: true));
+                }
             }
         }
 
@@ -115,7 +188,7 @@ public sealed partial class Ec2InstanceContainment
         if (work.Count > 0 && ToQuarantineGroup(await DescribeGroupAsync(scope, ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
         {
             throw new AwsOperationException("SetQuarantineGroupRules", "QuarantineGroupNotRepaired",
-                $"{groupId} still has other rules than a {(role == QuarantineGroupRole.Isolation ? "isolation group (none)" : "conversion group (all traffic in and out, 0.0.0.0/0 and ::/0)")} after repair; it is not used");
+                $"{groupId} still has other rules than a {(role == QuarantineGroupRole.Isolation ? "isolation group (none)" : "conversion group (all traffic in and out, 0.0.0.0/0 and ::/0)")} after repair");
         }
 
         Task Authorize(bool ingress, bool ipv6)
@@ -130,6 +203,11 @@ public sealed partial class Ec2InstanceContainment
             ? CallAsync(scope, "RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken)
             : CallAsync(scope, "RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [permission] }, cancellationToken), cancellationToken);
     }
+
+    /// <summary>One rule of all protocols to or from everywhere, in one address family: a conversion group's rule.</summary>
+    private static bool IsAllOpenRule(SecurityGroupRule rule) =>
+        rule.IpProtocol == "-1" && rule.ReferencedGroupInfo is null && string.IsNullOrEmpty(rule.PrefixListId)
+        && (rule.CidrIpv4 == "0.0.0.0/0" || rule.CidrIpv6 == "::/0");
 
     public async Task<IReadOnlyDictionary<string, string>> FindSecurityGroupVpcsAsync(AwsScope scope, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {
@@ -191,21 +269,9 @@ public sealed partial class Ec2InstanceContainment
         p.IpProtocol == "-1" && (p.UserIdGroupPairs ?? []).Count == 0 && (p.PrefixListIds ?? []).Count == 0
         && (p.Ipv4Ranges ?? []).All(r => r.CidrIp == "0.0.0.0/0") && (p.Ipv6Ranges ?? []).All(r => r.CidrIpv6 == "::/0");
 
-    private static QuarantineGroup? ToQuarantineGroup(SecurityGroup group, QuarantineGroupRole? knownRole = null)
+    /// <summary>The group with whether its rules are what <paramref name="r"/> requires; the role is always the caller's (a record, or the exact name), never a tag.</summary>
+    private static QuarantineGroup ToQuarantineGroup(SecurityGroup group, QuarantineGroupRole r)
     {
-        var roleTag = group.Tags?.FirstOrDefault(t => t.Key == QuarantineTags.GroupRole)?.Value;
-        QuarantineGroupRole? role = knownRole ?? roleTag switch
-        {
-            "conversion" => QuarantineGroupRole.Conversion,
-            "isolation" => QuarantineGroupRole.Isolation,
-            "forensic" => QuarantineGroupRole.Forensic,
-            _ => null,
-        };
-        if (role is not { } r)
-        {
-            return null;
-        }
-
         var ingress = group.IpPermissions ?? [];
         var egress = group.IpPermissionsEgress ?? [];
         var asRequired = r switch
@@ -244,10 +310,11 @@ public sealed partial class Ec2InstanceContainment
         _ => "conversion",
     };
 
-    private static List<Tag> GroupTags(QuarantineGroupRole role) =>
+    /// <summary>For people reading the console: never read back (the ledger's record says which groups are ours).</summary>
+    private static List<Tag> GroupTags(QuarantineGroupRole role, string name) =>
     [
         new(QuarantineTags.GroupRole, RoleTag(role)),
         new(ManagedByTag, "ThreatResponse"),
-        new("Name", GroupName(role)),
+        new("Name", name),
     ];
 }

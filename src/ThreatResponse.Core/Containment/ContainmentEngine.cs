@@ -22,7 +22,8 @@ public sealed class ContainmentEngine(
     IIsolationStateStore? stateStore = null,
     IFleetMembership? fleet = null,
     IInstanceRolePolicies? roles = null,
-    Evidence.IEvidenceCollector? evidence = null)
+    Evidence.IEvidenceCollector? evidence = null,
+    IQuarantineGroupRegistry? groupRegistry = null)
 {
     public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
@@ -31,9 +32,12 @@ public sealed class ContainmentEngine(
         var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
         var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
         // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
-        var groups = new QuarantineGroupResolver(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, request.DryRun, cancellationToken);
+        // Without a state store there is no ledger to record groups in, whatever registry is given.
+        var groups = new QuarantineGroupResolver(
+            Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), stateStore is null ? null : groupRegistry,
+            [.. request.Instances.Select(i => i.InstanceId.Value)], time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
-        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), time, cancellationToken, options.Evidence);
+        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), groups, time, cancellationToken, options.Evidence);
         var instances = request.Instances.Distinct().ToList();
         var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
         var responses = new Task<InstanceResult?>[instances.Count];
@@ -322,37 +326,51 @@ public sealed class ContainmentEngine(
     }
 
     /// <summary>
-    /// Each ENI's isolation group when every ENI is only in its VPC's isolation group (rules as required) — or, a window
-    /// left open by an earlier response, in it and the VPC's forensic group; otherwise null.
+    /// Each ENI's isolation group when every ENI is only in its VPC's isolation group — the ledger's recorded group, or
+    /// without a ledger the one found by name and usable as it is — or, a window an earlier response left open, in it and
+    /// the VPC's forensic group (recorded, or without a ledger the channel's); otherwise null.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, ForensicChannels channels, InstanceContext context)
     {
         var interfaces = context.Description.NetworkInterfaces;
-        // Two groups: asked only when one of them has the forensic group's name (the instance's own groups are not looked up).
-        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count is not 1 && !(n.GroupIds.Count == 2 && n.GroupNames.Contains("threat-response-forensic"))))
+        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count is not (1 or 2)))
         {
             return null;
         }
 
         var scope = AwsScope.Of(context.Instance);
-        var found = await groups.FoundAsync(scope);
-        bool IsIsolation(string id) => found.Any(g => g.GroupId == id && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired);
+        var recorded = groups.HasRecord ? await groups.RecordedAsync(scope) : null;
         var isolation = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var eni in interfaces)
         {
-            if (eni.GroupIds.Where(IsIsolation).ToList() is not [var isolationId])
+            string? isolationId;
+            if (recorded is not null)
+            {
+                isolationId = eni.GroupIds.FirstOrDefault(id => recorded.Any(g => g.GroupId == id && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation));
+            }
+            else if (eni.GroupIds.Count == 2 && !eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal)))
+            {
+                // Without a ledger the groups are looked up (and made) by the resolver: not for an instance in two groups of its own.
+                return null;
+            }
+            else
+            {
+                var vpcIsolation = (await groups.GetAsync(scope, eni.VpcId)).IsolationGroupId;
+                isolationId = vpcIsolation is not null && eni.GroupIds.Contains(vpcIsolation) ? vpcIsolation : null;
+            }
+
+            if (isolationId is null)
             {
                 return null;
             }
 
-            // The other group must be the VPC's forensic group, by the id the channel's preparation verified — or, when
-            // the channel is refused now, by the name ThreatResponse gives it (names are unique in a VPC): closing only
-            // ever narrows the ENI to its isolation group.
             if (eni.GroupIds.Count == 2)
             {
-                var other = eni.GroupIds.Single(id => id != isolationId);
-                var otherName = eni.GroupNames.Count == eni.GroupIds.Count ? eni.GroupNames[eni.GroupIds.ToList().IndexOf(other)] : null;
-                if ((await channels.GetAsync(scope, eni.VpcId)).GroupId != other && otherName != "threat-response-forensic")
+                var other = eni.GroupIds.First(id => id != isolationId);
+                var isForensic = recorded is not null
+                    ? recorded.Any(g => g.GroupId == other && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Forensic)
+                    : (await channels.GetAsync(scope, eni.VpcId)).GroupId == other;
+                if (!isForensic)
                 {
                     return null;
                 }

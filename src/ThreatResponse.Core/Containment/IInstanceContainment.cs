@@ -38,21 +38,32 @@ public interface IInstanceContainment
     /// <summary>The instance, its ENIs, attributes and profile association; null when EC2 does not know it.</summary>
     Task<InstanceDescription?> DescribeInstanceAsync(InstanceReference instance, CancellationToken cancellationToken);
 
-    /// <summary>All quarantine groups in the account and Region, found by tag.</summary>
-    Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken);
+    /// <summary>
+    /// The recorded groups as EC2 has them now, each checked against the rules of its recorded role (never its tags);
+    /// a recorded group EC2 no longer has, or has in another VPC, is left out.
+    /// </summary>
+    Task<IReadOnlyList<QuarantineGroup>> DescribeQuarantineGroupsAsync(AwsScope scope, IReadOnlyCollection<RecordedQuarantineGroup> recorded, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Creates the VPC's group for <paramref name="role"/>, tagged so it is found again. When a group of that name
-    /// exists already (another response, or anyone in the account, made it), returns it as adopted: its rules are
-    /// unknown. Returns null in a dry run.
+    /// Without a ledger: the account and Region's groups named exactly as ThreatResponse names them, their rules checked
+    /// against the role their name says, with whoever else uses them: instances with an ENI also in a group not named as
+    /// ours, or ENIs of no instance.
     /// </summary>
-    Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken);
+    Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates a new group for <paramref name="role"/> in the VPC, under ThreatResponse's name or, when a group of that
+    /// name exists already (whoever made it), under a name of its own: it never returns a group it did not create.
+    /// Returns null in a dry run.
+    /// </summary>
+    Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes the group's rules exactly what <paramref name="role"/> requires: all traffic in and out for 0.0.0.0/0 and
     /// ::/0 for conversion, no rule at all for isolation. <paramref name="freshlyCreated"/>: this call created the group,
-    /// so it has only EC2's default IPv4 egress rule and no describe is needed; otherwise the group is described,
-    /// repaired one permission per call, and described again: an <see cref="AwsOperationException"/> when it still differs.
+    /// so it has only EC2's default egress rules and no describe is needed; otherwise its rules are described, every
+    /// rule not required revoked by its rule id, the missing ones added, and the group described again: an
+    /// <see cref="AwsOperationException"/> when it still differs. Only ever called on a group ThreatResponse created.
     /// </summary>
     Task SetQuarantineGroupRulesAsync(AwsScope scope, string groupId, QuarantineGroupRole role, bool freshlyCreated, CancellationToken cancellationToken);
 
@@ -68,13 +79,13 @@ public interface IInstanceContainment
     Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The VPC's forensic group, <c>threat-response-forensic</c>, tagged like the quarantine groups: no ingress rule,
-    /// and egress only TCP 443 to each of the channel's addresses and prefix lists. Found by tag, or adopted by name,
-    /// or created; its rules made exactly these (others revoked, missing ones authorized) and verified: an
+    /// The VPC's forensic group: no ingress rule, and egress only TCP 443 to each of the channel's addresses and prefix
+    /// lists. The group the ledger recorded (<paramref name="recordedGroupId"/>) when EC2 still has it, otherwise a new
+    /// one (never one found by tag or name); its rules made exactly these (others revoked, missing ones authorized) and verified: an
     /// <see cref="AwsOperationException"/> when they still differ. Null in a dry run when it does not exist yet; in a dry
     /// run an existing group is left as it is.
     /// </summary>
-    Task<Evidence.ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, Evidence.ForensicChannel channel, bool dryRun, CancellationToken cancellationToken);
+    Task<Evidence.ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, Evidence.ForensicChannel channel, string? recordedGroupId, bool dryRun, CancellationToken cancellationToken);
 
     /// <summary>The ENI's connection-tracking timeouts.</summary>
     Task SetConnectionTrackingAsync(InstanceReference instance, string networkInterfaceId, ConnectionTrackingState timeouts, bool dryRun, CancellationToken cancellationToken);

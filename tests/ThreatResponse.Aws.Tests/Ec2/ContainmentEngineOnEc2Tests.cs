@@ -62,21 +62,23 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
     }
 
     [Fact]
-    public async Task Isolate_AlreadyIsolatedForThisFinding_ChangesNothing()
+    public async Task Isolate_AgainWithoutLedger_WholePathAgainInTheSameGroups()
     {
+        // Without a ledger nothing proves the isolation ThreatResponse's (the ledger's skip: QuarantineGroupsByRecordTests):
+        // the ENIs pass through the conversion group again, in the groups found by name and used as they are.
         var scene = await Ec2Scene.CreateAsync(Moto, Ec2);
         await RunAsync(scene, [ContainmentAction.Isolate]);
-        var before = await FingerprintAsync(Ec2, scene);
+        var isolation = Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).GroupId;
         _requests.Clear();
 
         var report = await RunAsync(scene, [ContainmentAction.Isolate]);
 
-        var result = Assert.Single(report.Instances);
-        Assert.Equal(StepOutcome.Skipped, result.Outcome);
-        Assert.Contains("already isolated: every ENI is only in its VPC's isolation group", result.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, await FingerprintAsync(Ec2, scene));
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        Assert.Equal(2, report.Instances[0].Steps.Count(s => s.Step == "conversion-group" && s.Outcome == StepOutcome.Succeeded));
+        Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.PrimaryEniId));
+        Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.SecondaryEniId));
         Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation"));
-        Assert.Equal(0, _requests.Count("ModifyNetworkInterfaceAttribute") + _requests.Count("CreateTags") + _requests.Count("CreateSecurityGroup"));
+        Assert.Equal(0, _requests.Count("CreateSecurityGroup"));
     }
 
     [Fact]
@@ -250,21 +252,23 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, healthy.PrimaryEniId));
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, healthy.SecondaryEniId));
 
-        // Not tagged isolated, so running it again finishes the job — without passing the isolated ENI through the all-open group.
+        // Not tagged isolated, so running it again finishes the job. Without a ledger the isolated ENI passes through the
+        // conversion group again (nothing proves its isolation ThreatResponse's).
         Assert.False((await TagsAsync(Ec2, failing.InstanceId)).ContainsKey(QuarantineTags.Status));
         _requests.Clear();
         var rerun = await RunAsync(failing, [ContainmentAction.Isolate]);
 
         Assert.Equal(StepOutcome.Succeeded, rerun.Outcome);
-        Assert.Contains(rerun.Instances[0].Steps, s => s.Step == "isolation-group" && s.Target == failing.PrimaryEniId && s.Outcome == StepOutcome.Skipped);
-        Assert.DoesNotContain(_requests.Requests, r => r.Operation == "ModifyNetworkInterfaceAttribute" && r.Body.Contains(failing.PrimaryEniId, StringComparison.Ordinal));
+        Assert.Contains(rerun.Instances[0].Steps, s => s.Step == "isolation-group" && s.Target == failing.PrimaryEniId && s.Outcome == StepOutcome.Succeeded);
+        Assert.Equal([isolationId], await GroupsOfAsync(Ec2, failing.PrimaryEniId));
         Assert.Equal([isolationId], await GroupsOfAsync(Ec2, failing.SecondaryEniId));
         Assert.Equal("isolated", (await TagsAsync(Ec2, failing.InstanceId))[QuarantineTags.Status]);
     }
 
     [Fact]
-    public async Task Isolate_TamperedIsolationGroup_RulesRevokedBeforeUse()
+    public async Task Isolate_TamperedIsolationGroupWithoutLedger_NeitherRepairedNorUsed()
     {
+        // Without a ledger a group of our name is used only as it is; the ledger's repair: QuarantineGroupsByRecordTests.
         var scene = await Ec2Scene.CreateAsync(Moto, Ec2);
         await RunAsync(scene, [ContainmentAction.Isolate]);
         await RunAsync(scene, [ContainmentAction.Release]);
@@ -278,8 +282,11 @@ public sealed class ContainmentEngineOnEc2Tests(MotoServerFixture moto) : MotoTe
         var report = await RunAsync(scene, [ContainmentAction.Isolate], findingId: FindingId + "-2");
 
         Assert.Equal(StepOutcome.Succeeded, report.Outcome);
-        Assert.Contains(Assert.Single(report.Instances).Steps, s => s.Step == "quarantine-groups" && s.Detail!.Contains("rules repaired", StringComparison.Ordinal));
-        Assert.Empty(Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).IpPermissions ?? []);
+        Assert.Contains(Assert.Single(report.Instances).Steps, s => s.Step == "quarantine-groups" && s.Detail!.Contains($"{isolation.GroupId} has our name but other rules: not used", StringComparison.Ordinal));
+        Assert.Single((await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [isolation.GroupId] })).SecurityGroups[0].IpPermissions);
+        var used = Assert.Single(await GroupsOfAsync(Ec2, scene.PrimaryEniId));
+        Assert.NotEqual(isolation.GroupId, used);
+        Assert.Empty((await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [used] })).SecurityGroups[0].IpPermissions ?? []);
     }
 
     private ContainmentEngine Engine(ContainmentOptions? options = null) =>

@@ -190,7 +190,7 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     {
         var (vpc, channel) = await ChannelAsync();
 
-        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None);
 
         Assert.NotNull(group);
         Assert.Equal("created", group.Note);
@@ -202,7 +202,7 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
         Assert.Equal(Required(channel), await RulesAsync(group.GroupId));
         Assert.DoesNotContain(await RulesAsync(group.GroupId), r => r.Contains("0.0.0.0/0", StringComparison.Ordinal) || r.Contains(" -1 ", StringComparison.Ordinal));
 
-        var found = Assert.Single(await Adapter.FindQuarantineGroupsAsync(Scope, CancellationToken.None));
+        var found = Assert.Single(await Adapter.DescribeQuarantineGroupsAsync(Scope, [new RecordedQuarantineGroup(vpc.VpcId, QuarantineGroupRole.Forensic, group.GroupId)], CancellationToken.None));
         Assert.Equal(new QuarantineGroup(group.GroupId, vpc.VpcId, QuarantineGroupRole.Forensic, RulesAsRequired: true), found);
     }
 
@@ -210,10 +210,10 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     public async Task EnsureForensicGroupAsync_GroupAlreadyExact_ExistingAfterOneDescribeAndNoChange()
     {
         var (_, channel) = await ChannelAsync();
-        var first = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var first = await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None);
         _requests.Clear();
 
-        var second = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var second = await Adapter.EnsureForensicGroupAsync(Scope, channel, first!.GroupId, dryRun: false, CancellationToken.None);
 
         Assert.Equal(new ForensicGroup(first!.GroupId, "existing"), second);
         Assert.Equal(["DescribeSecurityGroups"], _requests.Requests.Select(r => r.Operation));
@@ -224,39 +224,42 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     public async Task EnsureForensicGroupAsync_AllTrafficEgressAndIngressAdded_RevokedToExactlyTheChannel()
     {
         var (_, channel) = await ChannelAsync();
-        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None))!.GroupId;
+        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None))!.GroupId;
         await Ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [new() { IpProtocol = "-1", Ipv4Ranges = [new IpRange { CidrIp = "0.0.0.0/0" }] }] });
         await Ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [Tcp443(ipv4: "198.51.100.7/32")] });
         await Ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [new() { IpProtocol = "tcp", FromPort = 22, ToPort = 22, Ipv4Ranges = [new IpRange { CidrIp = "0.0.0.0/0" }] }] });
-        Assert.False(Assert.Single(await Adapter.FindQuarantineGroupsAsync(Scope, CancellationToken.None)).RulesAsRequired);
+        Assert.False(Assert.Single(await Adapter.DescribeQuarantineGroupsAsync(Scope, [new RecordedQuarantineGroup(channel.VpcId, QuarantineGroupRole.Forensic, groupId)], CancellationToken.None)).RulesAsRequired);
 
-        var repaired = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var repaired = await Adapter.EnsureForensicGroupAsync(Scope, channel, groupId, dryRun: false, CancellationToken.None);
 
         Assert.Equal(new ForensicGroup(groupId, "rules repaired"), repaired);
         Assert.Equal(Required(channel), await RulesAsync(groupId));
     }
 
     [Fact]
-    public async Task EnsureForensicGroupAsync_GroupOfThatNameMadeBySomeoneElse_AdoptedTaggedAndMadeExact()
+    public async Task EnsureForensicGroupAsync_GroupOfThatNameMadeBySomeoneElse_LeftUntouchedAndOursCreatedUnderAnotherName()
     {
         var (vpc, channel) = await ChannelAsync();
-        var groupId = (await Ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = GroupName, Description = "someone's", VpcId = vpc.VpcId })).GroupId;
-        await Ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [new() { IpProtocol = "-1", Ipv4Ranges = [new IpRange { CidrIp = "10.0.0.0/8" }] }] });
+        var planted = (await Ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = GroupName, Description = "someone's", VpcId = vpc.VpcId })).GroupId;
+        await Ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest { GroupId = planted, IpPermissions = [new() { IpProtocol = "-1", Ipv4Ranges = [new IpRange { CidrIp = "10.0.0.0/8" }] }] });
+        var plantedRules = await RulesAsync(planted);
 
-        var adopted = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var ours = await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None);
 
-        Assert.Equal(new ForensicGroup(groupId, "adopted by name, rules verified"), adopted);
-        var described = Assert.Single(await ForensicGroupsAsync());
-        Assert.Equal(groupId, described.GroupId);
-        Assert.Contains(described.Tags, t => t.Key == QuarantineTags.Prefix + "ManagedBy" && t.Value == "ThreatResponse");
-        Assert.Equal(Required(channel), await RulesAsync(groupId));
+        Assert.NotNull(ours);
+        Assert.NotEqual(planted, ours.GroupId);
+        Assert.Equal("created", ours.Note);
+        Assert.Equal(plantedRules, await RulesAsync(planted));
+        Assert.Equal(Required(channel), await RulesAsync(ours.GroupId));
+        var name = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [ours.GroupId] })).SecurityGroups.Single().GroupName;
+        Assert.StartsWith(GroupName + "-", name, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task EnsureForensicGroupAsync_EndpointReplaced_StaleAddressRevokedNewOneAuthorized()
     {
         var (vpc, channel) = await ChannelAsync();
-        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None))!.GroupId;
+        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None))!.GroupId;
         var ssm = (await Ec2.DescribeVpcEndpointsAsync(new DescribeVpcEndpointsRequest())).VpcEndpoints.Single(e => e.ServiceName == $"com.amazonaws.{Region}.ssm");
         var stale = await EniCidrsAsync(ssm);
         await Ec2.DeleteVpcEndpointsAsync(new DeleteVpcEndpointsRequest { VpcEndpointIds = [ssm.VpcEndpointId] });
@@ -266,7 +269,7 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
         Assert.Empty(stale.Intersect(changed.EndpointCidrs));
         Assert.Subset(changed.EndpointCidrs.ToHashSet(), fresh.ToHashSet());
 
-        var repaired = await Adapter.EnsureForensicGroupAsync(Scope, changed, dryRun: false, CancellationToken.None);
+        var repaired = await Adapter.EnsureForensicGroupAsync(Scope, changed, groupId, dryRun: false, CancellationToken.None);
 
         Assert.Equal(new ForensicGroup(groupId, "rules repaired"), repaired);
         var rules = await RulesAsync(groupId);
@@ -280,9 +283,9 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
         var vpc = await VpcAsync();
         var channel = new ForensicChannel(vpc.VpcId, ["10.0.1.5/32", "2600:1f18:abcd::5/128"], [], "hand-made");
 
-        var created = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var created = await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None);
         _requests.Clear();
-        var again = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None);
+        var again = await Adapter.EnsureForensicGroupAsync(Scope, channel, created!.GroupId, dryRun: false, CancellationToken.None);
 
         Assert.Equal("existing", again!.Note);
         Assert.Equal(["egress tcp 443-443 10.0.1.5/32", "egress tcp 443-443 2600:1f18:abcd::5/128"], await RulesAsync(created!.GroupId));
@@ -294,7 +297,7 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     {
         var (vpc, channel) = await ChannelAsync();
 
-        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: true, CancellationToken.None);
+        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: true, CancellationToken.None);
 
         Assert.Null(group);
         Assert.Empty((await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
@@ -308,12 +311,12 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
     public async Task EnsureForensicGroupAsync_DryRunWithChangedGroup_WouldBeRepairedAndLeftAsItIs()
     {
         var (_, channel) = await ChannelAsync();
-        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: false, CancellationToken.None))!.GroupId;
+        var groupId = (await Adapter.EnsureForensicGroupAsync(Scope, channel, null, dryRun: false, CancellationToken.None))!.GroupId;
         await Ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = groupId, IpPermissions = [Tcp443(ipv4: "198.51.100.7/32")] });
         var before = await RulesAsync(groupId);
         _requests.Clear();
 
-        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, dryRun: true, CancellationToken.None);
+        var group = await Adapter.EnsureForensicGroupAsync(Scope, channel, groupId, dryRun: true, CancellationToken.None);
 
         Assert.Equal(new ForensicGroup(groupId, "rules would be repaired"), group);
         Assert.Equal(before, await RulesAsync(groupId));

@@ -87,7 +87,7 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
     }
 
     [Fact]
-    public async Task Isolate_GroupsPreCreatedByNameWithOpenRules_AdoptedRepairedBothFamiliesAndVerified()
+    public async Task Isolate_GroupsPlantedUnderOurNames_LeftAsTheyAreAndOursCreatedWithBothFamilies()
     {
         // Dual-stack: moto 5.2 silently ignores IPv6 ranges in a revoke when the VPC has no IPv6 block (AWS does not), and
         // the verification after repair then rightly refuses the group.
@@ -117,17 +117,28 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
         var report = await Engine().RunAsync(Request(scene, ContainmentAction.Isolate), CancellationToken.None);
 
         Assert.True(report.Outcome == StepOutcome.Succeeded, string.Join(" | ", report.Instances[0].Steps.Where(s => s.Outcome == StepOutcome.Failed).Select(s => $"{s.Step} {s.ErrorCode} {s.Detail}")));
-        Assert.Contains(report.Instances[0].Steps, s => s.Step == "quarantine-groups" && s.Detail!.Contains("adopted by name, rules verified", StringComparison.Ordinal));
-        var isolation = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [planted] })).SecurityGroups[0];
+        // Without a ledger nothing proves a group ours: one of our name is used only as it is, and these are not.
+        Assert.Contains(report.Instances[0].Steps, s => s.Step == "quarantine-groups" && s.Detail!.Contains($"{planted} has our name but other rules: not used", StringComparison.Ordinal));
+        var untouched = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [planted] })).SecurityGroups[0];
+        Assert.Contains(untouched.IpPermissions, p => p.FromPort == 4444);
+        Assert.Contains(untouched.IpPermissionsEgress, p => (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
+        var isolationId = Assert.Single(await GroupsOfAsync(Ec2, scene.PrimaryEniId));
+        Assert.NotEqual(planted, isolationId);
+        var isolation = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [isolationId] })).SecurityGroups[0];
         Assert.Empty(isolation.IpPermissions ?? []);
         Assert.Empty(isolation.IpPermissionsEgress ?? []);
-        Assert.Equal([planted], await GroupsOfAsync(Ec2, scene.PrimaryEniId));
-        var converted = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [conversion] })).SecurityGroups[0];
+        var conversionId = Assert.Single(report.Instances[0].Steps, s => s.Step == "conversion-group" && s.Target == scene.PrimaryEniId).Detail!.Split("-> ")[1];
+        Assert.NotEqual(conversion, conversionId);
+        var converted = (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [conversionId] })).SecurityGroups[0];
         foreach (var permissions in new[] { converted.IpPermissions, converted.IpPermissionsEgress })
         {
             Assert.Contains(permissions, p => p.IpProtocol == "-1" && (p.Ipv4Ranges ?? []).Any(r => r.CidrIp == "0.0.0.0/0"));
             Assert.Contains(permissions, p => p.IpProtocol == "-1" && (p.Ipv6Ranges ?? []).Any(r => r.CidrIpv6 == "::/0"));
         }
+
+        // The half-open group of our name is left half open: no IPv6 ingress added to it.
+        Assert.DoesNotContain((await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [conversion] })).SecurityGroups[0].IpPermissions ?? [],
+            p => (p.Ipv6Ranges ?? []).Count > 0);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class AttackerProofIsolationTests
 
         Assert.Equal(StepOutcome.Succeeded, report.Outcome);
         var stateTags = Assert.Single(_ec2.CallsOf("SetTags"), c => c.Detail.Contains(IsolationStateTags.KeyPrefix, StringComparison.Ordinal));
-        var changes = _ec2.Calls.Where(c => c != stateTags && c.Operation is not ("DescribeInstance" or "FindQuarantineGroups" or "DescribeNetworkAcls")).ToList();
+        var changes = _ec2.Calls.Where(c => c != stateTags && c.Operation is not ("DescribeInstance" or "FindQuarantineGroupsByName" or "DescribeNetworkAcls")).ToList();
         Assert.NotEmpty(changes);
         Assert.All(changes, c => Assert.True(stateTags.Ended < c.Started, $"{c} started before the state was saved ({stateTags})"));
     }

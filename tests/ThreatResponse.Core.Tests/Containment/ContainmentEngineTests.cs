@@ -90,7 +90,7 @@ public sealed class ContainmentEngineTests
         var report = await RunAsync([.. sameVpc, other], [Isolate]);
 
         AssertOutcome(StepOutcome.Succeeded, report);
-        Assert.Single(_ec2.CallsOf("FindQuarantineGroups"));
+        Assert.Single(_ec2.CallsOf("FindQuarantineGroupsByName"));
         foreach (var vpc in new[] { "vpc-1", "vpc-2" })
         {
             var creates = _ec2.CallsOf("CreateQuarantineGroup", vpc);

@@ -190,6 +190,9 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
                     SubnetId = n.SubnetId,
                     Ipv4Addresses = [.. n.Ipv4Addresses],
                     Tracking = n.Tracking,
+
+                    // EC2 names the groups of an ENI; the quarantine groups here carry ThreatResponse's names.
+                    GroupNames = [.. n.GroupIds.Select(g => Groups.Find(q => q.GroupId == g) is { } q ? "threat-response-" + q.Role.ToString().ToLowerInvariant() : g)],
                 })],
                 i.Metadata,
                 i.ProfileArn is null ? null : new ProfileAssociation("iip-assoc-" + id[2..], i.ProfileArn),
@@ -200,16 +203,27 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
         }
     }
 
-    public async Task<IReadOnlyList<QuarantineGroup>> FindQuarantineGroupsAsync(AwsScope scope, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<QuarantineGroup>> DescribeQuarantineGroupsAsync(AwsScope scope, IReadOnlyCollection<RecordedQuarantineGroup> recorded, CancellationToken cancellationToken)
     {
-        await CallAsync("FindQuarantineGroups", scope.Account);
+        await CallAsync("DescribeQuarantineGroups", string.Join(',', recorded.Select(r => r.GroupId)));
         lock (_lock)
         {
-            return [.. Groups];
+            return [.. Groups.Where(g => recorded.Any(r => r.GroupId == g.GroupId && r.VpcId == g.VpcId)).Select(g => g with { Role = recorded.First(r => r.GroupId == g.GroupId).Role })];
         }
     }
 
-    public async Task<CreatedGroup?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
+    /// <summary>The groups of <see cref="Groups"/> stand for those named as ThreatResponse names them: the first of each role.</summary>
+    public async Task<IReadOnlyList<NamedQuarantineGroup>> FindQuarantineGroupsByNameAsync(AwsScope scope, CancellationToken cancellationToken)
+    {
+        await CallAsync("FindQuarantineGroupsByName", scope.Account);
+        lock (_lock)
+        {
+            return [.. Groups.GroupBy(g => (g.VpcId, g.Role)).Select(named => named.First()).Select(g => new NamedQuarantineGroup(g,
+                [.. Instances.Values.Where(i => i.NetworkInterfaces.Any(n => n.GroupIds.Contains(g.GroupId) && n.GroupIds.Any(other => !Groups.Exists(q => q.GroupId == other)))).Select(i => i.Id)]))];
+        }
+    }
+
+    public async Task<string?> CreateQuarantineGroupAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, bool dryRun, CancellationToken cancellationToken)
     {
         await CallAsync("CreateQuarantineGroup", vpcId, role.ToString(), dryRun);
         if (dryRun)
@@ -219,14 +233,9 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
 
         lock (_lock)
         {
-            if (Groups.Find(g => g.VpcId == vpcId && g.Role == role) is { } existing)
-            {
-                return new CreatedGroup(existing.GroupId, Adopted: true);
-            }
-
             var id = $"sg-q{role.ToString().ToLowerInvariant()}{++_nextId}";
             Groups.Add(new QuarantineGroup(id, vpcId, role, RulesAsRequired: false));
-            return new CreatedGroup(id, Adopted: false);
+            return id;
         }
     }
 
@@ -316,7 +325,7 @@ internal sealed class FakeInstanceContainment : IInstanceContainment
     public Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken) =>
         Task.FromResult<string?>(null);
 
-    public Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, bool dryRun, CancellationToken cancellationToken) =>
+    public Task<ForensicGroup?> EnsureForensicGroupAsync(AwsScope scope, ForensicChannel channel, string? recordedGroupId, bool dryRun, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the fake has no forensic channel");
 
     public Task AssociateInstanceProfileAsync(InstanceReference instance, string profileArn, CancellationToken cancellationToken) =>

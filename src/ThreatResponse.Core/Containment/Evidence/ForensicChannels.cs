@@ -6,7 +6,7 @@ namespace ThreatResponse.Core.Containment.Evidence;
 /// Each VPC's forensic channel and group, looked up and made ready once per response however many instances of that
 /// VPC it collects from (like <see cref="Groups.QuarantineGroupResolver"/> for the quarantine groups).
 /// </summary>
-internal sealed class ForensicChannels(IInstanceContainment ec2, TimeProvider time, CancellationToken cancellationToken, EvidenceOptions? options = null)
+internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.QuarantineGroupResolver groups, TimeProvider time, CancellationToken cancellationToken, EvidenceOptions? options = null)
 {
     private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<VpcForensicGroup>>> _ready = new();
     private readonly ConcurrentDictionary<(AwsScope Scope, string SubnetId), Lazy<Task<string?>>> _routes = new();
@@ -32,7 +32,19 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, TimeProvider ti
                 return new VpcForensicGroup(null, refused, null, null);
             }
 
-            var group = await ec2.EnsureForensicGroupAsync(scope, channel, dryRun: false, cancellationToken);
+            // Only the recorded forensic group is ours to rewrite; a new one is recorded before any ENI uses it.
+            var recorded = (await groups.RecordedAsync(scope)).FirstOrDefault(g => g.VpcId == vpcId && g.Role == Groups.QuarantineGroupRole.Forensic)?.GroupId;
+            var group = await ec2.EnsureForensicGroupAsync(scope, channel, recorded, dryRun: false, cancellationToken);
+            if (group is not null && group.GroupId != recorded)
+            {
+                var winner = await groups.RecordAsync(scope, vpcId, Groups.QuarantineGroupRole.Forensic, group.GroupId, recorded);
+                if (winner != group.GroupId)
+                {
+                    // Another response recorded its forensic group first: that one is the VPC's, made exact here too.
+                    group = await ec2.EnsureForensicGroupAsync(scope, channel, winner, dryRun: false, cancellationToken);
+                }
+            }
+
             return group is null
                 ? new VpcForensicGroup(null, $"the forensic group of {vpcId} could not be made", null, channel)
                 : new VpcForensicGroup(group.GroupId, null, Result(StepOutcome.Succeeded, $"{group.GroupId} ({group.Note}): only TCP 443 out, to {channel.Summary}", null), channel);

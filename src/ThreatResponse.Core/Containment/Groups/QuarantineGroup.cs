@@ -8,6 +8,9 @@ namespace ThreatResponse.Core.Containment.Groups;
 /// </param>
 public sealed record QuarantineGroup(string GroupId, string VpcId, QuarantineGroupRole Role, bool RulesAsRequired);
 
-/// <summary>A quarantine group <see cref="IInstanceContainment.CreateQuarantineGroupAsync"/> made or found.</summary>
-/// <param name="Adopted">A group of that name existed already: its rules are whatever someone gave it, so they are verified and repaired.</param>
-public sealed record CreatedGroup(string GroupId, bool Adopted);
+/// <summary>A group found by ThreatResponse's name (without a ledger), with whoever else uses it.</summary>
+/// <param name="UsedByOthers">
+/// Instances with an ENI in the group and in a group not named as ours, or ENIs of no instance: then it is not ours to
+/// use. (Only the instances of the request may use it alongside other groups: they are about to leave theirs.)
+/// </param>
+public sealed record NamedQuarantineGroup(QuarantineGroup Group, IReadOnlyList<string> UsedByOthers);

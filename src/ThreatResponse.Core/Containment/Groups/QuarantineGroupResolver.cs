@@ -3,27 +3,51 @@ using System.Collections.Concurrent;
 namespace ThreatResponse.Core.Containment.Groups;
 
 /// <summary>
-/// Finds, and creates on first use, each VPC's conversion and isolation groups — once per response, however many
-/// instances of that VPC it isolates. The lookup by tag starts alongside the instance lookups, so with the groups in
-/// place it costs no round trip of its own.
+/// Each VPC's conversion and isolation groups, made ready once per response however many instances of that VPC it
+/// isolates. A group is ours only by the ledger's record (<see cref="IQuarantineGroupRegistry"/>): a group ThreatResponse
+/// did not create is never modified and never put on an ENI, whatever its name, tags or rules, and a name someone else
+/// took never blocks isolation (ours is created under another name and recorded). Only recorded groups are repaired;
+/// one that cannot be is replaced by a new one. The record is read alongside the instance lookups, and the recorded
+/// groups described alongside the state's save, so with the groups in place they cost no round trip of their own.
+/// Without a ledger (the CLI's tag-kept mode) nothing can prove a group ours across runs: a group found by exact name is
+/// used only as it is — rules exactly as required, used by no instance but isolated ones and this request's — and
+/// otherwise a new one is created; none is ever modified.
 /// </summary>
-internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProvider time, bool dryRun, CancellationToken cancellationToken)
+internal sealed class QuarantineGroupResolver(
+    IInstanceContainment ec2, IQuarantineGroupRegistry? registry, IReadOnlyCollection<string> requestInstanceIds, TimeProvider time, bool dryRun, CancellationToken cancellationToken)
 {
-    private readonly ConcurrentDictionary<AwsScope, Lazy<Task<IReadOnlyList<QuarantineGroup>>>> _found = new();
+    /// <summary>The prefix of every name ThreatResponse gives its groups (the exact name, or the name and a suffix when the name was taken).</summary>
+    public const string NamePrefix = "threat-response-";
+
+    private readonly ConcurrentDictionary<AwsScope, Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>> _recorded = new();
+    private readonly ConcurrentDictionary<AwsScope, Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>> _named = new();
     private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<VpcQuarantineGroups>>> _ready = new();
 
-    /// <summary>Starts the tag lookup for the scope without waiting for it.</summary>
-    public void Prefetch(AwsScope scope) => _ = Found(scope);
+    /// <summary>Whether groups are proven ours by the ledger's record; false in the tag-kept mode.</summary>
+    public bool HasRecord => registry is not null;
 
-    /// <summary>The names ThreatResponse gives its groups; one name per VPC, since EC2 keeps group names unique there.</summary>
-    public static bool IsQuarantineGroupName(string name) => name is "threat-response-isolation" or "threat-response-conversion" or "threat-response-forensic";
+    /// <summary>Starts reading the record (without a ledger: the lookup by name) for the scope without waiting for it.</summary>
+    public void Prefetch(AwsScope scope)
+    {
+        if (registry is null)
+        {
+            _ = Named(scope);
+        }
+        else
+        {
+            _ = Recorded(scope);
+        }
+    }
 
-    /// <summary>Every group found by tag in the scope, whatever its rules; empty when the lookup failed (the VPC's groups then fail as a step of their own).</summary>
-    public async Task<IReadOnlyList<QuarantineGroup>> FoundAsync(AwsScope scope)
+    /// <summary>
+    /// The groups the ledger records as ours in the scope, any role; empty without a ledger or when the record could
+    /// not be read (the VPC's groups then fail as a step of their own).
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedQuarantineGroup>> RecordedAsync(AwsScope scope)
     {
         try
         {
-            return await Found(scope);
+            return await Recorded(scope);
         }
         catch (AwsOperationException)
         {
@@ -34,17 +58,38 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
     public Task<VpcQuarantineGroups> GetAsync(AwsScope scope, string vpcId) =>
         _ready.GetOrAdd((scope, vpcId), key => new Lazy<Task<VpcQuarantineGroups>>(() => PrepareAsync(key.Scope, key.VpcId))).Value;
 
-    private Task<IReadOnlyList<QuarantineGroup>> Found(AwsScope scope) =>
-        _found.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<QuarantineGroup>>>(() => ec2.FindQuarantineGroupsAsync(s, cancellationToken))).Value;
+    /// <summary>Records a group ThreatResponse just created (the forensic group's owner calls this too); returns the group recorded.</summary>
+    public Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing) =>
+        registry is null ? Task.FromResult(groupId) : registry.RecordAsync(scope, vpcId, role, groupId, replacing, cancellationToken);
+
+    private Task<IReadOnlyList<RecordedQuarantineGroup>> Recorded(AwsScope scope) =>
+        registry is null
+            ? Task.FromResult<IReadOnlyList<RecordedQuarantineGroup>>([])
+            : _recorded.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>(() => registry.ListAsync(s, cancellationToken))).Value;
+
+    private Task<IReadOnlyList<NamedQuarantineGroup>> Named(AwsScope scope) =>
+        _named.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>(() => ec2.FindQuarantineGroupsByNameAsync(s, cancellationToken))).Value;
 
     private async Task<VpcQuarantineGroups> PrepareAsync(AwsScope scope, string vpcId)
     {
         var started = time.GetTimestamp();
         try
         {
-            var existing = (await Found(scope)).Where(g => g.VpcId == vpcId).OrderBy(g => g.GroupId, StringComparer.Ordinal).ToList();
-            var conversion = PrepareOneAsync(scope, vpcId, QuarantineGroupRole.Conversion, existing.Find(g => g.Role == QuarantineGroupRole.Conversion));
-            var isolation = PrepareOneAsync(scope, vpcId, QuarantineGroupRole.Isolation, existing.Find(g => g.Role == QuarantineGroupRole.Isolation));
+            Task<(string? GroupId, string Note)> conversion, isolation;
+            if (registry is null)
+            {
+                var named = (await Named(scope)).Where(n => n.Group.VpcId == vpcId).ToList();
+                conversion = ByNameAsync(scope, vpcId, QuarantineGroupRole.Conversion, named);
+                isolation = ByNameAsync(scope, vpcId, QuarantineGroupRole.Isolation, named);
+            }
+            else
+            {
+                var recorded = (await Recorded(scope)).Where(r => r.VpcId == vpcId && r.Role != QuarantineGroupRole.Forensic).ToList();
+                var described = recorded.Count == 0 ? [] : await ec2.DescribeQuarantineGroupsAsync(scope, recorded, cancellationToken);
+                conversion = RecordedAsync(scope, vpcId, QuarantineGroupRole.Conversion, recorded.Find(r => r.Role == QuarantineGroupRole.Conversion), described);
+                isolation = RecordedAsync(scope, vpcId, QuarantineGroupRole.Isolation, recorded.Find(r => r.Role == QuarantineGroupRole.Isolation), described);
+            }
+
             var (conversionId, conversionNote) = await conversion;
             var (isolationId, isolationNote) = await isolation;
             var detail = $"conversion {conversionNote}; isolation {isolationNote}";
@@ -60,34 +105,88 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, TimeProv
             new(ContainmentAction.Isolate, "quarantine-groups", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(since).TotalMilliseconds);
     }
 
-    private async Task<(string? GroupId, string Note)> PrepareOneAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, QuarantineGroup? existing)
+    private async Task<(string? GroupId, string Note)> RecordedAsync(
+        AwsScope scope, string vpcId, QuarantineGroupRole role, RecordedQuarantineGroup? recorded, IReadOnlyList<QuarantineGroup> described)
     {
-        if (existing is { RulesAsRequired: true })
+        var current = recorded is null ? null : described.FirstOrDefault(g => g.GroupId == recorded.GroupId);
+        var why = recorded is null ? "" : $" (the recorded {recorded.GroupId} is gone)";
+        if (current is { RulesAsRequired: true })
         {
-            return (existing.GroupId, $"{existing.GroupId} (existing)");
+            return (current.GroupId, $"{current.GroupId} (recorded)");
         }
 
-        if (existing is not null)
+        if (current is not null)
         {
-            // Someone changed the group, or its creation was cut short: it cannot be trusted until its rules are reset.
+            // Someone changed our group, or its creation was cut short: it cannot be trusted until its rules are reset.
             if (dryRun)
             {
-                return (existing.GroupId, $"{existing.GroupId} would be repaired (its rules were changed)");
+                return (current.GroupId, $"{current.GroupId} would be repaired (its rules were changed)");
             }
 
-            await ec2.SetQuarantineGroupRulesAsync(scope, existing.GroupId, role, freshlyCreated: false, cancellationToken);
-            return (existing.GroupId, $"{existing.GroupId} (rules repaired)");
+            try
+            {
+                await ec2.SetQuarantineGroupRulesAsync(scope, current.GroupId, role, freshlyCreated: false, cancellationToken);
+                return (current.GroupId, $"{current.GroupId} (recorded, rules repaired)");
+            }
+            catch (AwsOperationException e)
+            {
+                // A group that cannot be repaired must never mean no isolation: a new one takes its place.
+                why = $" ({current.GroupId} could not be repaired: {e.Message})";
+            }
         }
 
         var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, dryRun, cancellationToken);
         if (created is null)
         {
-            return (null, "would be created");
+            return (null, "would be created" + why);
         }
 
-        // An adopted group was made by someone else, maybe with rules that let traffic through: verified and repaired.
-        await ec2.SetQuarantineGroupRulesAsync(scope, created.GroupId, role, freshlyCreated: !created.Adopted, cancellationToken);
-        return (created.GroupId, created.Adopted ? $"{created.GroupId} (adopted by name, rules verified)" : $"{created.GroupId} (created)");
+        // Recorded before any ENI uses it, alongside its rules: a death after either leaves a group the next response
+        // finds in the record and repairs.
+        var rules = ec2.SetQuarantineGroupRulesAsync(scope, created, role, freshlyCreated: true, cancellationToken);
+        var winner = await RecordAsync(scope, vpcId, role, created, recorded?.GroupId);
+        await rules;
+        if (winner == created)
+        {
+            return (created, $"{created} (created and recorded){why}");
+        }
+
+        // Another response recorded its group first: that is the VPC's group (ours is left unused). Its creator may
+        // still be giving it its rules, so they are checked and, if need be, made right here too.
+        if (await ec2.DescribeQuarantineGroupsAsync(scope, [new RecordedQuarantineGroup(vpcId, role, winner)], cancellationToken) is not [var theirs, ..])
+        {
+            throw new AwsOperationException("RecordQuarantineGroup", "QuarantineGroupGone", $"the group {winner} another response recorded for {vpcId} does not exist");
+        }
+
+        if (!theirs.RulesAsRequired)
+        {
+            await ec2.SetQuarantineGroupRulesAsync(scope, winner, role, freshlyCreated: false, cancellationToken);
+        }
+
+        return (winner, $"{winner} (recorded by another response a moment ago; {created} left unused)");
+    }
+
+    private async Task<(string? GroupId, string Note)> ByNameAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, IReadOnlyList<NamedQuarantineGroup> named)
+    {
+        var found = named.FirstOrDefault(n => n.Group.Role == role);
+        var others = found?.UsedByOthers.Where(u => !requestInstanceIds.Contains(u)).ToList() ?? [];
+        if (found is { Group.RulesAsRequired: true } && others.Count == 0)
+        {
+            return (found.Group.GroupId, $"{found.Group.GroupId} (found by name, rules as required, used by no other instance)");
+        }
+
+        // Never repaired, never shared: without a ledger nothing shows the group is ours.
+        var why = found is null ? ""
+            : !found.Group.RulesAsRequired ? $" ({found.Group.GroupId} has our name but other rules: not used)"
+            : $" ({found.Group.GroupId} has our name but {string.Join(", ", others)} use it: not used)";
+        var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, dryRun, cancellationToken);
+        if (created is null)
+        {
+            return (null, "would be created" + why);
+        }
+
+        await ec2.SetQuarantineGroupRulesAsync(scope, created, role, freshlyCreated: true, cancellationToken);
+        return (created, $"{created} (created){why}");
     }
 }
 

@@ -59,10 +59,22 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
 
     /// <summary>The saved state, or null when none is saved.</summary>
     /// <exception cref="FormatException">Tags hold a state that cannot be read.</exception>
-    public async Task<PreIsolationState?> LoadAsync(CancellationToken cancellationToken) =>
-        store is not null
-            ? await store.LoadAsync(context.Instance, cancellationToken)
-            : IsolationStateTags.Decode(context.Description.Tags);
+    public async Task<PreIsolationState?> LoadAsync(CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return IsolationStateTags.Decode(context.Description.Tags);
+        }
+
+        var loaded = await store.LoadAsync(context.Instance, cancellationToken);
+        _loaded = loaded;
+        return loaded;
+    }
+
+    private volatile PreIsolationState? _loaded;
+
+    /// <summary>The state is the one the ledger held for the instance (an earlier isolation's), not one captured now or read from tags.</summary>
+    public bool LoadedFromStore(PreIsolationState state) => store is not null && ReferenceEquals(state, _loaded);
 
     /// <summary>
     /// Keeps the released state in the ledger (see <see cref="IIsolationStateStore.MarkReleasedAsync"/>). Tags keep

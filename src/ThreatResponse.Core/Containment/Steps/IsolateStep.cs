@@ -49,19 +49,22 @@ internal sealed class IsolateStep(
         var aclStep = new NetworkAclStep(ec2, options, acls);
         var aclView = aclStep.DescribeAsync(context, cancellationToken);
 
-        // The groups found by tag came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
+        // The recorded groups came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
         // died): what it is in now is not the instance's own state, so the state saved by that attempt is kept.
-        var found = await groups.FoundAsync(scope);
-        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, found));
+        var ours = await groups.RecordedAsync(scope);
+        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, ours));
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
-        var isolatedAlready = description.NetworkInterfaces.All(n => n.GroupIds.Count == 1
-            && found.Any(g => g.GroupId == n.GroupIds[0] && g.Role == QuarantineGroupRole.Isolation && g.RulesAsRequired));
+
+        // Already isolated only as the ledger says: every ENI in exactly the VPC's recorded isolation group. A tag or a
+        // name proves nothing (a group of the attacker's tagged "isolation" would skip the conversion step and leave
+        // the attacker's tracked connections alive); without a ledger the whole path runs again.
+        var isolatedAlready = keeper.IsAuthoritative && description.NetworkInterfaces.All(n => InRecordedIsolationGroupOnly(n, ours));
         var saved = await IsolationStateSteps.SaveAsync(context, keeper, resuming, isolatedAlready, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, found), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, ours), IsolatedBefore(eni, saved, keeper), cancellationToken)));
         var protect = ProtectAsync(context, cancellationToken);
         try
         {
@@ -116,14 +119,28 @@ internal sealed class IsolateStep(
     }
 
     /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
-    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<QuarantineGroup> found) =>
+    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<RecordedQuarantineGroup> ours) =>
         saved?.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var own) == true ? own
-        : InQuarantineGroup(eni, found) ? null
+        : InQuarantineGroup(eni, ours) ? null
         : eni.GroupIds;
 
-    /// <summary>In a group found by our tag or named as ours (names are unique in a VPC): a quarantine group, never the ENI's own.</summary>
-    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<QuarantineGroup> found) =>
-        eni.GroupIds.Any(id => found.Any(g => g.GroupId == id)) || eni.GroupNames.Any(QuarantineGroupResolver.IsQuarantineGroupName);
+    /// <summary>
+    /// In a group the ledger records as ours; without a ledger, in a group named as ours. The name only decides which
+    /// saved state to keep (the tag-kept state is the instance's to rewrite anyway), never which group to use.
+    /// </summary>
+    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours) =>
+        eni.GroupIds.Any(id => ours.Any(g => g.GroupId == id)) || eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal));
+
+    private static bool InRecordedIsolationGroupOnly(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours) =>
+        eni.GroupIds.Count == 1 && ours.Any(g => g.GroupId == eni.GroupIds[0] && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation);
+
+    /// <summary>
+    /// The ledger says ThreatResponse isolated this ENI: the state in force came from the ledger (not captured now) and
+    /// holds the ENI. Only then may an ENI found in the isolation group skip the conversion step.
+    /// </summary>
+    private static bool IsolatedBefore(NetworkInterfaceState eni, PreIsolationState? saved, IsolationStateKeeper keeper) =>
+        saved is { IsReleased: false } && keeper.LoadedFromStore(saved)
+        && saved.GroupsByNetworkInterface.ContainsKey(eni.NetworkInterfaceId);
 
     private static async Task<IReadOnlyList<NetworkAclDenyEntry>> DenyAfterAsync(
         Task interfaces, NetworkAclStep acls, InstanceContext context, Task<NetworkAclView> aclView, CancellationToken cancellationToken)
@@ -168,15 +185,16 @@ internal sealed class IsolateStep(
     /// one round trip in it.
     /// </summary>
     private async Task IsolateInterfaceAsync(
-        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, IReadOnlyList<string>? ownGroups, CancellationToken cancellationToken)
+        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, IReadOnlyList<string>? ownGroups, bool isolatedBefore, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
         var vpcGroups = await vpcGroupsTask;
-        if (vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
+        if (isolatedBefore && vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
         {
-            // Already cut off (an earlier attempt, or the same finding again): must not pass through the all-open group again.
-            log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId}");
+            // Isolated by ThreatResponse (the ledger says so) and only in the recorded isolation group: must not pass
+            // through the all-open group again.
+            log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
             if (forensic is not null)
             {
                 await forensic.OpenOnIsolatedEniAsync(eni, isolationId, cancellationToken);
