@@ -1,7 +1,9 @@
 #!/bin/sh
 # Copies evidence/collect-evidence.sh into the Systems Manager documents of template.yaml,
 # templates/member-role.yaml and templates/evidence-document.yaml (CloudFormation reads no files, so the script is inlined there). Run it from anywhere
-# after changing the script; EvidenceDocumentTests fail while a copy differs.
+# after changing the script; EvidenceDocumentTests fail while a copy differs. The functions run only the document whose
+# canonical SHA-256 is ShippedEvidenceDocument.ContentSha256 (src/ThreatResponse.Core): EvidenceDocumentTests print the
+# new value to set there.
 #
 # Each template marks its copy with two comment lines inside the document's runCommand list:
 #     # >>> evidence/collect-evidence.sh ...

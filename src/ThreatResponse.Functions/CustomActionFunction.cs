@@ -12,7 +12,7 @@ namespace ThreatResponse.Functions;
 /// <param name="actions">What the button does to each instance, in order (one action, or e.g. isolate and revoke-sessions).</param>
 public abstract class CustomActionFunction(FunctionRuntime runtime, IReadOnlyList<ContainmentAction> actions, string name)
 {
-    private readonly FunctionLog _log = new(runtime.Output, runtime.Time, name);
+    private readonly FunctionLog _log = new(runtime.ServingFunction(name).Output, runtime.Time, name);
 
     protected Task<Stream> RespondAsync(Stream input) =>
         FunctionInvocation.RunAsync(runtime, _log, name, input, new CustomActionPolicy(runtime.Required("ACTION_TARGET_ARN"), actions, name, runtime.Flag("DRY_RUN")), CancellationToken.None);

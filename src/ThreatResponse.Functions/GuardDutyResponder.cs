@@ -24,7 +24,7 @@ public sealed class GuardDutyResponder
     public GuardDutyResponder(FunctionRuntime runtime)
     {
         ArgumentNullException.ThrowIfNull(runtime);
-        _runtime = runtime;
+        _runtime = runtime.ServingFunction(nameof(GuardDutyResponder));
         _log = new FunctionLog(runtime.Output, runtime.Time, nameof(GuardDutyResponder));
     }
 

@@ -24,7 +24,7 @@ public sealed class InstanceTerminatedResponder(FunctionRuntime runtime)
     public async Task<Stream> HandleAsync(Stream input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var log = new FunctionLog(runtime.Output, runtime.Time, nameof(InstanceTerminatedResponder));
+        var log = new FunctionLog(runtime.ServingFunction(nameof(InstanceTerminatedResponder)).Output, runtime.Time, nameof(InstanceTerminatedResponder));
         var (change, error) = await InstanceStateChangeParser.ParseAsync(input, CancellationToken.None);
         if (change is null)
         {

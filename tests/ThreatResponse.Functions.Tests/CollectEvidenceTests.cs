@@ -165,7 +165,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorld
 
     private FunctionWorld Configure() => WithEvidenceSettings().Set("ACTION_TARGET_ARN", CollectAction);
 
-    private static JsonNode Event(string instanceId)
+    internal static JsonNode Event(string instanceId)
     {
         var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", instanceId);
         @event["resources"]![0] = CollectAction;

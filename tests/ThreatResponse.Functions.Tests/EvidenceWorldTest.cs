@@ -16,6 +16,13 @@ public abstract class EvidenceWorldTest(MotoServerFixture moto) : FunctionWorldT
 
     protected List<string> Violations { get; } = [];
 
+    /// <summary>The evidence document as the templates ship it, in the world's account and Region: collection refuses any other.</summary>
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await EvidenceScene.CreateDocumentAsync(Moto);
+    }
+
     public override async Task DisposeAsync()
     {
         Directory.Delete(Writable, recursive: true);

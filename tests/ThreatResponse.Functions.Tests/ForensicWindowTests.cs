@@ -242,6 +242,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         var memberKey = await MemberAccountScene.AccessKeyInAsync(Moto, Member);
         var ownProfile = await MotoIam.CreateInstanceProfileAsync(Moto, "app-server", accessKeyId: memberKey);
         var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto, memberKey);
+        await EvidenceScene.CreateDocumentAsync(Moto, accessKeyId: memberKey);
         var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(member, ownProfile);
         var instance = (await member.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0];
         await EvidenceScene.CreateForensicEndpointsAsync(member, instance.VpcId, instance.SubnetId, account: Member);

@@ -54,6 +54,21 @@ public sealed class BotocoreModel
         return (members, required);
     }
 
+    /// <summary>The name a member of a shape has on the wire (its <c>locationName</c>; the member's name when it has none).</summary>
+    public string WireNameOf(string shapeName, string member)
+    {
+        var m = _shapes.GetProperty(shapeName).GetProperty("members").GetProperty(member);
+        return m.TryGetProperty("locationName", out var wire) ? wire.GetString()! : member;
+    }
+
+    /// <summary>The shape a member of a structure, or the member of a list, refers to.</summary>
+    public string ShapeOf(string shapeName, string? member = null)
+    {
+        var shape = _shapes.GetProperty(shapeName);
+        var m = member is null ? shape.GetProperty("member") : shape.GetProperty("members").GetProperty(member);
+        return m.GetProperty("shape").GetString()!;
+    }
+
     /// <summary>Every way <paramref name="body"/> breaks the operation's input shape; empty when it conforms.</summary>
     public List<string> Validate(string operation, JsonElement body)
     {

@@ -30,6 +30,28 @@ public static class EvidenceScene
     }
 
     /// <summary>
+    /// The evidence document as templates/member-role.yaml ships it, created in the account (moto: the access key's) and
+    /// Region. Its text is laid out as CloudFormation might serialise it (indented), not in the canonical form the
+    /// functions compare. Returns its name.
+    /// </summary>
+    public static async Task<string> CreateDocumentAsync(MotoServerFixture moto, string region = MotoServerFixture.DefaultRegion, string accessKeyId = "testing")
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        var document = (await SamTemplate.ReadAsync("templates/member-role.yaml"))["Resources"]!["EvidenceDocument"]!["Properties"]!;
+        var name = document["Name"]!["Ref"]!.GetValue<string>() == "EvidenceDocumentName" ? "ThreatResponse-CollectEvidence" : throw new InvalidOperationException("the document's name is not the EvidenceDocumentName parameter");
+        using var ssm = new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementClient(
+            new Amazon.Runtime.BasicAWSCredentials(accessKeyId, "testing"), moto.Configure(new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementConfig(), region));
+        await ssm.CreateDocumentAsync(new Amazon.SimpleSystemsManagement.Model.CreateDocumentRequest
+        {
+            Name = name,
+            DocumentType = Amazon.SimpleSystemsManagement.DocumentType.Command,
+            DocumentFormat = Amazon.SimpleSystemsManagement.DocumentFormat.JSON,
+            Content = document["Content"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }),
+        });
+        return name;
+    }
+
+    /// <summary>
     /// The quarantine instance profile as templates/member-role.yaml makes it: a role of the same name at
     /// <c>/threat-response/</c> holding the template's own <c>ssm-agent-only</c> policy. Returns the profile's ARN.
     /// </summary>

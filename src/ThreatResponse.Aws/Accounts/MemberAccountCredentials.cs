@@ -21,7 +21,11 @@ public sealed class MemberAccountCredentials : IDisposable
     private readonly TimeProvider _time;
     private readonly Lazy<AmazonSecurityTokenServiceClient> _sts;
     private readonly Lazy<Task<string>> _homeAccount;
-    private readonly ConcurrentDictionary<(string Account, string Session), Lazy<Task<Assumed>>> _assumed = new();
+    private readonly ConcurrentDictionary<(string Account, string Session, string? Policy), Lazy<Task<Assumed>>> _assumed = new();
+    private readonly object _limitLock = new();
+    private IReadOnlyList<string> _limitedTo = [];
+    private bool _revokeSessions;
+    private volatile string? _sessionPolicy;
     private readonly Func<CancellationToken, Task<AWSCredentials>> _own;
 
     /// <param name="own">The function's own credentials; null: AWSSDK.Core's default chain.</param>
@@ -35,6 +39,30 @@ public sealed class MemberAccountCredentials : IDisposable
     }
 
     public string RoleName => _environment["MEMBER_ROLE_NAME"] ?? "ThreatResponseMember";
+
+    /// <summary>
+    /// Limits every member-role session from now on to the calls <paramref name="function"/> makes (its
+    /// <see cref="MemberSessionPolicy"/>, passed at AssumeRole). A function's handler calls it when it is created; a
+    /// second function sharing these credentials (tests) widens the limit to both. Without any, sessions have the member
+    /// role's permissions (the CLI: an operator's session).
+    /// </summary>
+    public void LimitSessionsTo(string function, bool revokeSessions)
+    {
+        _ = MemberSessionPolicy.ActionsOf(function, revokeSessions);
+        lock (_limitLock)
+        {
+            if (!_limitedTo.Contains(function, StringComparer.Ordinal))
+            {
+                _limitedTo = [.. _limitedTo, function];
+            }
+
+            _revokeSessions |= revokeSessions;
+            _sessionPolicy = MemberSessionPolicy.Document(_limitedTo, _revokeSessions, PartitionOf(_environment.Region));
+        }
+    }
+
+    /// <summary>The session policy AssumeRole is given now; null when sessions are not limited.</summary>
+    public string? SessionPolicy => _sessionPolicy;
 
     /// <summary>Credentials for clients acting in <paramref name="account"/>, resolved at each request.</summary>
     /// <param name="findingKey">The finding the calls are for: a member role's session is named after it; null: an operator's session.</param>
@@ -84,11 +112,12 @@ public sealed class MemberAccountCredentials : IDisposable
             return await (await _own(cancellationToken)).GetCredentialsAsync();
         }
 
-        var key = (account, session);
+        // The policy is part of the key: a session assumed before a limit was set is never used after it.
+        var key = (account, session, SessionPolicy);
         PruneExpired();
         while (true)
         {
-            var entry = _assumed.GetOrAdd(key, k => new Lazy<Task<Assumed>>(() => AssumeAsync(k.Account, k.Session, cancellationToken)));
+            var entry = _assumed.GetOrAdd(key, k => new Lazy<Task<Assumed>>(() => AssumeAsync(k.Account, k.Session, k.Policy, cancellationToken)));
             try
             {
                 var assumed = await entry.Value;
@@ -100,11 +129,11 @@ public sealed class MemberAccountCredentials : IDisposable
             catch (AwsOperationException)
             {
                 // Do not keep a failure: the next response tries again (the role may have been fixed meanwhile).
-                _assumed.TryRemove(new KeyValuePair<(string, string), Lazy<Task<Assumed>>>(key, entry));
+                _assumed.TryRemove(new KeyValuePair<(string, string, string?), Lazy<Task<Assumed>>>(key, entry));
                 throw;
             }
 
-            _assumed.TryRemove(new KeyValuePair<(string, string), Lazy<Task<Assumed>>>(key, entry));
+            _assumed.TryRemove(new KeyValuePair<(string, string, string?), Lazy<Task<Assumed>>>(key, entry));
         }
     }
 
@@ -126,7 +155,7 @@ public sealed class MemberAccountCredentials : IDisposable
         }
     }
 
-    private async Task<Assumed> AssumeAsync(string account, string session, CancellationToken cancellationToken)
+    private async Task<Assumed> AssumeAsync(string account, string session, string? policy, CancellationToken cancellationToken)
     {
         var roleArn = RoleArnFor(account);
         try
@@ -137,6 +166,7 @@ public sealed class MemberAccountCredentials : IDisposable
                 RoleSessionName = session,
                 ExternalId = _environment["MEMBER_ROLE_EXTERNAL_ID"],
                 DurationSeconds = 3600,
+                Policy = policy,
             }, cancellationToken));
             var c = response.Credentials;
             return new Assumed(new ImmutableCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken), c.Expiration?.ToUniversalTime());

@@ -232,8 +232,10 @@ public sealed partial class Ec2InstanceContainment(Ec2ClientProvider clients, Ec
                 {
                     SubnetId = n.SubnetId ?? instance.SubnetId,
                     GroupNames = [.. (n.Groups ?? []).Select(g => g.GroupName ?? string.Empty)],
-                    Ipv4Addresses = [.. (n.PrivateIpAddresses ?? []).Select(a => a.PrivateIpAddress).OfType<string>().DefaultIfEmpty(n.PrivateIpAddress).OfType<string>()],
-                    Ipv6Addresses = [.. (n.Ipv6Addresses ?? []).Select(a => a.Ipv6Address).OfType<string>()],
+                    Ipv4Addresses = [.. (n.PrivateIpAddresses ?? []).OrderByDescending(a => a.Primary ?? false).Select(a => a.PrivateIpAddress).OfType<string>().DefaultIfEmpty(n.PrivateIpAddress).OfType<string>()],
+                    Ipv6Addresses = [.. (n.Ipv6Addresses ?? []).OrderByDescending(a => a.IsPrimaryIpv6 ?? false).Select(a => a.Ipv6Address).OfType<string>()],
+                    Ipv4Prefixes = [.. (n.Ipv4Prefixes ?? []).Select(p => p.Ipv4Prefix).OfType<string>()],
+                    Ipv6Prefixes = [.. (n.Ipv6Prefixes ?? []).Select(p => p.Ipv6Prefix).OfType<string>()],
                     Tracking = n.ConnectionTrackingConfiguration is { } t
                         ? new ConnectionTrackingState(
                             t.TcpEstablishedTimeout ?? ConnectionTrackingState.Default.TcpEstablished,

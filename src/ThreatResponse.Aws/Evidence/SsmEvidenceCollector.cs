@@ -64,6 +64,31 @@ public sealed class SsmEvidenceCollector : IEvidenceCollector, IDisposable
         return new Uri(url);
     }
 
+    public async Task<EvidenceDocument?> DescribeDocumentAsync(InstanceReference instance, string findingKey, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var ssm = Ssm(instance, findingKey);
+        DescribeDocumentResponse described;
+        try
+        {
+            // Without a version: the default version, the one SendCommand by name alone would run.
+            described = await SdkCall.RunAsync("DescribeDocument", () => ssm.DescribeDocumentAsync(new DescribeDocumentRequest { Name = name }, cancellationToken));
+        }
+        catch (AwsOperationException e) when (e.ErrorCode == "InvalidDocument")
+        {
+            return null;
+        }
+
+        var description = described.Document;
+        // The content of exactly the version described, in the format it is stored in (no conversion by Systems Manager).
+        var content = await SdkCall.RunAsync("GetDocument", () => ssm.GetDocumentAsync(new GetDocumentRequest
+        {
+            Name = name,
+            DocumentVersion = description.DocumentVersion,
+        }, cancellationToken));
+        return new EvidenceDocument(name, description.Owner, description.DocumentVersion, description.DocumentType?.Value, description.Hash, description.HashType?.Value, content.Content ?? string.Empty);
+    }
+
     public async Task<string> SendCollectionAsync(InstanceReference instance, string findingKey, CollectionCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
@@ -71,6 +96,11 @@ public sealed class SsmEvidenceCollector : IEvidenceCollector, IDisposable
         var response = await SdkCall.RunAsync("SendCommand", () => Ssm(instance, findingKey).SendCommandAsync(new SendCommandRequest
         {
             DocumentName = command.DocumentName,
+            // Exactly the version whose content was checked, and Systems Manager's own hash of it: a version's content
+            // never changes, and Systems Manager refuses the command when the version's hash is not this one.
+            DocumentVersion = command.DocumentVersion,
+            DocumentHash = command.DocumentSha256,
+            DocumentHashType = DocumentHashType.Sha256,
             InstanceIds = [instance.InstanceId.Value],
             Comment = $"ThreatResponse evidence collection {command.Label}"[..Math.Min(100, 37 + command.Label.Length)],
             Parameters = new Dictionary<string, List<string>>

@@ -8,6 +8,13 @@ public sealed record ContainmentOptions
     /// <summary>Instances with this tag set to <c>true</c> are never touched. <c>EXEMPT_TAG_KEY</c>; default <c>ThreatResponse:Exempt</c>.</summary>
     public string ExemptTagKey { get; init; } = "ThreatResponse:Exempt";
 
+    /// <summary>
+    /// The prefix every exemption key must have: templates/protect-tags-scp.json lets only ThreatResponse's roles write
+    /// tags under it, so an exemption under another key could be set by anyone allowed <c>ec2:CreateTags</c> on the
+    /// instance (often the instance's own role). template.yaml's <c>ExemptTagKey</c> pattern says the same.
+    /// </summary>
+    public const string ProtectedTagPrefix = "ThreatResponse:";
+
     /// <summary>Accounts the engine may act in; empty means any. <c>ALLOWED_ACCOUNTS</c>, comma-separated. Checked before any AWS call.</summary>
     public IReadOnlySet<string> AllowedAccounts { get; init; } = new HashSet<string>();
 
@@ -67,6 +74,13 @@ public sealed record ContainmentOptions
         var options = new ContainmentOptions();
         if (environment("EXEMPT_TAG_KEY")?.Trim() is { Length: > 0 } exemptTagKey)
         {
+            if (!exemptTagKey.StartsWith(ProtectedTagPrefix, StringComparison.Ordinal) || exemptTagKey.Length == ProtectedTagPrefix.Length || exemptTagKey.Length > 128)
+            {
+                throw new ArgumentException(
+                    $"EXEMPT_TAG_KEY {exemptTagKey}: an exemption key must start with {ProtectedTagPrefix} (at most 128 characters), the prefix the tag-protection SCP (templates/protect-tags-scp.json) reserves for ThreatResponse's roles; under any other key, whoever may tag the instance could exempt it",
+                    nameof(environment));
+            }
+
             options = options with { ExemptTagKey = exemptTagKey };
         }
 

@@ -41,16 +41,19 @@ public sealed record NetworkInterfaceState(string NetworkInterfaceId, string Vpc
     /// <summary>The names of <see cref="GroupIds"/>, in the same order, as EC2 reports them with the instance.</summary>
     public IReadOnlyList<string> GroupNames { get; init; } = [];
 
-    /// <summary>Private IPv4 addresses, primary and secondary.</summary>
+    /// <summary>Private IPv4 addresses, the primary first, then the secondary ones.</summary>
     public IReadOnlyList<string> Ipv4Addresses { get; init; } = [];
 
     public IReadOnlyList<string> Ipv6Addresses { get; init; } = [];
 
+    /// <summary>IPv4 prefixes delegated to the ENI (<c>/28</c>): every address in them reaches the instance.</summary>
+    public IReadOnlyList<string> Ipv4Prefixes { get; init; } = [];
+
+    /// <summary>IPv6 prefixes delegated to the ENI (<c>/80</c>).</summary>
+    public IReadOnlyList<string> Ipv6Prefixes { get; init; } = [];
+
     /// <summary>The ENI's connection-tracking timeouts; EC2's defaults when it reports none.</summary>
     public ConnectionTrackingState Tracking { get; init; } = ConnectionTrackingState.Default;
-
-    /// <summary>Every private address as a host CIDR: <c>/32</c> for IPv4, <c>/128</c> for IPv6.</summary>
-    public IEnumerable<string> HostCidrs => Ipv4Addresses.Select(a => a + "/32").Concat(Ipv6Addresses.Select(a => a + "/128"));
 }
 
 /// <summary>Idle timeouts, in seconds, after which EC2 forgets a tracked connection.</summary>

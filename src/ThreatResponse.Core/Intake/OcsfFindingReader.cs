@@ -73,12 +73,21 @@ internal static class OcsfFindingReader
     }
 
     /// <summary>
-    /// OCSF's <c>severity_id</c>: 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical, 6 Fatal; 0 Unknown and 99 Other
-    /// say nothing and count as informational. Normalized as Security Hub does for a label alone.
+    /// The provider's severity: OCSF's <c>vendor_attributes.severity_id</c>, never the top-level <c>severity_id</c>.
+    /// <c>BatchUpdateFindingsV2</c> takes <c>SeverityId</c> (with <c>StatusId</c> and <c>Comment</c>; botocore's
+    /// securityhub model) and rewrites the top-level <c>severity_id</c>, so anyone allowed to update findings could raise
+    /// or lower a finding past the playbook's thresholds; OCSF's vendor attributes keep "the finding severity ID, as
+    /// reported by the Vendor (Finding Provider)", set by the consuming system (Security Hub) so that provider values
+    /// stay apart from consumer updates, and the update API has no member that writes them. Every V2 finding Security
+    /// Hub sent us carries them (tests/events/securityhub-imported-v2). Ids: 1 Informational, 2 Low, 3 Medium, 4 High,
+    /// 5 Critical, 6 Fatal; 0 Unknown and 99 Other say nothing and count as informational. Normalized as Security Hub
+    /// does for a label alone.
     /// </summary>
     private static Severity ReadSeverity(JsonObjectReader finding)
     {
-        var id = finding.RequiredNumber("severity_id");
+        var vendor = finding.OptionalObject("vendor_attributes")
+            ?? throw finding.Error("vendor_attributes", "is required: the provider's severity (vendor_attributes.severity_id) decides, as BatchUpdateFindingsV2 can change severity_id");
+        var id = vendor.RequiredNumber("severity_id");
         var label = id switch
         {
             0 or 1 or 99 => SeverityLabel.Informational,
@@ -86,7 +95,7 @@ internal static class OcsfFindingReader
             3 => SeverityLabel.Medium,
             4 => SeverityLabel.High,
             5 or 6 => SeverityLabel.Critical,
-            _ => throw finding.Error("severity_id", $"{id} is not an OCSF severity id (0-6 or 99)"),
+            _ => throw vendor.Error("severity_id", $"{id} is not an OCSF severity id (0-6 or 99)"),
         };
         return new Severity(label, Severity.NormalizedOf(label));
     }

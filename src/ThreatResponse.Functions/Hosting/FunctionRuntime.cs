@@ -78,6 +78,17 @@ public sealed class FunctionRuntime : IDisposable
     /// <summary>The playbook in force, re-read from its source at most once a minute.</summary>
     public PlaybookProvider Playbooks { get; }
 
+    /// <summary>
+    /// This runtime serves <paramref name="function"/>: its sessions in member accounts are limited to that function's
+    /// calls (<see cref="ThreatResponse.Aws.Accounts.MemberSessionPolicy"/>). Each function's handler says so when it is
+    /// created. Returns this runtime.
+    /// </summary>
+    public FunctionRuntime ServingFunction(string function)
+    {
+        _containment.Accounts.LimitSessionsTo(function, string.Equals(Environment["REVOKE_SESSIONS"]?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
+        return this;
+    }
+
     /// <summary>The value of a setting the function cannot run without.</summary>
     /// <exception cref="InvalidOperationException">It is not set: a deployment error, reported at the first invocation.</exception>
     public string Required(string name) =>

@@ -118,6 +118,33 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
     }
 
     [Fact]
+    public async Task Isolate_SessionsLimitedToAFunction_AssumeRoleCarriesItsPolicyAndAWiderLimitGetsANewSession()
+    {
+        using var memberEc2 = await MemberAccountScene.Ec2InAsync(Moto, Member);
+        var (instanceId, _) = await MemberAccountScene.LaunchAsync(memberEc2);
+        var engine = Engine(accounts: out var accounts);
+        Assert.Null(accounts.SessionPolicy);
+        accounts.LimitSessionsTo("IsolateInstanceAction", revokeSessions: false);
+
+        var report = await engine.RunAsync(Request(new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, report.Outcome);
+        var isolate = MemberSessionPolicy.Document(["IsolateInstanceAction"], false, "aws");
+        Assert.Equal(isolate, accounts.SessionPolicy);
+        Assert.Equal([isolate], Proxy.Calls.Where(c => c.Operation == "AssumeRole").Select(c => System.Web.HttpUtility.ParseQueryString(c.Body)["Policy"]));
+
+        // A session assumed under one policy is never reused under another.
+        accounts.LimitSessionsTo("ReleaseInstanceAction", revokeSessions: false);
+        var released = await engine.RunAsync(new ContainmentRequest(FindingId, [new InstanceReference(InstanceId.Parse(instanceId), Member, "us-east-1")], [ContainmentAction.Release], DryRun: false), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        var both = MemberSessionPolicy.Document(["IsolateInstanceAction", "ReleaseInstanceAction"], false, "aws");
+        Assert.Equal([isolate, both], Proxy.Calls.Where(c => c.Operation == "AssumeRole").Select(c => System.Web.HttpUtility.ParseQueryString(c.Body)["Policy"]));
+        Assert.Throws<ArgumentException>(() => accounts.LimitSessionsTo("NoSuchFunction", revokeSessions: false));
+        Assert.Equal(both, accounts.SessionPolicy);
+    }
+
+    [Fact]
     public void SessionNameFor_GuardDutyFinding_NamesTheFindingWithinStsLimits()
     {
         Assert.Equal("ThreatResponse-5eb7d2599b228a6564523732e2b8757c", MemberAccountCredentials.SessionNameFor(FindingId));
@@ -125,7 +152,9 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
         Assert.Equal("ThreatResponse-manual_tr-1", MemberAccountCredentials.SessionNameFor("manual:tr-1"));
     }
 
-    private ContainmentEngine Engine(ContainmentOptions? options = null)
+    private ContainmentEngine Engine(ContainmentOptions? options = null) => Engine(out _, options);
+
+    private ContainmentEngine Engine(out MemberAccountCredentials accounts, ContainmentOptions? options = null)
     {
         var environment = new AwsEnvironment(name => name switch
         {
@@ -134,7 +163,7 @@ public sealed class MemberAccountContainmentTests(MotoServerFixture moto) : Moto
             "MEMBER_ROLE_NAME" => "ThreatResponseMember",
             _ => null,
         });
-        var accounts = new MemberAccountCredentials(environment, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
+        accounts = new MemberAccountCredentials(environment, TimeProvider.System, _ => Task.FromResult(MotoServerFixture.Credentials));
         return new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(environment, accounts)), options ?? new ContainmentOptions(), TimeProvider.System);
     }
 

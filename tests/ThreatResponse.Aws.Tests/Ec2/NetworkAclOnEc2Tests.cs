@@ -10,7 +10,8 @@ using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
 namespace ThreatResponse.Aws.Tests.Ec2;
 
 /// <summary>
-/// Issue 15 against moto_server: network ACL deny entries for every address of every ENI, removed exactly by release,
+/// Against moto_server: network ACL deny entries for every address and delegated prefix of every ENI (as many as fit,
+/// the rest reported by address), removed exactly by release,
 /// a full ACL, and quarantine groups someone else created. Assertions read EC2's resulting state.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
@@ -60,14 +61,66 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
     }
 
     [Fact]
-    public async Task Isolate_AclAtItsQuota_FailedStepSaysSoAndIsolationStands()
+    public async Task IsolateThenRelease_AclWithRoomForOne_PrimaryAddressCoveredRestReportedByAddressAndRemovedExactly()
     {
         var (scene, acl) = await DualStackSceneAsync();
-        for (var n = 101; n <= 119; n++)
+        // With the default allow-all entry #100, 19 of the 20 inbound entries are used.
+        for (var n = 101; n <= 118; n++)
         {
             await Ec2.CreateNetworkAclEntryAsync(new CreateNetworkAclEntryRequest
             {
                 NetworkAclId = acl, RuleNumber = n, Egress = false, Protocol = "6", RuleAction = RuleAction.Allow, CidrBlock = $"10.99.{n}.0/24", PortRange = new PortRange { From = 443, To = 443 },
+            });
+        }
+
+        var before = await EntriesAsync(acl);
+        var instance = await InstanceAsync(Ec2, scene.InstanceId);
+        var primaryEni = instance.NetworkInterfaces.Single(n => n.NetworkInterfaceId == scene.PrimaryEniId);
+        var primaryAddress = primaryEni.PrivateIpAddresses.Single(a => a.Primary == true).PrivateIpAddress + "/32";
+        var others = (await AddressesAsync(scene)).Where(a => a != primaryAddress).ToList();
+        Assert.Equal(3, others.Count);
+
+        var report = await Engine().RunAsync(Request(scene, ContainmentAction.Isolate), CancellationToken.None);
+
+        // As many as fit: the quota (20) leaves room for one inbound entry, and it goes to the primary ENI's primary address.
+        Assert.Equal(StepOutcome.Failed, report.Outcome);
+        var added = (await EntriesAsync(acl)).Except(before).ToList();
+        Assert.Equal([primaryAddress], added.Where(e => !e.Egress).Select(e => e.Cidr));
+        Assert.Equal(others.Append(primaryAddress).Order(), added.Where(e => e.Egress).Select(e => e.Cidr).Order());
+        Assert.All(added, e => Assert.Equal(("deny", "-1"), (e.Action, e.Protocol)));
+        Assert.Equal(20, (await EntriesAsync(acl)).Count(e => !e.Egress && e.Number < 32767));
+
+        // The rest is reported by address, in a failed step of its own beside the step that covered what fit.
+        var steps = report.Instances[0].Steps.Where(s => s.Step == "network-acl" && s.Target == $"{acl} inbound").ToList();
+        Assert.Equal([StepOutcome.Succeeded, StepOutcome.Failed], steps.Select(s => s.Outcome));
+        Assert.Contains(primaryAddress, steps[0].Detail, StringComparison.Ordinal);
+        var uncovered = steps[1];
+        Assert.Equal("NetworkAclEntryLimitExceeded", uncovered.ErrorCode);
+        Assert.Contains("the ACL is full", uncovered.Detail, StringComparison.Ordinal);
+        Assert.All(others, a => Assert.Contains(a, uncovered.Detail, StringComparison.Ordinal));
+        Assert.DoesNotContain(primaryAddress, uncovered.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(report.Instances[0].Steps, s => s.Target == $"{acl} outbound" && s.Outcome == StepOutcome.Failed);
+
+        var isolation = Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).GroupId;
+        Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.PrimaryEniId));
+        Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.SecondaryEniId));
+
+        var released = await Engine().RunAsync(Request(scene, ContainmentAction.Release), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(before.Order(), (await EntriesAsync(acl)).Order());
+    }
+
+    [Fact]
+    public async Task Isolate_AclFilledByOtherIsolations_NoneAddedEveryAddressReportedAndIsolationStands()
+    {
+        var (scene, acl) = await DualStackSceneAsync();
+        // Other isolations' deny entries and the default allow-all entry #100: all 20 inbound entries used.
+        for (var n = 1; n <= 19; n++)
+        {
+            await Ec2.CreateNetworkAclEntryAsync(new CreateNetworkAclEntryRequest
+            {
+                NetworkAclId = acl, RuleNumber = n, Egress = false, Protocol = "-1", RuleAction = RuleAction.Deny, CidrBlock = $"10.30.0.{n}/32",
             });
         }
 
@@ -78,12 +131,46 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
         Assert.Equal(StepOutcome.Failed, report.Outcome);
         var full = Assert.Single(report.Instances[0].Steps, s => s.Outcome == StepOutcome.Failed);
         Assert.Equal(("network-acl", $"{acl} inbound", "NetworkAclEntryLimitExceeded"), (full.Step, full.Target, full.ErrorCode));
-        Assert.Contains("the ACL is full", full.Detail, StringComparison.Ordinal);
+        Assert.All(await AddressesAsync(scene), a => Assert.Contains(a, full.Detail, StringComparison.Ordinal));
+        Assert.Equal(before.Where(e => !e.Egress).Order(), (await EntriesAsync(acl)).Where(e => !e.Egress).Order());
+        Assert.Equal(4, (await EntriesAsync(acl)).Count(e => e.Egress && e.Action == "deny" && e.Number < 100));
         var isolation = Assert.Single(await QuarantineGroupsAsync(Ec2, "isolation")).GroupId;
         Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.PrimaryEniId));
         Assert.Equal([isolation], await GroupsOfAsync(Ec2, scene.SecondaryEniId));
-        Assert.Equal(before.Where(e => !e.Egress).Order(), (await EntriesAsync(acl)).Where(e => !e.Egress).Order());
-        Assert.Equal(4, (await EntriesAsync(acl)).Count(e => e.Egress && e.Action == "deny" && e.Number < 100));
+    }
+
+    [Fact]
+    public async Task IsolateThenRelease_EniWithDelegatedPrefixes_EachPrefixDeniedAsOneCidrEntryAndRemovedExactly()
+    {
+        // moto 5.2 has no delegated prefixes (AssignPrivateIpAddresses' Ipv4Prefixes is ignored, DescribeInstances has
+        // no prefix sets), so the secondary ENI's prefixes are added to moto's DescribeInstances answer, under the wire
+        // names EC2's model gives them; everything else — the ACL, its entries, release — is moto's.
+        var (scene, acl) = await DualStackSceneAsync();
+        var vpc = (await Ec2.DescribeVpcsAsync(new DescribeVpcsRequest { VpcIds = [scene.VpcId] })).Vpcs[0];
+        var v6 = vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock;
+        var ipv4Prefix = "10.30.1.192/28";
+        var ipv6Prefix = v6[..v6.IndexOf("::", StringComparison.Ordinal)] + ":7a00::/80";
+        var prefixes = new DelegatedPrefixes(scene.SecondaryEniId, ipv4Prefix, ipv6Prefix);
+        using var client = Moto.CreateEc2Client(http: prefixes);
+        var before = await EntriesAsync(acl);
+        var addresses = await AddressesAsync(scene);
+
+        var isolated = await Engine(client).RunAsync(Request(scene, ContainmentAction.Isolate), CancellationToken.None);
+
+        Assert.True(prefixes.Rewritten > 0, "the DescribeInstances answer was not given the prefixes");
+        Assert.Equal(StepOutcome.Succeeded, isolated.Outcome);
+        var added = (await EntriesAsync(acl)).Except(before).ToList();
+        foreach (var egress in new[] { false, true })
+        {
+            Assert.Equal(addresses.Append(ipv4Prefix).Append(ipv6Prefix).Order(), added.Where(e => e.Egress == egress).Select(e => e.Cidr).Order());
+        }
+
+        Assert.All(added, e => Assert.Equal(("deny", "-1"), (e.Action, e.Protocol)));
+
+        var released = await Engine(client).RunAsync(Request(scene, ContainmentAction.Release), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, released.Outcome);
+        Assert.Equal(before.Order(), (await EntriesAsync(acl)).Order());
     }
 
     [Fact]
@@ -185,8 +272,64 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
         [.. (await Ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { NetworkAclIds = [aclId] })).NetworkAcls[0].Entries
             .Select(e => (e.RuleNumber ?? 0, e.Egress ?? false, e.RuleAction.Value, e.Protocol, e.CidrBlock ?? e.Ipv6CidrBlock))];
 
-    private ContainmentEngine Engine() =>
-        new(new Ec2InstanceContainment(new Ec2ClientProvider(_ => Ec2)), new ContainmentOptions(), TimeProvider.System);
+    private ContainmentEngine Engine(IAmazonEC2? ec2 = null) =>
+        new(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2 ?? Ec2)), new ContainmentOptions(), TimeProvider.System);
+
+    /// <summary>
+    /// Gives one ENI delegated prefixes in moto's DescribeInstances answers, as EC2 reports them: the
+    /// <c>InstanceNetworkInterface</c> members <c>Ipv4Prefixes</c> and <c>Ipv6Prefixes</c>, element names from EC2's model.
+    /// </summary>
+    private sealed class DelegatedPrefixes(string eniId, string ipv4Prefix, string ipv6Prefix) : Amazon.Runtime.HttpClientFactory
+    {
+        private readonly string _eniId = eniId;
+        private int _rewritten;
+
+        public int Rewritten => _rewritten;
+
+        public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) => new(new Handler(this) { InnerHandler = new SocketsHttpHandler() });
+
+        public override bool UseSDKHttpClientCaching(Amazon.Runtime.IClientConfig clientConfig) => false;
+
+        public override bool DisposeHttpClientsAfterUse(Amazon.Runtime.IClientConfig clientConfig) => false;
+
+        private string Sets()
+        {
+            var model = BotocoreModel.Load("ec2");
+            string Set(string member, string value)
+            {
+                var list = model.ShapeOf("InstanceNetworkInterface", member);
+                var item = model.ShapeOf(list);
+                var field = model.WireNameOf(item, member[..^2]);
+                return $"<{model.WireNameOf("InstanceNetworkInterface", member)}><item><{field}>{value}</{field}></item></{model.WireNameOf("InstanceNetworkInterface", member)}>";
+            }
+
+            return Set("Ipv4Prefixes", ipv4Prefix) + Set("Ipv6Prefixes", ipv6Prefix);
+        }
+
+        private sealed class Handler(DelegatedPrefixes owner) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+                var response = await base.SendAsync(request, cancellationToken);
+                if (!body.Contains("Action=DescribeInstances&", StringComparison.Ordinal))
+                {
+                    return response;
+                }
+
+                var xml = await response.Content.ReadAsStringAsync(cancellationToken);
+                var anchor = $"<networkInterfaceId>{owner._eniId}</networkInterfaceId>";
+                if (xml.Contains(anchor, StringComparison.Ordinal))
+                {
+                    xml = xml.Replace(anchor, anchor + owner.Sets(), StringComparison.Ordinal);
+                    Interlocked.Increment(ref owner._rewritten);
+                }
+
+                response.Content = new StringContent(xml, System.Text.Encoding.UTF8, "text/xml");
+                return response;
+            }
+        }
+    }
 
     private static ContainmentRequest Request(DemoScene scene, ContainmentAction action, bool dryRun = false) =>
         new(FindingId, [new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion)], [action], dryRun);

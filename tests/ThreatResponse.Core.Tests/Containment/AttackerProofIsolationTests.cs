@@ -210,20 +210,22 @@ public sealed class AttackerProofIsolationTests
     }
 
     [Fact]
-    public async Task Isolate_NetworkAclFull_FailedStepWithTheReasonAndIsolationStands()
+    public async Task Isolate_NetworkAclWithRoomForTwo_EachEnisPrimaryAddressCoveredTheSecondaryReportedAndIsolationStands()
     {
         var nat = new FakeNetworkAcl("acl-nat", "vpc-1", "subnet-nat");
-        nat.Entries.AddRange(Enumerable.Range(1, 18).Select(n => new NetworkAclEntryState(100 + n, false, true, "6", $"10.9.{n}.0/24")));
+        nat.Entries.AddRange(Enumerable.Range(1, 17).Select(n => new NetworkAclEntryState(100 + n, false, true, "6", $"10.9.{n}.0/24")));
         _ec2.NetworkAcls.Add(nat);
 
         var report = await RunAsync(ContainmentAction.Isolate, _ledger);
 
         Assert.Equal(StepOutcome.Failed, report.Outcome);
         var acl = Assert.Single(report.Instances[0].Steps, s => s.Step == "network-acl" && s.Outcome == StepOutcome.Failed);
-        Assert.Equal("NetworkAclEntryLimitExceeded", acl.ErrorCode);
-        Assert.Contains("19 of its 20 inbound entries are used and 3 more are needed", acl.Detail, StringComparison.Ordinal);
+        Assert.Equal(("NetworkAclEntryLimitExceeded", "acl-nat inbound"), (acl.ErrorCode, acl.Target));
+        Assert.StartsWith("not covered: 10.0.1.5/32 (", acl.Detail, StringComparison.Ordinal);
+        Assert.Contains("18 of its 20 inbound entries are used and 3 more are needed, 2 added", acl.Detail, StringComparison.Ordinal);
         Assert.All(_ec2.Instances[Instance].NetworkInterfaces, n => Assert.Equal(["sg-iso"], n.GroupIds));
-        Assert.DoesNotContain(nat.Entries, e => !e.Egress && !e.Allow && e.RuleNumber < 32767);
+        Assert.Equal(["10.0.1.4/32", "10.0.1.9/32"], nat.Entries.Where(e => !e.Egress && !e.Allow && e.RuleNumber < 32767).Select(e => e.Cidr!).Order());
+        Assert.Equal(5, _ledger.States[Reference].AclEntries!.Count);
     }
 
     [Fact]

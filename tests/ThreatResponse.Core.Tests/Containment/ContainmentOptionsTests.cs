@@ -16,9 +16,23 @@ public sealed class ContainmentOptionsTests
     [Fact]
     public void FromEnvironment_ExemptTagKeySet_OverridesDefault()
     {
-        var options = ContainmentOptions.FromEnvironment(Environment(("EXEMPT_TAG_KEY", " SecurityExempt ")));
+        var options = ContainmentOptions.FromEnvironment(Environment(("EXEMPT_TAG_KEY", " ThreatResponse:SecurityExempt ")));
 
-        Assert.Equal("SecurityExempt", options.ExemptTagKey);
+        Assert.Equal("ThreatResponse:SecurityExempt", options.ExemptTagKey);
+    }
+
+    /// <summary>Only keys under the prefix the tag-protection SCP covers: any other key, whoever may tag the instance could set.</summary>
+    [Theory]
+    [InlineData("SecurityExempt")]
+    [InlineData("threatresponse:Exempt")] // tag keys are case-sensitive, and so is the SCP's StringLike
+    [InlineData("Exempt:ThreatResponse:")]
+    [InlineData("ThreatResponse:")]
+    public void FromEnvironment_ExemptTagKeyOutsideTheProtectedPrefix_RefusedSayingWhy(string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ContainmentOptions.FromEnvironment(Environment(("EXEMPT_TAG_KEY", value))));
+
+        Assert.StartsWith($"EXEMPT_TAG_KEY {value}: an exemption key must start with ThreatResponse:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("templates/protect-tags-scp.json", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
+using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Testing.Corpus;
 
 namespace ThreatResponse.Core.Tests.Intake;
@@ -36,16 +37,61 @@ public sealed class OcsfFindingReaderTests
     [InlineData(5, SeverityLabel.Critical)]
     [InlineData(6, SeverityLabel.Critical)]
     [InlineData(99, SeverityLabel.Informational)]
-    public void Parse_SeverityId_MappedToTheLabel(int severityId, SeverityLabel label)
+    public void Parse_ProvidersSeverityId_MappedToTheLabel(int severityId, SeverityLabel label)
     {
         var @event = Event();
-        First(@event)["severity_id"] = severityId;
+        First(@event)["vendor_attributes"]!["severity_id"] = severityId;
 
         Assert.Equal(label, Parse(@event).Event!.Findings[0].Severity.Label);
     }
 
+    /// <summary>
+    /// <c>BatchUpdateFindingsV2</c>'s <c>SeverityId</c> rewrites the top-level <c>severity_id</c> (and its label): an
+    /// analyst — or anyone with <c>securityhub:BatchUpdateFindings</c> — raising or lowering it changes neither the
+    /// severity read nor the playbook's decision, which follow the provider's <c>vendor_attributes.severity_id</c>.
+    /// </summary>
     [Theory]
-    [InlineData("severity_id", 7, "$.detail.findings[0].severity_id", "is not an OCSF severity id")]
+    [InlineData(3, 5, "notify-only")] // Medium from GuardDuty, raised to Critical: not isolated
+    [InlineData(4, 1, "isolate-high")] // High from GuardDuty, lowered to Informational: still isolated
+    public void Decide_SeverityIdChangedByAnUpdate_FollowsTheProvidersSeverity(int provider, int updated, string rule)
+    {
+        var playbook = PlaybookParser.Parse("""
+            version: 1
+            rules:
+              - name: isolate-high
+                match:
+                  severityAtLeast: 7
+                actions: [isolate]
+              - name: notify-only
+                actions: [notify]
+            """, "test");
+        var @event = Event();
+        First(@event)["vendor_attributes"]!["severity_id"] = provider;
+        First(@event)["severity_id"] = updated;
+        First(@event)["severity"] = updated == 5 ? "Critical" : "Informational";
+
+        var finding = Parse(@event).Event!.Findings[0];
+
+        Assert.Equal(provider == 3 ? SeverityLabel.Medium : SeverityLabel.High, finding.Severity.Label);
+        Assert.Equal(rule, playbook.Decide(finding, finding.Instances[0]).Name);
+    }
+
+    [Fact]
+    public void Parse_NoProvidersSeverity_RefusedWithItsPath_NotReadFromTheUpdatableSeverityId()
+    {
+        var @event = Event();
+        First(@event).AsObject().Remove("vendor_attributes");
+
+        var result = Parse(@event);
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal("$.detail.findings[0].vendor_attributes", result.Error!.Path);
+        Assert.Contains("BatchUpdateFindingsV2 can change severity_id", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("vendor_attributes.severity_id", 7, "$.detail.findings[0].vendor_attributes.severity_id", "is not an OCSF severity id")]
+    [InlineData("vendor_attributes.severity_id", null, "$.detail.findings[0].vendor_attributes.severity_id", "is required")]
     [InlineData("resources.0.uid", "web-1", "$.detail.findings[0].resources[0].uid", "is not an EC2 instance id")]
     [InlineData("metadata.uid", null, "$.detail.findings[0].metadata.uid", "is required")]
     public void Parse_BadField_RefusedWithItsPath(string field, object? value, string path, string message)

@@ -71,6 +71,30 @@ public sealed class EventRuleRoutingTests(MotoServerFixture moto) : MotoTest(mot
         AssertRouted(expected, routed);
     }
 
+    /// <summary>
+    /// The V2 rule matches the provider's severity (<c>vendor_attributes.severity_id</c>), not the top-level
+    /// <c>severity_id</c> that <c>BatchUpdateFindingsV2</c> rewrites: a High GuardDuty finding an analyst lowered still
+    /// arrives at <c>High</c>, a Medium one raised to Critical does not. By EventBridge's documented matching.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 1, true)]
+    [InlineData(3, 5, false)]
+    [InlineData(4, 4, true)]
+    [InlineData(3, 3, false)]
+    public async Task V2Rule_SeverityIdUpdatedByAnAnalyst_RoutedByTheProvidersSeverity(int provider, int updated, bool routed)
+    {
+        var deployed = CloudFormationRenderer.Render(await SamTemplate.TranslatedAsync(),
+            new StackDeployment("threat-response", EveryRule(new Dictionary<string, string> { ["SecurityHubV2Findings"] = "High" }), Account, MotoServerFixture.DefaultRegion));
+        var pattern = deployed.Resources["SecurityHubV2FindingRule"].Properties["EventPattern"]!;
+        pattern = pattern is JsonValue text ? JsonNode.Parse(text.GetValue<string>())! : pattern;
+        var @event = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "events", "securityhub-v2-guardduty-backdoor-web-instance.json")))!;
+        var finding = @event["detail"]!["findings"]![0]!;
+        finding["vendor_attributes"]!["severity_id"] = provider;
+        finding["severity_id"] = updated;
+
+        Assert.Equal(routed, EventPatternMatcher.Matches(pattern, @event));
+    }
+
     private static void AssertRouted(Dictionary<string, string?> expected, Dictionary<string, string?> routed)
     {
         foreach (var (name, function) in routed)

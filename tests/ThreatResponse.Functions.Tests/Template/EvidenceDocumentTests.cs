@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Testing;
 using ThreatResponse.Testing.CloudFormation;
 using ThreatResponse.Testing.Corpus;
@@ -33,6 +34,20 @@ public sealed partial class EvidenceDocumentTests
         var inlined = Encoding.UTF8.GetBytes(runCommand[1]);
         var script = await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Path, "evidence", "collect-evidence.sh"));
         Assert.True(script.AsSpan().SequenceEqual(inlined), $"{template}: the inlined script differs from evidence/collect-evidence.sh ({inlined.Length} vs {script.Length} bytes): {Resync}");
+    }
+
+    /// <summary>
+    /// The hash the functions check a deployed document against (and refuse collection when it differs) is the canonical
+    /// SHA-256 of the document each template ships: the code and the templates cannot drift apart.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Templates))]
+    public async Task Document_ShippedHashInCode_IsTheCanonicalSha256OfTheTemplatesContent(string template)
+    {
+        var content = (await DocumentAsync(template))["Properties"]!["Content"]!.ToJsonString();
+
+        Assert.True(ShippedEvidenceDocument.ContentSha256 == ShippedEvidenceDocument.CanonicalSha256(content),
+            $"{template}: the document's canonical SHA-256 is {ShippedEvidenceDocument.CanonicalSha256(content)}, ShippedEvidenceDocument.ContentSha256 is {ShippedEvidenceDocument.ContentSha256}: set it to the template's in the same change");
     }
 
     [Fact]
@@ -185,10 +200,14 @@ public sealed partial class EvidenceDocumentTests
             .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray()).Select(s => s!.AsObject()).ToList();
 
         var ssm = statements.Where(s => Strings(s["Action"]).Any(a => a.StartsWith("ssm:", StringComparison.Ordinal))).ToList();
-        Assert.Equal(["ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation", "ssm:SendCommand"], ssm.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
+        Assert.Equal(["ssm:DescribeDocument", "ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation", "ssm:GetDocument", "ssm:SendCommand"], ssm.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
         var send = Assert.Single(ssm, s => Strings(s["Action"]).Contains("ssm:SendCommand"));
         Assert.Equal(["ssm:SendCommand"], Strings(send["Action"]));
         Assert.Equal(["arn:aws:ssm:*:444455556666:document/ThreatResponse-CollectEvidence", "arn:aws:ec2:*:444455556666:instance/*"], Strings(send["Resource"]));
+        // The document's check before sending reads that document only.
+        var check = Assert.Single(ssm, s => Strings(s["Action"]).Contains("ssm:GetDocument"));
+        Assert.Equal(["ssm:DescribeDocument", "ssm:GetDocument"], Strings(check["Action"]));
+        Assert.Equal(["arn:aws:ssm:*:444455556666:document/ThreatResponse-CollectEvidence"], Strings(check["Resource"]));
         Assert.Equal("ThreatResponse-CollectEvidence", member.Resources["EvidenceDocument"].Properties["Name"]!.GetValue<string>());
 
         // Nothing here lets the functions read or write S3: the archive goes to the security account's bucket only.

@@ -1,3 +1,4 @@
+using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Testing;
 
 namespace ThreatResponse.Functions.Tests.Template;
@@ -5,7 +6,8 @@ namespace ThreatResponse.Functions.Tests.Template;
 /// <summary>
 /// Each function's role (as SAM translates it) allows every AWS call its handler makes — observed on the wire by a
 /// recording proxy while the handler runs its scenarios against moto_server — and nothing broader, except actions
-/// listed here with the reason they cannot be observed.
+/// listed here with the reason they cannot be observed. The same holds for its member-account session
+/// (<see cref="MemberSessionPolicy"/>) and the calls it would make there.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
@@ -16,6 +18,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["kms:GenerateDataKey"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["kms:Decrypt"] = "SNS and DynamoDB call KMS for the encrypted topic and ledger on the caller's behalf",
         ["ec2:RevokeSecurityGroupIngress"] = "only when a quarantine group was changed by someone and is repaired (covered by the EC2 adapter tests)",
+        ["ec2:DescribeSecurityGroups"] = "only when the ledger records quarantine groups in the instance's VPC, which the scenario's new VPC has none of (QuarantineGroupsByRecordTests)",
+        ["ec2:DescribeSecurityGroupRules"] = "only when a recorded quarantine group was changed by someone and is repaired rule by rule (QuarantineGroupsByRecordTests)",
         ["dynamodb:GetItem"] = "the isolating functions read the saved state only when resuming an interrupted isolation (AttackerProofIsolationTests)",
         ["iam:PassRole"] = "EC2 checks it when AssociateIamInstanceProfile gives the instance its role back",
         ["sts:AssumeRole"] = "only when acting in a member account (MemberAccountContainmentTests)",
@@ -41,6 +45,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
     internal static readonly Dictionary<string, string> CollectOnly = new(StringComparer.Ordinal)
     {
         ["ssm:DescribeInstanceInformation"] = "only when a playbook rule asks for collect",
+        ["ssm:DescribeDocument"] = "only when a playbook rule asks for collect (the document's check before sending)",
+        ["ssm:GetDocument"] = "only when a playbook rule asks for collect (the document's check before sending)",
         ["ssm:SendCommand"] = "only when a playbook rule asks for collect",
         ["ssm:GetCommandInvocation"] = "only when a playbook rule asks for collect",
         ["s3:GetObject"] = "only when a playbook rule asks for collect (the archive's read-back)",
@@ -70,7 +76,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["ec2:CreateSecurityGroup"] = "the VPC's forensic group, the first time",
         ["ec2:AuthorizeSecurityGroupEgress"] = "the forensic group's rules",
         ["ec2:RevokeSecurityGroupEgress"] = "EC2's default rule of a new forensic group",
-        ["ec2:CreateTags"] = "a forensic group adopted by name is tagged (its tags at creation go with CreateSecurityGroup)",
+        ["ec2:CreateTags"] = "the forensic group's tags go with CreateSecurityGroup, which EC2 authorizes as CreateTags",
         ["ec2:ModifyNetworkInterfaceAttribute"] = "the forensic group on and off the ENIs",
         ["ec2:ModifyInstanceMetadataOptions"] = "the metadata endpoint for the collection, and off after",
         ["ec2:AssociateIamInstanceProfile"] = "the quarantine profile for the collection",
@@ -110,7 +116,8 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             using var s3 = new Amazon.S3.AmazonS3Client(MotoServerFixture.Credentials, Moto.Configure(new Amazon.S3.AmazonS3Config { ForcePathStyle = true }));
             await EvidenceScene.CreateBucketAsync(s3, "threat-response-evidence");
             world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
-            SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
+            await EvidenceScene.CreateDocumentAsync(Moto);
+        SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
         }
         if (function == "ReleaseInstanceAction")
         {
@@ -144,6 +151,12 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         Assert.Empty(observed.Except(allowed).Order());
         Assert.Empty(allowed.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))
             && !(function == "CollectEvidenceAction" && CollectOnIsolatedOnly.ContainsKey(a))).Order());
+
+        // The same calls, made in a member account, through the member role's session limited to this function.
+        var session = MemberSessionPolicy.ActionsOf(function, revokeSessions: function == "IsolateAndRevokeSessionsAction");
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(session).Order());
+        Assert.Empty(session.Except(observed).Where(a => !Unobservable.ContainsKey(a) && !(function == "GuardDutyResponder" && CollectOnly.ContainsKey(a))
+            && !(function == "CollectEvidenceAction" && CollectOnIsolatedOnly.ContainsKey(a))).Order());
     }
 
     [Fact]
@@ -163,6 +176,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         world.Set("EVIDENCE_BUCKET_NAME", "threat-response-evidence").Set("EVIDENCE_TIMEOUT_SECONDS", "30");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
         var violations = new List<string>();
+        await EvidenceScene.CreateDocumentAsync(Moto);
         SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
         using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime())
         {
@@ -177,6 +191,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("CollectEvidenceAction");
         Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(MemberSessionPolicy.ActionsOf("CollectEvidenceAction", false)).Order());
         Assert.Empty(CollectOnIsolatedOnly.Keys.Where(a => a != "ec2:CreateTags").Except(observed).Order()); // tags go with CreateSecurityGroup
 
     }
@@ -196,6 +211,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             .Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate, collect]\n");
         var writable = Directory.CreateTempSubdirectory("threat-response-agent-");
         var violations = new List<string>();
+        await EvidenceScene.CreateDocumentAsync(Moto);
         SsmAgentStandIn.Play(world, scene.InstanceId, writable.FullName, violations);
 
         using (var runtime = world.Runtime())
@@ -209,6 +225,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         var observed = Observed(world);
         var allowed = await SamTemplate.AllowedActionsAsync("GuardDutyResponder");
         Assert.Empty(observed.Except(allowed).Order());
+        Assert.Empty(observed.Where(MemberSessionPolicyTests.InMemberAccount).Except(MemberSessionPolicy.ActionsOf("GuardDutyResponder", false)).Order());
         Assert.Empty(CollectOnly.Keys.Where(a => a != "ec2:AssociateIamInstanceProfile").Except(observed).Order());
         Assert.Contains("ec2:ReplaceIamInstanceProfileAssociation", observed);
     }
@@ -248,6 +265,9 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy" or "iam:PutRolePolicy").ToHashSet(StringComparer.Ordinal);
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+        var session = MemberSessionPolicy.ActionsOf(function, revokeSessions: true)
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy");
+        Assert.Equal(observed.Order(StringComparer.Ordinal), session.Order(StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -15,7 +15,16 @@ public interface IEvidenceCollector
     /// <summary>A pre-signed PUT URL for exactly <paramref name="objectKey"/>, valid for <paramref name="validFor"/>.</summary>
     Task<Uri> CreateUploadUrlAsync(string objectKey, TimeSpan validFor, CancellationToken cancellationToken);
 
-    /// <summary>Sends the collection document to the instance (<c>SendCommand</c>); returns the command id.</summary>
+    /// <summary>
+    /// The document of that name in the instance's account and Region, its default version (<c>DescribeDocument</c>,
+    /// then <c>GetDocument</c> of the version described); null when there is none.
+    /// </summary>
+    Task<EvidenceDocument?> DescribeDocumentAsync(InstanceReference instance, string findingKey, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends the collection document to the instance (<c>SendCommand</c>), pinned to the command's version and hash;
+    /// returns the command id.
+    /// </summary>
     Task<string> SendCollectionAsync(InstanceReference instance, string findingKey, CollectionCommand command, CancellationToken cancellationToken);
 
     /// <summary>The command's status on the instance (<c>GetCommandInvocation</c>); null while Systems Manager has not registered it.</summary>
@@ -41,7 +50,9 @@ public sealed record SsmAgent(bool Managed, bool Online, string? Platform);
 /// <param name="MaxBytes">The archive's size cap.</param>
 /// <param name="Timeout">The command's execution timeout.</param>
 /// <param name="Label">What the archive is for, written into its manifest.</param>
-public sealed record CollectionCommand(string DocumentName, Uri UploadUrl, long MaxBytes, TimeSpan Timeout, string Label);
+/// <param name="DocumentVersion">The exact version whose content was checked (<see cref="ShippedEvidenceDocument.Refusal"/>).</param>
+/// <param name="DocumentSha256">Systems Manager's SHA-256 of that version: it refuses the command if the version's hash differs.</param>
+public sealed record CollectionCommand(string DocumentName, Uri UploadUrl, long MaxBytes, TimeSpan Timeout, string Label, string DocumentVersion, string DocumentSha256);
 
 /// <param name="Status">Systems Manager's status: Pending, InProgress, Delayed, Success, Cancelled, TimedOut, Failed, ...</param>
 /// <param name="Output">The script's standard output (key=value lines on success, <c>error=…</c> otherwise).</param>

@@ -59,10 +59,20 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
         string? commandId = null;
         var sent = await log.RunAsync(Collect, "send-command", options.DocumentName, dryRun: false, async () =>
         {
+            // The document runs as root on the instance: whoever can write it (ssm:UpdateDocument and a new default version,
+            // or ssm:CreateDocument in a Region without ours) must not choose what runs. Nothing is sent unless it is the
+            // document ThreatResponse ships, owned by the instance's account; the command is pinned to the version checked.
+            var document = await evidence.DescribeDocumentAsync(context.Instance, context.FindingKey, options.DocumentName, cancellationToken);
+            if (ShippedEvidenceDocument.Refusal(context.Instance, options.DocumentName, document) is { } refusal)
+            {
+                throw new StepFailedException("EvidenceDocumentNotShipped", $"refused, nothing sent: {refusal}");
+            }
+
             // Valid while the command may run, and no longer: the URL is the instance's only way into the bucket.
             var url = await evidence.CreateUploadUrlAsync(key, options.Timeout + TimeSpan.FromMinutes(5), cancellationToken);
-            commandId = await evidence.SendCollectionAsync(context.Instance, context.FindingKey, new CollectionCommand(options.DocumentName, url, options.MaxBytes, options.Timeout, label), cancellationToken);
-            return $"command {commandId}: {options.DocumentName}, upload to s3://{options.Bucket}/{key}, at most {options.MaxBytes} bytes in {options.Timeout.TotalSeconds:0} s";
+            commandId = await evidence.SendCollectionAsync(context.Instance, context.FindingKey,
+                new CollectionCommand(options.DocumentName, url, options.MaxBytes, options.Timeout, label, document!.Version!, document.Hash!), cancellationToken);
+            return $"command {commandId}: {options.DocumentName} version {document.Version} (SHA-256 {document.Hash}, as shipped), upload to s3://{options.Bucket}/{key}, at most {options.MaxBytes} bytes in {options.Timeout.TotalSeconds:0} s";
         });
         if (!sent)
         {

@@ -52,7 +52,7 @@ internal sealed class IsolateStep(
         // The recorded groups came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
         // died): what it is in now is not the instance's own state, so the state saved by that attempt is kept.
         var ours = await groups.RecordedAsync(scope);
-        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, ours));
+        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, ours, byName: !groups.HasRecord));
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
 
         // Already isolated only as the ledger says: every ENI in exactly the VPC's recorded isolation group. A tag or a
@@ -64,7 +64,7 @@ internal sealed class IsolateStep(
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, ours), IsolatedBefore(eni, saved, keeper), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper), cancellationToken)));
         var protect = ProtectAsync(context, cancellationToken);
         try
         {
@@ -119,17 +119,19 @@ internal sealed class IsolateStep(
     }
 
     /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
-    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<RecordedQuarantineGroup> ours) =>
+    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<RecordedQuarantineGroup> ours, bool byName) =>
         saved?.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var own) == true ? own
-        : InQuarantineGroup(eni, ours) ? null
+        : InQuarantineGroup(eni, ours, byName) ? null
         : eni.GroupIds;
 
     /// <summary>
-    /// In a group the ledger records as ours; without a ledger, in a group named as ours. The name only decides which
-    /// saved state to keep (the tag-kept state is the instance's to rewrite anyway), never which group to use.
+    /// In a group the ledger records as ours; without a ledger (<paramref name="byName"/>), in a group named as ours. The
+    /// name only decides which saved state to keep (the tag-kept state is the instance's to rewrite anyway), never which
+    /// group to use; with a ledger a name would let anyone make a fresh isolation look like a resumed one.
     /// </summary>
-    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours) =>
-        eni.GroupIds.Any(id => ours.Any(g => g.GroupId == id)) || eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal));
+    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours, bool byName) =>
+        eni.GroupIds.Any(id => ours.Any(g => g.GroupId == id))
+        || (byName && eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal)));
 
     private static bool InRecordedIsolationGroupOnly(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours) =>
         eni.GroupIds.Count == 1 && ours.Any(g => g.GroupId == eni.GroupIds[0] && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation);

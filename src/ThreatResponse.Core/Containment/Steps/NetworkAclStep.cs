@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace ThreatResponse.Core.Containment.Steps;
 
 /// <summary>
-/// Deny entries for every private address of an isolated instance, in the network ACLs of the other subnets of its VPC.
+/// Deny entries for every private address and delegated prefix of an isolated instance, in the network ACLs of the other
+/// subnets of its VPC — as many as an ACL has room for, the rest reported by address (see <see cref="CoverageOrder"/>).
 /// Security groups cannot end a tracked connection (through a NAT gateway, a transit gateway, a load balancer, an
 /// endpoint, ICMP); an ACL entry that blocks it does. An ACL matches an inbound entry against the source and an outbound
 /// entry against the destination, so the entries take effect where the instance's traffic crosses into another subnet
@@ -63,7 +64,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         var work = new List<Task>();
         foreach (var acl in view.Acls)
         {
-            var cidrs = interfaces.Where(n => n.VpcId == acl.VpcId).SelectMany(n => n.HostCidrs).Distinct(StringComparer.Ordinal).ToList();
+            var cidrs = CoverageOrder(interfaces.Where(n => n.VpcId == acl.VpcId));
             if (cidrs.Count == 0 || !acl.SubnetIds.Any(s => !ownSubnets.Contains(s)))
             {
                 continue;
@@ -109,16 +110,14 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
             }
 
             var plan = Plan(current, egress, cidrs);
-            if (plan.Problem is { } problem)
-            {
-                log.Fail(Isolate, "network-acl", target, $"{problem}; isolation stands, tracked flows through this ACL's subnets are not cut", "NetworkAclEntryLimitExceeded");
-                Add(plan.Present);
-                return;
-            }
-
             if (plan.Missing.Count == 0)
             {
-                log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
+                if (plan.Present.Count > 0)
+                {
+                    log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
+                }
+
+                ReportUncovered(plan);
                 Add(plan.Present);
                 return;
             }
@@ -169,7 +168,20 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
                 log.Record(new StepResult(Isolate, "network-acl", target, context.DryRun ? StepOutcome.DryRun : StepOutcome.Succeeded, detail, null, 0));
             }
 
+            ReportUncovered(plan);
             return;
+        }
+
+        // What did not fit is a failed step of its own, naming each address left out, next to the step that covered the
+        // rest: the report shows both what is cut and what is not.
+        void ReportUncovered(AclPlan plan)
+        {
+            if (plan.Uncovered.Count > 0)
+            {
+                log.Fail(Isolate, "network-acl", target,
+                    $"not covered: {string.Join(", ", plan.Uncovered)} ({plan.Problem}); isolation stands, tracked flows of these addresses through this ACL's subnets are not cut",
+                    "NetworkAclEntryLimitExceeded");
+            }
         }
 
         void Add(IEnumerable<NetworkAclDenyEntry> entries)
@@ -182,9 +194,36 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     }
 
     /// <summary>
+    /// The instance's addresses in the order they get the ACL's room when it cannot hold them all:
+    /// <list type="number">
+    /// <item>Each ENI's primary address — its primary private IPv4, or its first IPv6 address on an IPv6-only ENI — and
+    /// its first IPv6 address: the source the OS picks for each family by default, so the flows already tracked (the
+    /// session the isolation is meant to end) almost certainly use them.</item>
+    /// <item>Delegated prefixes (IPv4 <c>/28</c>, IPv6 <c>/80</c>): root on the instance can send from any address in them
+    /// (EC2 routes the whole prefix to the ENI), and one entry covers 16 addresses, or 2^48.</item>
+    /// <item>The other private addresses (secondary IPv4, further IPv6): usable too, but only when configured on purpose.</item>
+    /// </list>
+    /// Public and Elastic IPs get no entry: the internet gateway translates them, so inside the VPC — at every ACL
+    /// boundary the instance's traffic crosses — its packets carry the private address; an entry for a public address
+    /// would only take room the private ones need.
+    /// </summary>
+    internal static IReadOnlyList<string> CoverageOrder(IEnumerable<NetworkInterfaceState> interfaces)
+    {
+        var enis = interfaces.ToList();
+        var primary = enis.SelectMany(n => n.Ipv4Addresses.Take(1).Select(Host4).Concat(n.Ipv6Addresses.Take(1).Select(Host6)));
+        var prefixes = enis.SelectMany(n => n.Ipv4Prefixes.Concat(n.Ipv6Prefixes));
+        var rest = enis.SelectMany(n => n.Ipv4Addresses.Skip(1).Select(Host4).Concat(n.Ipv6Addresses.Skip(1).Select(Host6)));
+        return [.. primary.Concat(prefixes).Concat(rest).Distinct(StringComparer.Ordinal)];
+
+        static string Host4(string address) => address + "/32";
+        static string Host6(string address) => address + "/128";
+    }
+
+    /// <summary>
     /// Free numbers below the ACL's first allow entry in that direction, so the deny is evaluated first; never an
-    /// existing entry's number. An earlier attempt's entries (deny, all protocols, the same host CIDR, before any allow)
-    /// count as in place.
+    /// existing entry's number. An earlier attempt's entries (deny, all protocols, the same CIDR, before any allow)
+    /// count as in place. When the ACL has room (its quota, free numbers) for fewer than are missing, the first ones in
+    /// <paramref name="cidrs"/>' order get it and the rest are <see cref="AclPlan.Uncovered"/>, with the reason.
     /// </summary>
     internal AclPlan Plan(NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs)
     {
@@ -207,22 +246,22 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
 
         // The default entries (32767 for IPv4, 32768 for IPv6) do not count against the quota.
         var used = entries.Count(e => e.RuleNumber < 32767);
-        if (used + missing.Count > options.NetworkAclRuleQuota)
-        {
-            return new AclPlan(present, [], $"the ACL is full: {used} of its {options.NetworkAclRuleQuota} {(egress ? "outbound" : "inbound")} entries are used and {missing.Count} more are needed (EC2's quota is 20 per direction, adjustable to 40; set NETWORK_ACL_RULE_QUOTA when raised)");
-        }
-
+        var room = Math.Max(0, options.NetworkAclRuleQuota - used);
         var taken = entries.Select(e => e.RuleNumber).ToHashSet();
-        var free = Enumerable.Range(FirstRuleNumber, Math.Max(0, firstAllow - FirstRuleNumber)).Where(n => !taken.Contains(n)).Take(missing.Count).ToList();
-        if (free.Count < missing.Count)
-        {
-            return new AclPlan(present, [], $"only {free.Count} free rule number(s) below the first allow entry #{firstAllow}, and {missing.Count} are needed");
-        }
-
-        return new AclPlan(present, [.. missing.Zip(free, (cidr, number) => new NetworkAclDenyEntry(acl.NetworkAclId, number, egress, cidr))], null);
+        var free = Enumerable.Range(FirstRuleNumber, Math.Max(0, firstAllow - FirstRuleNumber)).Where(n => !taken.Contains(n)).Take(Math.Min(room, missing.Count)).ToList();
+        var planned = missing.Zip(free, (cidr, number) => new NetworkAclDenyEntry(acl.NetworkAclId, number, egress, cidr)).ToList();
+        var uncovered = missing.Skip(planned.Count).ToList();
+        string? problem = uncovered.Count == 0 ? null
+            : room < missing.Count
+                ? $"the ACL is full: {used} of its {options.NetworkAclRuleQuota} {(egress ? "outbound" : "inbound")} entries are used and {missing.Count} more are needed, {planned.Count} added (EC2's quota is 20 per direction, adjustable to 40; set NETWORK_ACL_RULE_QUOTA when raised)"
+                : $"only {free.Count} free rule number(s) below the first allow entry #{firstAllow}, and {missing.Count} are needed";
+        return new AclPlan(present, planned, uncovered, problem);
     }
 
-    internal sealed record AclPlan(IReadOnlyList<NetworkAclDenyEntry> Present, IReadOnlyList<NetworkAclDenyEntry> Missing, string? Problem);
+    /// <param name="Present">Entries of ours already in place.</param>
+    /// <param name="Missing">Entries to add, numbered.</param>
+    /// <param name="Uncovered">CIDRs the ACL has no room for, and <paramref name="Problem"/> says why.</param>
+    internal sealed record AclPlan(IReadOnlyList<NetworkAclDenyEntry> Present, IReadOnlyList<NetworkAclDenyEntry> Missing, IReadOnlyList<string> Uncovered, string? Problem);
 }
 
 /// <summary>
