@@ -54,11 +54,15 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.Equal([s3PrefixList], forensic.IpPermissionsEgress.SelectMany(p => p.PrefixListIds ?? []).Select(p => p.Id));
         Assert.Empty(forensic.IpPermissionsEgress.SelectMany(p => p.Ipv6Ranges ?? []));
 
-        // After: as plain isolation leaves it.
+        // After: as plain isolation leaves it, reached as isolation is — through the conversion group, so flows opened
+        // during the window (to S3 through the gateway endpoint, which crosses no network ACL) do not survive as tracked.
         var after = await ViewAsync(ec2, scene);
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
         Assert.Null(after.ProfileArn);
         Assert.Equal("disabled", after.Metadata.Endpoint);
+        var names = await GroupNamesByIdAsync(ec2, scene.VpcId);
+        Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["conversion", "forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
+        await AssertWindowCredentialsDeniedAsync(scene.InstanceId);
 
         // The evidence is stored and verified, and the report tells each step of the window.
         Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
@@ -101,6 +105,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     [InlineData("attached")]
     [InlineData("another-inline")]
     [InlineData("broadened")]
+    [InlineData("allow-under-the-window-closed-name")]
     public async Task GuardDutyResponder_QuarantineRoleGivenMoreByAnyone_NotGivenToTheInstanceCredentialsCut(string tampering)
     {
         var failed = await QuarantineRefusedAsync(async () =>
@@ -111,6 +116,11 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
             {
                 var everything = await MotoIam.CreatePolicyAsync(Moto, "everything", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
                 await MotoIam.AttachRolePolicyAsync(Moto, Role, everything);
+            }
+            else if (tampering == "allow-under-the-window-closed-name")
+            {
+                // The name a window's close gives its deny: accepted next to the agent's policy only when it denies.
+                await MotoIam.PutRolePolicyAsync(Moto, Role, "ThreatResponse-WindowClosed-i-0123456789abcdef0", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}""");
             }
             else if (tampering == "another-inline")
             {
@@ -235,7 +245,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         await EvidenceScene.CreateDocumentAsync(Moto, accessKeyId: memberKey);
         var (instanceId, eniId) = await MemberAccountScene.LaunchAsync(member, ownProfile);
         var instance = (await member.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0];
-        await EvidenceScene.CreateForensicEndpointsAsync(member, instance.VpcId, instance.SubnetId);
+        await EvidenceScene.CreateForensicEndpointsAsync(member, instance.VpcId, instance.SubnetId, account: Member);
         using var s3 = await BucketAsync();
 
         (List<string> Groups, string? Profile)? during = null;
@@ -303,6 +313,9 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         await ec2.AssociateIamInstanceProfileAsync(new AssociateIamInstanceProfileRequest { InstanceId = scene.InstanceId, IamInstanceProfile = new IamInstanceProfileSpecification { Arn = quarantineProfile } });
         await ec2.ModifyInstanceMetadataOptionsAsync(new ModifyInstanceMetadataOptionsRequest { InstanceId = scene.InstanceId, HttpEndpoint = InstanceMetadataEndpointState.Enabled, HttpTokens = HttpTokensState.Required, HttpPutResponseHopLimit = 1 });
         Assert.Equal(quarantineProfile, (await ViewAsync(ec2, scene)).ProfileArn);
+        // It died before the close, so no deny was written.
+        await MotoIam.DeleteRolePolicyAsync(Moto, "ThreatResponse-Quarantine", "ThreatResponse-WindowClosed-" + scene.InstanceId);
+        var crashed = DateTimeOffset.UtcNow;
 
         // Another finding about it, with the default playbook (no collect).
         World.Set("PLAYBOOK", "version: 1\nrules:\n  - name: all\n    actions: [isolate]\n");
@@ -320,6 +333,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
         Assert.Null(after.ProfileArn);
         Assert.Equal("disabled", after.Metadata.Endpoint);
+        await AssertWindowCredentialsDeniedAsync(scene.InstanceId, notBefore: crashed);
     }
 
     /// <summary>
@@ -342,21 +356,31 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.All(during.Value.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
         Assert.Equal(quarantineProfile, during.Value.ProfileArn);
         Assert.Equal(("enabled", "required", 1), during.Value.Metadata);
-        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains("threat-response-conversion", StringComparison.Ordinal));
+        // Opened straight next to the isolation group (nothing tracked was left to cut), closed through the conversion group.
+        var names = await GroupNamesByIdAsync(ec2, scene.VpcId);
+        Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
         Assert.Equal(before, await ViewAsync(ec2, scene) with { GroupNames = before.GroupNames });
         Assert.Equal(before.GroupNames.Select(n => string.Join(',', n)), (await ViewAsync(ec2, scene)).GroupNames.Select(n => string.Join(',', n)));
         Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
         var steps = Steps(Assert.Single(await World.NotificationsAsync()));
         Assert.Equal(2, steps.Count(s => s.GetProperty("step").GetString() == "forensic-group-removed"));
         Assert.All(steps.Where(s => s.GetProperty("action").ValueKind == JsonValueKind.String), s => Assert.Equal("collect", s.GetProperty("action").GetString()));
+        await AssertWindowCredentialsDeniedAsync(scene.InstanceId);
+
+        // The deny the close left on the quarantine role does not keep the next collection from verifying the role.
+        World.AwsProxy.Clear();
+        Assert.Equal("succeeded", await CollectByActionAsync(scene.InstanceId));
+        Assert.Equal("succeeded", Step(Steps(Assert.Single(await World.NotificationsAsync())), "quarantine-profile-check").GetProperty("outcome").GetString());
+        Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
     }
 
     /// <summary>
     /// A collecting rule for an instance isolated before (another finding, an analyst): its ENIs get the forensic group
-    /// straight next to the isolation group — no conversion group, nothing tracked is left to cut — and lose it after.
+    /// straight next to the isolation group — no conversion group, nothing tracked is left to cut — and lose it after,
+    /// through the conversion group, since the window let flows through.
     /// </summary>
     [Fact]
-    public async Task GuardDutyResponder_IsolateAndCollectOnAnInstanceIsolatedBefore_NoConversionGroupWindowOpenedThenClosed()
+    public async Task GuardDutyResponder_IsolateAndCollectOnAnInstanceIsolatedBefore_WindowOpenedWithoutConversionClosedThroughIt()
     {
         using var ec2 = Moto.CreateEc2Client();
         var (scene, quarantineProfile, during) = await IsolatedBeforeWithAChannelAsync(ec2);
@@ -370,8 +394,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.NotNull(during.Value);
         Assert.All(during.Value.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
         Assert.Equal(quarantineProfile, during.Value.ProfileArn);
-        var conversion = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId]), new Filter("group-name", ["threat-response-conversion"])] })).SecurityGroups.Single().GroupId;
-        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation == "ModifyNetworkInterfaceAttribute" && c.Body.Contains(conversion, StringComparison.Ordinal));
+        var names = await GroupNamesByIdAsync(ec2, scene.VpcId);
+        Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
         var after = await ViewAsync(ec2, scene);
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
         Assert.Null(after.ProfileArn);
@@ -396,6 +420,134 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         var collectStep = Steps(Assert.Single(await World.NotificationsAsync())).Single(s => s.GetProperty("step").GetString() == "collect");
         Assert.Contains("the instance is isolated, so its SSM agent cannot be reached", collectStep.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "AssociateIamInstanceProfile" or "ModifyInstanceMetadataOptions" or "CreateSecurityGroup");
+    }
+
+    /// <summary>
+    /// The close's read-back fails (throttling, an outage): the window stays open — forensic group, quarantine profile,
+    /// metadata endpoint on. Lambda's retry of that collect closes it, through the conversion group, and denies the
+    /// credentials fetched through it.
+    /// </summary>
+    [Fact]
+    public async Task CollectAction_TheClosesReadBackFailed_TheRetriedCollectClosesTheWindowThroughTheConversionGroup()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId);
+        var quarantineProfile = await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        await IsolateByActionAsync(scene.InstanceId);
+        using var s3 = await BucketAsync();
+        var commands = 0;
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations, whenCommandRuns: () =>
+        {
+            // The first command's close reads the instance back next: that read fails, once.
+            if (Interlocked.Increment(ref commands) == 1)
+            {
+                World.AwsProxy.Inject(c => c.Operation == "DescribeInstances", new ProxyFault.AwsError(403, RecordingProxy.Ec2Error("UnauthorizedOperation")), times: 1);
+            }
+
+            return Task.CompletedTask;
+        });
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+        using var collect = WithEvidenceSettings().Set("ACTION_TARGET_ARN", FunctionWorld.CollectAction).Runtime();
+        var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
+        @event["resources"]![0] = FunctionWorld.CollectAction;
+
+        await Assert.ThrowsAsync<ThreatResponse.Core.Responses.ResponseFailedException>(() => FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event));
+
+        var leftOpen = await ViewAsync(ec2, scene);
+        Assert.All(leftOpen.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
+        Assert.Equal(quarantineProfile, leftOpen.ProfileArn);
+        Assert.Equal("enabled", leftOpen.Metadata.Endpoint);
+        Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, "ThreatResponse-Quarantine", "ThreatResponse-WindowClosed-" + scene.InstanceId));
+        World.AwsProxy.Clear();
+        var retriedAt = DateTimeOffset.UtcNow;
+
+        using (var retried = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event))
+        {
+            Assert.Equal("succeeded", retried.RootElement.GetProperty("outcome").GetString());
+        }
+
+        var after = await ViewAsync(ec2, scene);
+        Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
+        Assert.Null(after.ProfileArn);
+        Assert.Equal("disabled", after.Metadata.Endpoint);
+        var names = await GroupNamesByIdAsync(ec2, scene.VpcId);
+        Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
+        await AssertWindowCredentialsDeniedAsync(scene.InstanceId, notBefore: retriedAt);
+        Assert.Equal(2, commands);
+    }
+
+    /// <summary>
+    /// Endpoints with the default (full access) policy: through the S3 gateway endpoint the host could write to any
+    /// bucket of any account, through Systems Manager's the attacker's own credentials would be accepted. The collection
+    /// is refused naming the policies to apply, and nothing of a window is made: no forensic group, no profile.
+    /// </summary>
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("ssm")]
+    public async Task CollectAction_AnEndpointWithTheDefaultPolicy_RefusedNamingThePolicyNothingChanged(string open)
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var scene = await Ec2Scene.CreateAsync(Moto, ec2);
+        var shipped = EvidenceScene.ShippedEndpointPolicies(Bucket, "123456789012");
+        await EvidenceScene.CreateForensicEndpointsAsync(ec2, scene.VpcId, scene.SubnetId, policies: open == "s3" ? ("", shipped.SystemsManager) : (shipped.S3, ""));
+        await EvidenceScene.CreateQuarantineProfileAsync(Moto);
+        await IsolateByActionAsync(scene.InstanceId);
+        using var s3 = await BucketAsync();
+        SsmAgentStandIn.Play(World, scene.InstanceId, Writable, Violations);
+        var before = await ViewAsync(ec2, scene);
+        World.AwsProxy.Clear();
+        await World.NotificationsAsync();
+
+        Assert.Equal("skipped", await CollectByActionAsync(scene.InstanceId));
+
+        var detail = Step(Steps(Assert.Single(await World.NotificationsAsync())), "collect").GetProperty("detail").GetString();
+        Assert.Contains("do not confine the forensic window", detail, StringComparison.Ordinal);
+        // moto, like EC2, gives an endpoint created without a policy the full-access one.
+        Assert.Contains($"({open}): an Allow statement of its policy", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain($"({(open == "s3" ? "ssm" : "s3")}):", detail, StringComparison.Ordinal);
+        Assert.Contains("templates/forensic-endpoint-policies.json", detail, StringComparison.Ordinal);
+        Assert.Equal(before, await ViewAsync(ec2, scene) with { GroupNames = before.GroupNames });
+        Assert.Equal(before.GroupNames.Select(n => string.Join(',', n)), (await ViewAsync(ec2, scene)).GroupNames.Select(n => string.Join(',', n)));
+        Assert.Empty((await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("group-name", ["threat-response-forensic"])] })).SecurityGroups ?? []);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "AssociateIamInstanceProfile" or "ModifyInstanceMetadataOptions" or "CreateSecurityGroup" or "PutRolePolicy");
+    }
+
+    /// <summary>
+    /// Each set of groups the functions asked for on the ENI, in the order the proxy received them: the names without
+    /// "threat-response-", sorted and joined by "+".
+    /// </summary>
+    private List<string> GroupSets(string eniId, Dictionary<string, string> nameById) =>
+        [.. World.AwsProxy.Calls
+            .Where(c => c.Operation == "ModifyNetworkInterfaceAttribute")
+            .Select(c => c.Body.Split('&').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).Select(p => (Key: p[0], Value: Uri.UnescapeDataString(p[1]))).ToList())
+            .Where(parameters => parameters.Contains(("NetworkInterfaceId", eniId)))
+            .Select(parameters => string.Join('+', parameters
+                .Where(p => p.Key.StartsWith("SecurityGroupId.", StringComparison.Ordinal))
+                .Select(p => nameById.TryGetValue(p.Value, out var name) ? name.Replace("threat-response-", "", StringComparison.Ordinal) : p.Value)
+                .Order(StringComparer.Ordinal)))
+            .Where(set => set.Length > 0)];
+
+    private static async Task<Dictionary<string, string>> GroupNamesByIdAsync(AmazonEC2Client ec2, string vpcId) =>
+        (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [vpcId])] })).SecurityGroups.ToDictionary(g => g.GroupId, g => g.GroupName);
+
+    /// <summary>
+    /// The quarantine role (shared by every instance collected from) denies this instance's sessions issued before the
+    /// window closed — the credentials it fetched through the window — and nothing else: read back from moto's IAM.
+    /// </summary>
+    private async Task AssertWindowCredentialsDeniedAsync(string instanceId, DateTimeOffset? notBefore = null)
+    {
+        var document = await MotoIam.GetRolePolicyAsync(Moto, "ThreatResponse-Quarantine", "ThreatResponse-WindowClosed-" + instanceId);
+        Assert.NotNull(document);
+        using var json = JsonDocument.Parse(document);
+        var statement = Assert.Single(json.RootElement.GetProperty("Statement").EnumerateArray());
+        Assert.Equal(("Deny", "*", "*"), (statement.GetProperty("Effect").GetString(), statement.GetProperty("Action").GetString(), statement.GetProperty("Resource").GetString()));
+        var condition = statement.GetProperty("Condition");
+        Assert.Equal($"arn:aws:ec2:us-east-1:123456789012:instance/{instanceId}", condition.GetProperty("StringEquals").GetProperty("ec2:SourceInstanceARN").GetString());
+        var cutOff = DateTimeOffset.Parse(condition.GetProperty("DateLessThan").GetProperty("aws:TokenIssueTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(cutOff, notBefore?.AddSeconds(-1) ?? DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddSeconds(2));
+        Assert.Equal(["ThreatResponse-WindowClosed-" + instanceId, "ssm-agent-only"], (await MotoIam.ListRolePoliciesAsync(Moto, "ThreatResponse-Quarantine")).Where(n => n == "ssm-agent-only" || n.EndsWith(instanceId, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     /// <summary>

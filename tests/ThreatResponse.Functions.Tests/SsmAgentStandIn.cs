@@ -13,7 +13,7 @@ internal static class SsmAgentStandIn
 {
     private static readonly Lazy<BotocoreModel> SsmModel = new(() => BotocoreModel.Load("ssm"));
 
-    /// <param name="whenCommandRuns">Called once as the agent starts the command, before the script runs: to see the instance as the command finds it.</param>
+    /// <param name="whenCommandRuns">Called once per command as the agent starts it, before the script runs: to see the instance as the command finds it.</param>
     public static void Play(FunctionWorld world, string instanceId, string writableDirectory, List<string> violations, bool online = true, bool registered = true, Func<Task>? whenCommandRuns = null)
     {
         world.AwsProxy.Inject(c => c.Operation == "DescribeInstanceInformation", new ProxyFault.Respond(call =>
@@ -25,18 +25,19 @@ internal static class SsmAgentStandIn
             return Task.FromResult((200, $$"""{"InstanceInformationList":{{list}}}"""));
         }));
 
-        Task<string>? ran = null;
+        // One run per command: a later collection (a retry, another click) runs the script again.
+        var ran = new System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>>(StringComparer.Ordinal);
         world.AwsProxy.Inject(c => c.Operation == "GetCommandInvocation", new ProxyFault.Respond(async call =>
         {
             Check("GetCommandInvocation", call.Body, violations);
             var send = JsonDocument.Parse(world.AwsProxy.Calls.Last(c => c.Operation == "SendCommand").Body).RootElement;
             var parameters = send.GetProperty("Parameters");
             string Parameter(string name) => parameters.GetProperty(name)[0].GetString()!;
-            ran ??= RunAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label"));
-            var stdout = await ran;
+            var commandId = JsonDocument.Parse(call.Body).RootElement.GetProperty("CommandId").GetString()!;
+            var stdout = await ran.GetOrAdd(commandId, _ => new Lazy<Task<string>>(() => RunAsync(Parameter("uploadUrl"), Parameter("maxBytes"), Parameter("label")))).Value;
             return (200, JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["CommandId"] = JsonDocument.Parse(call.Body).RootElement.GetProperty("CommandId").GetString(),
+                ["CommandId"] = commandId,
                 ["InstanceId"] = instanceId,
                 ["DocumentName"] = "ThreatResponse-CollectEvidence",
                 ["Status"] = "Success",

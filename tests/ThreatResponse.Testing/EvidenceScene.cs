@@ -65,12 +65,32 @@ public static class EvidenceScene
     }
 
     /// <summary>
+    /// The policies templates/forensic-endpoint-policies.json ships, for the evidence bucket <paramref name="bucket"/> and
+    /// the account <paramref name="account"/>: S3 confined to the bucket, Systems Manager to the account's principals.
+    /// </summary>
+    public static (string S3, string SystemsManager) ShippedEndpointPolicies(string bucket, string account, string? organizationId = null)
+    {
+        using var template = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "templates", "forensic-endpoint-policies.json")));
+        string Filled(System.Text.Json.JsonElement policy) => policy.GetRawText()
+            .Replace("${Partition}", "aws", StringComparison.Ordinal)
+            .Replace("${EvidenceBucket}", bucket, StringComparison.Ordinal)
+            .Replace("${AccountId}", account, StringComparison.Ordinal)
+            .Replace("${OrganizationId}", organizationId ?? "${OrganizationId}", StringComparison.Ordinal);
+        var root = template.RootElement;
+        return organizationId is null
+            ? (Filled(root.GetProperty("S3Endpoint").GetProperty("EvidenceBucketOnly")), Filled(root.GetProperty("SystemsManagerEndpoints").GetProperty("AccountPrincipals")))
+            : (Filled(root.GetProperty("S3Endpoint").GetProperty("OrganizationResources")), Filled(root.GetProperty("SystemsManagerEndpoints").GetProperty("OrganizationPrincipals")));
+    }
+
+    /// <summary>
     /// A VPC's forensic channel as a platform team builds it: interface endpoints with private DNS for ssm, ssmmessages
     /// and ec2messages in the subnet, and an S3 gateway endpoint on the VPC's route table. Returns the endpoints' ENIs.
     /// </summary>
     /// <param name="s3RouteTableId">The route table the S3 gateway endpoint goes on; null: the subnet's own (its association, else the VPC's main).</param>
-    public static async Task<IReadOnlyList<string>> CreateForensicEndpointsAsync(Amazon.EC2.IAmazonEC2 ec2, string vpcId, string subnetId, string region = "us-east-1", string? s3RouteTableId = null)
+    /// <param name="policies">The endpoints' policies; null: those shipped (<see cref="ShippedEndpointPolicies"/>) for the tests' evidence bucket and <paramref name="account"/>; ("", ""): none (the default, full access).</param>
+    public static async Task<IReadOnlyList<string>> CreateForensicEndpointsAsync(Amazon.EC2.IAmazonEC2 ec2, string vpcId, string subnetId, string region = "us-east-1", string? s3RouteTableId = null, string account = "123456789012", (string S3, string SystemsManager)? policies = null)
     {
+        var (s3Policy, agentPolicy) = policies ?? ShippedEndpointPolicies("threat-response-evidence", account);
         ArgumentNullException.ThrowIfNull(ec2);
         var endpointGroup = (await ec2.CreateSecurityGroupAsync(new Amazon.EC2.Model.CreateSecurityGroupRequest { GroupName = "endpoints", Description = "interface endpoints", VpcId = vpcId })).GroupId;
         var enis = new List<string>();
@@ -84,6 +104,7 @@ public static class EvidenceScene
                 SubnetIds = [subnetId],
                 SecurityGroupIds = [endpointGroup],
                 PrivateDnsEnabled = true,
+                PolicyDocument = agentPolicy.Length == 0 ? null : agentPolicy,
             });
             enis.AddRange(endpoint.VpcEndpoint.NetworkInterfaceIds);
         }
@@ -97,6 +118,7 @@ public static class EvidenceScene
             ServiceName = $"com.amazonaws.{region}.s3",
             VpcEndpointType = Amazon.EC2.VpcEndpointType.Gateway,
             RouteTableIds = [routeTable],
+            PolicyDocument = s3Policy.Length == 0 ? null : s3Policy,
         });
         return enis;
     }

@@ -34,12 +34,15 @@ public static class MemberSessionPolicy
         "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DeregisterTargets",
     ];
 
-    /// <summary>Evidence collection through the forensic window: the channel's endpoints, the quarantine profile and its check, the document.</summary>
+    /// <summary>
+    /// Evidence collection through the forensic window: the channel's endpoints, the quarantine profile and its check, the
+    /// deny on its role when the window closes (the member role allows that only on the quarantine role), the document.
+    /// </summary>
     private static readonly string[] Collect =
     [
         "ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables",
         "ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation",
-        "iam:GetInstanceProfile", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy",
+        "iam:GetInstanceProfile", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy", "iam:PutRolePolicy",
         "ssm:DescribeInstanceInformation", "ssm:DescribeDocument", "ssm:GetDocument", "ssm:SendCommand", "ssm:GetCommandInvocation",
     ];
 

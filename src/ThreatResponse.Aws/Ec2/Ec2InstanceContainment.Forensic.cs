@@ -81,7 +81,11 @@ public sealed partial class Ec2InstanceContainment
             .Concat(s3Interfaces.Select(e => $"{e.VpcEndpointId} (s3 interface)"));
         // With an S3 interface endpoint (private DNS) the agent reaches S3 at its addresses, whatever the routes.
         var gatewayRouteTables = s3Interfaces.Count > 0 ? [] : s3Gateways.SelectMany(e => e.RouteTableIds ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return ForensicChannelLookup.Found(new ForensicChannel(vpcId, cidrs, prefixListId is null ? [] : [prefixListId], string.Join(", ", summary), gatewayRouteTables));
+        // Each endpoint the channel goes through, with its policy: Core refuses the window unless every one confines it.
+        var policies = agent.SelectMany(a => a.Endpoints.Select(e => new ForensicEndpoint(e.VpcEndpointId, a.Name, e.PolicyDocument)))
+            .Concat(s3Gateways.Concat(s3Interfaces).Select(e => new ForensicEndpoint(e.VpcEndpointId, "s3", e.PolicyDocument)))
+            .ToList();
+        return ForensicChannelLookup.Found(new ForensicChannel(vpcId, cidrs, prefixListId is null ? [] : [prefixListId], string.Join(", ", summary), gatewayRouteTables) { Endpoints = policies });
     }
 
     public async Task<string?> FindSubnetRouteTableAsync(AwsScope scope, string vpcId, string subnetId, CancellationToken cancellationToken)

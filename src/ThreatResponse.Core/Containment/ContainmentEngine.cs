@@ -37,7 +37,7 @@ public sealed class ContainmentEngine(
             Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), stateStore is null ? null : groupRegistry,
             [.. request.Instances.Select(i => i.InstanceId.Value)], time, request.DryRun, cancellationToken);
         var acls = new SharedNetworkAcls();
-        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), groups, time, cancellationToken);
+        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), groups, time, cancellationToken, options.Evidence);
         var instances = request.Instances.Distinct().ToList();
         var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
         var responses = new Task<InstanceResult?>[instances.Count];
@@ -248,10 +248,16 @@ public sealed class ContainmentEngine(
             {
                 context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             }
-            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, context) is { } isolation)
+            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, channels, context) is { } isolation)
             {
-                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only.
-                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect);
+                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only. A
+                // window an earlier response left open (its read-back failed, it died) is closed at the end whatever happens.
+                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect, groups, time);
+                if (WindowLeftOpen(context, options.Evidence))
+                {
+                    window.MustClose(isolation);
+                }
+
                 await window.OpenOnIsolatedAsync(isolation, cancellationToken);
                 if (window.IsOpen)
                 {
@@ -271,7 +277,7 @@ public sealed class ContainmentEngine(
             else
             {
                 // After isolation, through the VPC's endpoints when it has them (the window); without them, snapshots only.
-                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context);
+                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time);
             }
         }
 
@@ -294,6 +300,14 @@ public sealed class ContainmentEngine(
         }
 
         await Task.WhenAll(first);
+        if (actions.Contains(ContainmentAction.Isolate) && !context.DryRun && (forensic is null || !forensic.IsOpen)
+            && context.Description.ProfileAssociation?.ProfileArn == options.Evidence.QuarantineProfileArn(context.Instance))
+        {
+            // Isolating again an instance an earlier window was left open on (the quarantine profile still there): the
+            // isolation cut its credentials; those it fetched through that window are denied as the window's close would.
+            await new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time).DenyWindowCredentialsAsync(cancellationToken);
+        }
+
         if (forensic is not null)
         {
             if (forensic.IsOpen)
@@ -323,34 +337,68 @@ public sealed class ContainmentEngine(
 
     /// <summary>
     /// Each ENI's isolation group when every ENI is only in its VPC's isolation group — the ledger's recorded group, or
-    /// without a ledger the one found by name and usable as it is; otherwise null.
+    /// without a ledger the one found by name and usable as it is — or, a window an earlier response left open, in it and
+    /// the VPC's forensic group (recorded, or without a ledger the channel's); otherwise null.
     /// </summary>
-    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, InstanceContext context)
+    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, ForensicChannels channels, InstanceContext context)
     {
         var interfaces = context.Description.NetworkInterfaces;
-        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count != 1))
+        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count is not (1 or 2)))
         {
             return null;
         }
 
         var scope = AwsScope.Of(context.Instance);
-        if (groups.HasRecord)
-        {
-            var recorded = await groups.RecordedAsync(scope);
-            return interfaces.All(n => recorded.Any(g => g.GroupId == n.GroupIds[0] && g.VpcId == n.VpcId && g.Role == QuarantineGroupRole.Isolation))
-                ? interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal)
-                : null;
-        }
-
+        var recorded = groups.HasRecord ? await groups.RecordedAsync(scope) : null;
+        var isolation = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var eni in interfaces)
         {
-            if ((await groups.GetAsync(scope, eni.VpcId)).IsolationGroupId != eni.GroupIds[0])
+            string? isolationId;
+            if (recorded is not null)
+            {
+                isolationId = eni.GroupIds.FirstOrDefault(id => recorded.Any(g => g.GroupId == id && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation));
+            }
+            else if (eni.GroupIds.Count == 2 && !eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal)))
+            {
+                // Without a ledger the groups are looked up (and made) by the resolver: not for an instance in two groups of its own.
+                return null;
+            }
+            else
+            {
+                var vpcIsolation = (await groups.GetAsync(scope, eni.VpcId)).IsolationGroupId;
+                isolationId = vpcIsolation is not null && eni.GroupIds.Contains(vpcIsolation) ? vpcIsolation : null;
+            }
+
+            if (isolationId is null)
             {
                 return null;
             }
+
+            if (eni.GroupIds.Count == 2)
+            {
+                var other = eni.GroupIds.First(id => id != isolationId);
+                var isForensic = recorded is not null
+                    ? recorded.Any(g => g.GroupId == other && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Forensic)
+                    : (await channels.GetAsync(scope, eni.VpcId)).GroupId == other;
+                if (!isForensic)
+                {
+                    return null;
+                }
+            }
+
+            isolation[eni.NetworkInterfaceId] = isolationId;
         }
 
-        return interfaces.ToDictionary(n => n.NetworkInterfaceId, n => n.GroupIds[0], StringComparer.Ordinal);
+        return isolation;
+    }
+
+    /// <summary>What an earlier window leaves when its close did not run: the forensic group on an ENI, the quarantine profile, the metadata endpoint on.</summary>
+    private static bool WindowLeftOpen(InstanceContext context, EvidenceOptions evidence)
+    {
+        var description = context.Description;
+        return description.NetworkInterfaces.Any(n => n.GroupIds.Count > 1)
+            || description.ProfileAssociation?.ProfileArn == evidence.QuarantineProfileArn(context.Instance)
+            || !description.MetadataOptions.IsEndpointDisabled;
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);

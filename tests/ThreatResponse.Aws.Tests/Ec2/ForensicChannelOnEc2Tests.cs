@@ -54,6 +54,26 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
             channel.Summary);
     }
 
+    /// <summary>Each endpoint the channel goes through comes with its policy as EC2 holds it, so Core can refuse an unconfined one.</summary>
+    [Fact]
+    public async Task FindForensicChannelAsync_EachEndpointWithItsPolicy()
+    {
+        var vpc = await VpcAsync();
+        var endpoints = await ChannelEndpointsAsync(vpc, s3Gateway: true);
+        const string Confined = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::evidence/*"}]}""";
+        await Ec2.ModifyVpcEndpointAsync(new ModifyVpcEndpointRequest { VpcEndpointId = endpoints["s3"].VpcEndpointId, PolicyDocument = Confined });
+
+        var channel = (await Adapter.FindForensicChannelAsync(Scope, vpc.VpcId, CancellationToken.None)).Channel!;
+
+        Assert.Equal(
+            new[] { "ssm", "ssmmessages", "ec2messages", "s3" }.Select(service => (endpoints[service].VpcEndpointId, service)),
+            channel.Endpoints.Select(e => (e.EndpointId, e.Service)));
+        Assert.Equal(Confined, channel.Endpoints.Single(e => e.Service == "s3").PolicyDocument);
+        // Created without one: the full-access policy EC2 (and moto) gives, which Core refuses.
+        Assert.All(channel.Endpoints.Where(e => e.Service != "s3"), e => Assert.NotNull(ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, Region, "evidence", Scope.Account, null)));
+        Assert.Null(ForensicEndpointPolicy.ProblemOf("s3", channel.Endpoints.Single(e => e.Service == "s3").PolicyDocument, Region, "evidence", Scope.Account, null));
+    }
+
     [Fact]
     public async Task FindForensicChannelAsync_S3InterfaceEndpoint_ItsEniAddressTooAndNoPrefixList()
     {

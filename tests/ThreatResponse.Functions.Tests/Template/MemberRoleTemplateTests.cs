@@ -16,8 +16,8 @@ public sealed class MemberRoleTemplateTests
         foreach (var function in new[] { "GuardDutyResponder", "IsolateInstanceAction", "SnapshotInstanceAction", "StopInstanceAction", "ReleaseInstanceAction", "CollectEvidenceAction", "InstanceTerminatedResponder" })
         {
             // ssm: Run Command of the evidence document (the playbook's parameter is read in the security account only);
-            // iam: passing roles back, and the quarantine profile's check.
-            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a is "iam:PassRole" or "iam:GetInstanceProfile" or "iam:GetRolePolicy" or "iam:ListRolePolicies" or "iam:ListAttachedRolePolicies"
+            // iam: passing roles back, the quarantine profile's check, and the deny on its role when a forensic window closes.
+            functionActions.UnionWith((await SamTemplate.AllowedActionsAsync(function)).Where(a => a.StartsWith("ec2:", StringComparison.Ordinal) || a.StartsWith("autoscaling:", StringComparison.Ordinal) || a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a is "iam:PassRole" or "iam:GetInstanceProfile" or "iam:GetRolePolicy" or "iam:ListRolePolicies" or "iam:ListAttachedRolePolicies" or "iam:PutRolePolicy"
                 || (a.StartsWith("ssm:", StringComparison.Ordinal) && a != "ssm:GetParameter")));
         }
 

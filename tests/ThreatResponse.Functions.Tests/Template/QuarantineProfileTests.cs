@@ -89,4 +89,31 @@ public sealed class QuarantineProfileTests
         Assert.Contains(":role/threat-response/${QuarantineInstanceProfileName}", resources, StringComparison.Ordinal);
         Assert.Equal(2, statement["Resource"]!.AsArray().Count);
     }
+
+    /// <summary>
+    /// The deny a forensic window's close puts on the quarantine role (the credentials fetched through the window): only
+    /// iam:PutRolePolicy, only on that role — and no deny keeps it from that role, while the functions' own roles (a
+    /// path below /threat-response/) stay out of reach.
+    /// </summary>
+    [Theory]
+    [InlineData("template.yaml", "GuardDutyResponderRole")]
+    [InlineData("template.yaml", "CollectEvidenceActionRole")]
+    [InlineData("templates/member-role.yaml", "MemberRole")]
+    public async Task DenyForensicWindowCredentials_Role_WritesOnlyOnTheQuarantineRole(string template, string role)
+    {
+        var statements = (await SamTemplate.ReadAsync(template))["Resources"]![role]!["Properties"]!["Policies"]!.AsArray()
+            .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
+            .ToList();
+        var statement = Assert.Single(statements, s => s?["Sid"]?.GetValue<string>() == "DenyForensicWindowCredentials")!;
+
+        Assert.Equal("Allow", statement["Effect"]!.GetValue<string>());
+        Assert.Equal(["iam:PutRolePolicy"], statement["Action"]!.AsArray().Select(a => a!.GetValue<string>()));
+        var resource = statement["Resource"]!.ToJsonString();
+        Assert.Contains(":role/threat-response/${QuarantineInstanceProfileName}", resource, StringComparison.Ordinal);
+        Assert.DoesNotContain("*", resource, StringComparison.Ordinal);
+        Assert.DoesNotContain(",", resource, StringComparison.Ordinal);
+        var denies = statements.Where(s => s?["Sid"]?.GetValue<string>() == "NeverOnThreatResponseRoles").Select(s => s!.ToJsonString()).ToList();
+        Assert.All(denies, d => Assert.DoesNotContain("role/threat-response/*\"", d, StringComparison.Ordinal));
+        Assert.All(denies, d => Assert.Contains("role/threat-response/*/*", d, StringComparison.Ordinal));
+    }
 }

@@ -74,7 +74,7 @@ public sealed class RevokeSessionsTemplateTests
             {
                 var deny = Assert.Single(statements, s => Effect(s) == "Deny");
                 Assert.Equal(["iam:DeleteRolePolicy", "iam:PutRolePolicy"], Actions(deny).Order(StringComparer.Ordinal));
-                Assert.Equal([$"arn:aws:iam::{account}:role/threat-response/*", $"arn:aws:iam::{account}:role/ThreatResponseMember"], Resources(deny));
+                Assert.Equal([$"arn:aws:iam::{account}:role/threat-response/*/*", $"arn:aws:iam::{account}:role/ThreatResponseMember"], Resources(deny));
             }
         }
 
@@ -133,8 +133,11 @@ public sealed class RevokeSessionsTemplateTests
         Assert.Equal(["iam:DeleteRolePolicy", "iam:PutRolePolicy"], Actions(deny).Order(StringComparer.Ordinal));
     }
 
-    /// <summary>The reads that verify the quarantine profile (QuarantineProfileTests checks them): not revoke-sessions' business.</summary>
-    private static bool IsQuarantineCheck(JsonNode statement) => statement["Sid"]?.GetValue<string>() == "VerifyQuarantineProfile";
+    /// <summary>
+    /// The reads that verify the quarantine profile, and the deny a forensic window's close writes on its role
+    /// (QuarantineProfileTests checks them): not revoke-sessions' business.
+    /// </summary>
+    private static bool IsQuarantineCheck(JsonNode statement) => statement["Sid"]?.GetValue<string>() is "VerifyQuarantineProfile" or "DenyForensicWindowCredentials";
 
     private static IEnumerable<JsonNode> Statements(RenderedResource role) =>
         role.Properties["Policies"]?.AsArray().SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray()).OfType<JsonNode>() ?? [];

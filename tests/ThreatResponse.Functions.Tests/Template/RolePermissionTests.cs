@@ -59,6 +59,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["iam:ListRolePolicies"] = "only when a rule collects after isolating (the quarantine profile's check)",
         ["iam:ListAttachedRolePolicies"] = "only when a rule collects after isolating (the quarantine profile's check)",
         ["iam:GetRolePolicy"] = "only when a rule collects after isolating (the quarantine profile's check)",
+        ["iam:PutRolePolicy"] = "only when a rule collects after isolating (the close denies the credentials fetched through the window)",
     };
 
     /// <summary>
@@ -84,6 +85,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         ["iam:ListRolePolicies"] = "the quarantine profile's check",
         ["iam:ListAttachedRolePolicies"] = "the quarantine profile's check",
         ["iam:GetRolePolicy"] = "the quarantine profile's check",
+        ["iam:PutRolePolicy"] = "the close denies the credentials fetched through the window",
     };
 
     public static TheoryData<string> Functions() =>
@@ -262,11 +264,11 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
 
         var observed = world.AwsProxy.Calls.Where(c => c.Service == "iam").Select(c => $"iam:{c.Operation}").ToHashSet(StringComparer.Ordinal);
         var allowed = (await SamTemplate.AllowedActionsAsync(function, new HashSet<string>(StringComparer.Ordinal) { "RevokeSessionsEnabled" }))
-            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy").ToHashSet(StringComparer.Ordinal);
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy" or "iam:PutRolePolicy").ToHashSet(StringComparer.Ordinal);
         Assert.Equal(function == "GuardDutyResponder" ? ["iam:GetInstanceProfile", "iam:GetRolePolicy", "iam:PutRolePolicy"] : ["iam:DeleteRolePolicy", "iam:GetRolePolicy"], observed.Order(StringComparer.Ordinal));
         Assert.Equal(observed.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
         var session = MemberSessionPolicy.ActionsOf(function, revokeSessions: true)
-            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy");
+            .Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:PassRole" && !CollectOnly.ContainsKey(a) || a is "iam:GetInstanceProfile" or "iam:GetRolePolicy" || (a == "iam:PutRolePolicy" && function == "GuardDutyResponder"));
         Assert.Equal(observed.Order(StringComparer.Ordinal), session.Order(StringComparer.Ordinal));
     }
 

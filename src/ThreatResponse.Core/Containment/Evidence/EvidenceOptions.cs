@@ -7,7 +7,8 @@ namespace ThreatResponse.Core.Containment.Evidence;
 /// skipped, saying so), <c>EVIDENCE_DOCUMENT_NAME</c>, <c>EVIDENCE_MAX_BYTES</c> (the archive's cap),
 /// <c>EVIDENCE_TIMEOUT_SECONDS</c> (the command's limit; the function waits that long and a little more for it),
 /// <c>EVIDENCE_RETENTION_DAYS</c> (the bucket's Object Lock retention, recorded with the evidence),
-/// <c>QUARANTINE_INSTANCE_PROFILE_NAME</c> (the profile an instance holds while evidence is collected after isolation).
+/// <c>QUARANTINE_INSTANCE_PROFILE_NAME</c> (the profile an instance holds while evidence is collected after isolation),
+/// <c>ORGANIZATION_ID</c> (optional: endpoint policies confined to the organisation count, see <see cref="ForensicEndpointPolicy"/>).
 /// </summary>
 public sealed record EvidenceOptions
 {
@@ -27,6 +28,12 @@ public sealed record EvidenceOptions
     /// after isolation: the SSM agent's permissions and nothing else (templates/member-role.yaml, template.yaml).
     /// </summary>
     public string QuarantineProfileName { get; init; } = "ThreatResponse-Quarantine";
+
+    /// <summary>
+    /// The AWS Organizations id (<c>o-…</c>) whose principals and resources an endpoint policy may be confined to; null:
+    /// only policies confined to the evidence bucket and the instance's account open the forensic window.
+    /// </summary>
+    public string? OrganizationId { get; init; }
 
     /// <summary>How often the command's status is read while waiting.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -58,6 +65,12 @@ public sealed record EvidenceOptions
         if (environment("QUARANTINE_INSTANCE_PROFILE_NAME")?.Trim() is { Length: > 0 } profile)
         {
             options = options with { QuarantineProfileName = profile };
+        }
+
+        if (environment("ORGANIZATION_ID")?.Trim() is { Length: > 0 } organization)
+        {
+            // Not an organisation id: ignored, so only bucket- and account-confined policies count (the stricter reading).
+            options = options with { OrganizationId = System.Text.RegularExpressions.Regex.IsMatch(organization, "^o-[a-z0-9]{10,32}$") ? organization : null };
         }
 
         return options;

@@ -17,7 +17,18 @@ namespace ThreatResponse.Core.Containment.Evidence;
 public sealed record ForensicChannel(string VpcId, IReadOnlyList<string> EndpointCidrs, IReadOnlyList<string> PrefixListIds, string Summary, IReadOnlyList<string>? GatewayRouteTableIds = null)
 {
     public IReadOnlyList<string> GatewayRouteTableIds { get; init; } = GatewayRouteTableIds ?? [];
+
+    /// <summary>
+    /// Every endpoint the channel is made of, with its policy as DescribeVpcEndpoints gives it: the window opens only when
+    /// each confines it (<see cref="ForensicEndpointPolicy"/>). Empty: not read, so the window does not open.
+    /// </summary>
+    public IReadOnlyList<ForensicEndpoint> Endpoints { get; init; } = [];
 }
+
+/// <summary>One endpoint of a forensic channel.</summary>
+/// <param name="Service">The service's short name: <c>ssm</c>, <c>ssmmessages</c>, <c>ec2messages</c> or <c>s3</c>.</param>
+/// <param name="PolicyDocument">The endpoint's policy (JSON); null when EC2 gave none.</param>
+public sealed record ForensicEndpoint(string EndpointId, string Service, string? PolicyDocument);
 
 /// <summary>What <see cref="IInstanceContainment.FindForensicChannelAsync"/> found: a channel, or what is missing for one.</summary>
 /// <param name="Missing">

@@ -6,7 +6,7 @@ namespace ThreatResponse.Core.Containment.Evidence;
 /// Each VPC's forensic channel and group, looked up and made ready once per response however many instances of that
 /// VPC it collects from (like <see cref="Groups.QuarantineGroupResolver"/> for the quarantine groups).
 /// </summary>
-internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.QuarantineGroupResolver groups, TimeProvider time, CancellationToken cancellationToken)
+internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.QuarantineGroupResolver groups, TimeProvider time, CancellationToken cancellationToken, EvidenceOptions? options = null)
 {
     private readonly ConcurrentDictionary<(AwsScope Scope, string VpcId), Lazy<Task<VpcForensicGroup>>> _ready = new();
     private readonly ConcurrentDictionary<(AwsScope Scope, string SubnetId), Lazy<Task<string?>>> _routes = new();
@@ -23,6 +23,13 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.Quaranti
             if (lookup.Channel is not { } channel)
             {
                 return new VpcForensicGroup(null, lookup.Missing ?? $"no endpoints for Systems Manager and S3 in {vpcId}", null, null);
+            }
+
+            // Before anything is made: a channel through endpoints that do not confine it is no channel.
+            if (PolicyProblem(scope, channel) is { } refused)
+            {
+                // Like a VPC without the endpoints: plain isolation, and the collection skipped saying why.
+                return new VpcForensicGroup(null, refused, null, null);
             }
 
             // Only the recorded forensic group is ours to rewrite; a new one is recorded before any ENI uses it.
@@ -49,6 +56,29 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.Quaranti
 
         StepResult Result(StepOutcome outcome, string detail, string? errorCode) =>
             new(ContainmentAction.Collect, "forensic-channel", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Why the channel's endpoints' policies do not confine the window; null when every one does.</summary>
+    private string? PolicyProblem(AwsScope scope, ForensicChannel channel)
+    {
+        if (options?.Bucket is not { } bucket)
+        {
+            return $"no evidence bucket to confine the S3 endpoints of {channel.VpcId} to";
+        }
+
+        if (channel.Endpoints.Count == 0)
+        {
+            return $"the endpoints' policies of {channel.VpcId} were not read";
+        }
+
+        var problems = channel.Endpoints
+            .Select(e => (Endpoint: e, Problem: ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, scope.Region, bucket, scope.Account, options.OrganizationId)))
+            .Where(p => p.Problem is not null)
+            .Select(p => $"{p.Endpoint.EndpointId} ({p.Endpoint.Service}): {p.Problem}")
+            .ToList();
+        return problems.Count == 0 ? null
+            : $"refused: the endpoints of {channel.VpcId} do not confine the forensic window — {string.Join("; ", problems)}. Apply the policies in {ForensicEndpointPolicy.Template} "
+              + $"(S3: only s3://{bucket}; Systems Manager: only account {scope.Account}'s principals{(options.OrganizationId is { } org ? $" or organisation {org}'s" : "")})";
     }
 
     /// <summary>

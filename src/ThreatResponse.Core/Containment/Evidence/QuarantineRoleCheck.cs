@@ -46,9 +46,21 @@ internal static class QuarantineRoleCheck
             return $"its role {role.Name} has managed policies attached ({string.Join(", ", (await attached).Take(3))})";
         }
 
-        if ((await inline) is not [PolicyName])
+        // Besides the agent's policy: the denies earlier windows' closes left (ForensicWindowClosedPolicy), each read, since
+        // anyone who can write IAM could put an Allow under that name.
+        var names = await inline;
+        var closed = names.Where(n => n.StartsWith(ForensicWindowClosedPolicy.NamePrefix, StringComparison.Ordinal)).ToList();
+        if (names.Except(closed, StringComparer.Ordinal).ToList() is not [PolicyName])
         {
-            return $"its role {role.Name} has the inline policies {string.Join(", ", (await inline).Take(5))}, not only {PolicyName}";
+            return $"its role {role.Name} has the inline policies {string.Join(", ", names.Except(closed, StringComparer.Ordinal).Take(5))}, not only {PolicyName}";
+        }
+
+        foreach (var name in closed)
+        {
+            if (await roles.GetRolePolicyAsync(instance, role.Name, name, cancellationToken) is not { } deny || !ForensicWindowClosedPolicy.IsDenyOnly(deny))
+            {
+                return $"its role {role.Name}'s policy {name} is not a deny only";
+            }
         }
 
         return await document is { } text ? ProblemOf(role.Name, text) : $"its role {role.Name} has no {PolicyName} policy";

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThreatResponse.Core.Containment.Evidence;
+using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.Sessions;
 
 namespace ThreatResponse.Core.Containment.Steps;
@@ -10,8 +11,11 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// else); instead of being cut, the instance's credentials become the quarantine profile's (the agent's permissions
 /// only), and the metadata endpoint stays on with IMDSv2 required and a hop limit of 1. When the collection ends —
 /// finished, failed or out of time — <see cref="CloseAsync"/> leaves the instance as plain isolation does: only the
-/// isolation group, no profile, the endpoint off. A VPC without the endpoints, or a quarantine profile that cannot be
-/// put in place, gives plain isolation, and the collection is skipped saying why.
+/// isolation group (reached through the conversion group, as isolation is, so that flows opened during the window do
+/// not survive as tracked ones), no profile, the endpoint off, and the credentials the instance fetched through the
+/// window denied (<see cref="ForensicWindowClosedPolicy"/>). A VPC without the endpoints, endpoints whose policies do
+/// not confine the window (<see cref="ForensicEndpointPolicy"/>), or a quarantine profile that cannot be put in place,
+/// give plain isolation, and the collection is skipped saying why.
 /// </summary>
 internal sealed class ForensicWindow
 {
@@ -21,19 +25,26 @@ internal sealed class ForensicWindow
     private readonly ForensicChannels _channels;
     private readonly EvidenceOptions _options;
     private readonly InstanceContext _context;
+    private readonly QuarantineGroupResolver? _quarantineGroups;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, Task<VpcForensicGroup>> _groups;
     private readonly ConcurrentDictionary<string, string> _isolationGroupByOpenedEni = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _recordedVpcs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _whyNot = new();
     private volatile bool _credentialsOpen;
+    private volatile bool _credentialsGiven;
+    private volatile bool _adopted;
     private volatile bool _touched;
 
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
     /// <param name="action">Whose steps the window's are: isolation's, or the collection's on an instance isolated before.</param>
     /// <param name="roles">IAM in the instance's account, to verify the quarantine role before the instance gets it; null: it cannot be verified, so it is not given.</param>
-    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
+    /// <param name="quarantineGroups">The VPCs' conversion and isolation groups, which the window is closed through; null: straight to isolation (reported).</param>
+    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate, QuarantineGroupResolver? quarantineGroups = null, TimeProvider? time = null)
     {
         _action = action;
+        _quarantineGroups = quarantineGroups;
+        _time = time ?? TimeProvider.System;
         _ec2 = ec2;
         _roles = roles;
         _channels = channels;
@@ -80,6 +91,23 @@ internal sealed class ForensicWindow
     {
         _touched = true;
         _isolationGroupByOpenedEni[networkInterfaceId] = isolationGroupId;
+    }
+
+    /// <summary>
+    /// An instance isolated before, maybe with a window left open by an earlier response (its read-back failed, or the
+    /// function died): whatever happens next, <see cref="CloseAsync"/> reads the instance back and undoes what it finds
+    /// of a window — each ENI back to only its isolation group through the conversion group, the profile disassociated,
+    /// the metadata endpoint off, the credentials fetched through the window denied.
+    /// </summary>
+    public void MustClose(IReadOnlyDictionary<string, string> isolationGroupByEni)
+    {
+        ArgumentNullException.ThrowIfNull(isolationGroupByEni);
+        _touched = true;
+        _adopted = true;
+        foreach (var (eni, isolation) in isolationGroupByEni)
+        {
+            _isolationGroupByOpenedEni[eni] = isolation;
+        }
     }
 
     /// <summary>
@@ -162,6 +190,7 @@ internal sealed class ForensicWindow
         }
 
         _touched = true;
+        _credentialsGiven = true;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
         var profile = log.RunAsync(_action, "instance-profile", null, dryRun: false, async () =>
@@ -201,10 +230,13 @@ internal sealed class ForensicWindow
     }
 
     /// <summary>
-    /// After the collection, whatever its end: each ENI back to only its isolation group, the profile disassociated
-    /// (whichever is associated now: nothing may hold credentials), the metadata endpoint off. Read back first, so
-    /// what changed meanwhile is what is undone. Urgent, and allowed the deadline's grace: an instance must not keep
-    /// the channel because time ran out.
+    /// After the collection, whatever its end: each ENI back to only its isolation group — through the all-open
+    /// conversion group first, as isolation does, so flows the window let through (S3 through a gateway endpoint crosses
+    /// no network ACL) become untracked and are cut, instead of surviving as tracked flows — with its connection-tracking
+    /// timeouts at the minimum; the profile disassociated (whichever is associated now: nothing may hold credentials), the
+    /// metadata endpoint off; then the credentials fetched through the window denied on the quarantine role. Read back
+    /// first, so what changed meanwhile is what is undone. Urgent, and allowed the deadline's grace: an instance must not
+    /// keep the channel because time ran out.
     /// </summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
@@ -226,43 +258,129 @@ internal sealed class ForensicWindow
             now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
                 ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
             return "collection over: forensic group, quarantine profile and metadata endpoint go";
-        }, failureNote: "the forensic group, quarantine profile and metadata endpoint may still be in place: isolate the instance again");
+        }, failureNote: "the forensic group, quarantine profile and metadata endpoint may still be in place: any later response for the instance (isolate, collect) closes the window");
         if (!described || now is null)
         {
             return;
         }
 
-        var work = new List<Task>();
+        // Credentials may have been fetched through the window: this response gave them, or an earlier one left its
+        // window open (whether that one gave them is unknown, so its residue counts).
+        var quarantine = _options.QuarantineProfileArn(_context.Instance);
+        var fetched = _credentialsGiven || now.ProfileAssociation?.ProfileArn == quarantine;
+        var groups = new List<Task>();
         foreach (var eni in now.NetworkInterfaces)
         {
             if (_isolationGroupByOpenedEni.TryGetValue(eni.NetworkInterfaceId, out var isolation) && !(eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolation))
             {
-                work.Add(log.RunAsync(_action, "forensic-group-removed", eni.NetworkInterfaceId, dryRun: false, async () =>
-                {
-                    await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolation], dryRun: false, cancellationToken);
-                    return $"{string.Join(',', eni.GroupIds)} -> {isolation}";
-                }));
+                fetched |= _adopted;
+                groups.Add(CloseInterfaceAsync(ec2, eni, isolation, cancellationToken));
             }
         }
 
+        var credentials = new List<Task>();
         if (now.ProfileAssociation is { } association)
         {
-            work.Add(log.RunAsync(_action, "instance-profile-removed", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, "instance-profile-removed", null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(_context.Instance, association.AssociationId, cancellationToken);
-                return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";
+                return $"disassociated {association.ProfileArn} (credentials already issued are denied below)";
             }));
         }
 
         if (!now.MetadataOptions.IsEndpointDisabled)
         {
-            work.Add(log.RunAsync(_action, "metadata-endpoint-disabled", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, "metadata-endpoint-disabled", null, dryRun: false, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(_context.Instance, now.MetadataOptions.WithEndpointDisabled(), dryRun: false, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
             }));
         }
 
-        await Task.WhenAll(work);
+        await Task.WhenAll(credentials);
+
+        // After the instance can fetch no more: every credential it fetched through the window was issued before now.
+        var deny = fetched || (_adopted && !now.MetadataOptions.IsEndpointDisabled) ? DenyWindowCredentialsAsync(cancellationToken) : Task.CompletedTask;
+        await Task.WhenAll(groups.Append(deny));
+    }
+
+    /// <summary>
+    /// Timeouts to the minimum (isolation set them; re-asserted if someone changed them) and the all-open conversion group
+    /// together, then at once the isolation group. Without the conversion group (its VPC's groups cannot be had), straight
+    /// to isolation: the forensic group must not stay. If the isolation group fails after the conversion group, the ENI
+    /// goes back to what it had: never left all open.
+    /// </summary>
+    private async Task CloseInterfaceAsync(IInstanceContainment ec2, NetworkInterfaceState eni, string isolation, CancellationToken cancellationToken)
+    {
+        var log = _context.Log;
+        var id = eni.NetworkInterfaceId;
+        string? conversion = null;
+        if (_quarantineGroups is not null)
+        {
+            var vpcGroups = await _quarantineGroups.GetAsync(AwsScope.Of(_context.Instance), eni.VpcId);
+            conversion = vpcGroups.IsolationGroupId == isolation ? vpcGroups.ConversionGroupId : null;
+        }
+
+        var tracking = eni.Tracking == ConnectionTrackingState.Minimum
+            ? Task.FromResult(true)
+            : log.RunAsync(_action, "connection-tracking", id, dryRun: false, async () =>
+            {
+                await ec2.SetConnectionTrackingAsync(_context.Instance, id, ConnectionTrackingState.Minimum, dryRun: false, cancellationToken);
+                return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum} (was changed since isolation)";
+            });
+        var converted = conversion is not null && await log.RunAsync(_action, "forensic-conversion-group", id, dryRun: false, async () =>
+        {
+            await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [conversion], dryRun: false, cancellationToken);
+            return $"{string.Join(',', eni.GroupIds)} -> {conversion}: flows opened during the window become untracked";
+        });
+        if (conversion is null)
+        {
+            log.Fail(_action, "forensic-conversion-group", id, "the VPC's conversion group is not available: straight to the isolation group, so flows opened during the window may survive as tracked flows");
+        }
+
+        var isolated = await log.RunAsync(_action, "forensic-group-removed", id, dryRun: false, async () =>
+        {
+            await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [isolation], dryRun: false, cancellationToken);
+            return converted ? $"{conversion} -> {isolation}" : $"{string.Join(',', eni.GroupIds)} -> {isolation}";
+        });
+        await tracking;
+        if (!isolated && converted)
+        {
+            await log.RunAsync(_action, "rollback-conversion", id, dryRun: false, async () =>
+            {
+                await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, eni.GroupIds, dryRun: false, cancellationToken);
+                return $"restored {string.Join(',', eni.GroupIds)} after the isolation group failed: the window is still open, close it by isolating or collecting again";
+            });
+        }
+    }
+
+    /// <summary>
+    /// The quarantine role's credentials this instance fetched through the window stop working: the role is shared by
+    /// every instance collected from, so the deny is for this instance's sessions (<c>ec2:SourceInstanceARN</c>) issued
+    /// before now — a later window's credentials are issued after it and work.
+    /// </summary>
+    public async Task DenyWindowCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var log = _context.Log;
+        if (_roles is null)
+        {
+            // Without IAM the quarantine role is never verified, so never given: only a window another response left open can have handed it out.
+            log.Skip(_action, "window-credentials-denied", _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
+            return;
+        }
+
+        var cutOff = SessionRevocationPolicy.CutOffAt(_time.GetUtcNow());
+        await log.RunAsync(_action, "window-credentials-denied", _options.QuarantineProfileName, dryRun: false, async () =>
+        {
+            var held = await _roles.FindProfileRolesAsync(_context.Instance, _options.QuarantineProfileName, cancellationToken);
+            if (held.Count != 1)
+            {
+                throw new StepFailedException("QuarantineProfileChanged", $"the instance profile {_options.QuarantineProfileName} holds {held.Count} roles, not its one: nothing denied");
+            }
+
+            var name = ForensicWindowClosedPolicy.NameFor(_context.Instance);
+            await _roles.PutRolePolicyAsync(_context.Instance, held[0].Name, name, ForensicWindowClosedPolicy.Document(_context.Instance, cutOff), cancellationToken);
+            return $"{name} on {held[0].Name}: this instance's sessions issued before {SessionRevocationPolicy.Format(cutOff)} are denied everything";
+        });
     }
 }
