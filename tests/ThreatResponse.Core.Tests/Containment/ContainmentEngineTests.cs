@@ -373,7 +373,7 @@ public sealed class ContainmentEngineTests
         Assert.Equal(StepOutcome.Skipped, report.Outcome);
         Assert.All(report.Instances, r => Assert.Equal(StepOutcome.Skipped, r.Outcome));
         Assert.Equal(["exempt: tagged ThreatResponse:Exempt=true", "instance is terminated", "instance not found"], report.Instances.Select(r => r.Reason));
-        Assert.All(_ec2.Calls, c => Assert.Contains(c.Operation, new[] { "DescribeInstance", "FindQuarantineGroups" }));
+        Assert.All(_ec2.Calls, c => Assert.Contains(c.Operation, new[] { "DescribeInstance", "FindQuarantineGroupsByName" }));
     }
 
     [Fact]
