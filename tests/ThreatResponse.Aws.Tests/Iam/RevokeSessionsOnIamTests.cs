@@ -123,6 +123,27 @@ public sealed class RevokeSessionsOnIamTests(MotoServerFixture moto) : MotoTest(
     }
 
     [Fact]
+    public async Task IsolateAgainWithoutRevoking_WhileAReleasedRevocationIsPending_CarriedOverAndRemovedByTheNextReleaseInItsTime()
+    {
+        var (instance, role) = await SceneAsync();
+        await RunAsync(instance, IsolateAndRevoke);
+        var cutOff = AssertOurDenyPolicy(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
+        await RunAsync(instance, [ContainmentAction.Release]);
+
+        // Isolated again an hour later without revoke-sessions: the pending revocation must not lose its record.
+        var again = await RunAsync(instance, [ContainmentAction.Isolate], time: new ShiftedTime(TimeSpan.FromHours(1)));
+        Assert.True(again.Outcome == StepOutcome.Succeeded, Assert.Single(again.Instances).Reason);
+        var saved = await new DynamoDbIsolationStateStore(DynamoDb(), Table).LoadAsync(instance, CancellationToken.None);
+        Assert.Equal(new RevokedSessions(role, Ours, cutOff), saved?.RevokedSessions);
+        Assert.NotEmpty(saved!.AclEntries ?? []);
+
+        var released = await RunAsync(instance, [ContainmentAction.Release], time: new ShiftedTime(TimeSpan.FromHours(13)));
+
+        Assert.True(released.Outcome == StepOutcome.Succeeded, Assert.Single(released.Instances).Reason);
+        Assert.Null(await MotoIam.GetRolePolicyAsync(Moto, role, Ours));
+    }
+
+    [Fact]
     public async Task Release_AfterTheRevokedCredentialsExpired_DeletesExactlyOurPolicyAndLeavesTheConsolesOwn()
     {
         var (instance, role) = await SceneAsync();

@@ -28,7 +28,10 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
         {
             if (!context.DryRun)
             {
-                Superseded ??= await store.SaveAsync(context.Instance, state, cancellationToken);
+                // Saved every time; only the first save of this isolation can replace an earlier isolation's state.
+                // (`Superseded ??= await …` would skip the save itself once a superseded state is known.)
+                var replaced = await store.SaveAsync(context.Instance, state, cancellationToken);
+                Superseded ??= replaced;
             }
 
             return context.DryRun ? "would save to the ledger" : "ledger";

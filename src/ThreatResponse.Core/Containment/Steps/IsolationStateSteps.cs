@@ -89,9 +89,12 @@ internal static class IsolationStateSteps
 
         var known = saved.AclEntries ?? [];
 
-        // A state this isolation replaced without a release still has its revocation in force: carried over, so the
-        // release of this state removes it.
-        var carried = keeper.Superseded is { IsReleased: false } superseded ? superseded.RevokedSessions : null;
+        // A state this isolation replaced still has its revocation in force when it was not released, or was released
+        // while the revoked credentials could still be used (the revocation outlives release until then): carried
+        // over, so the release of this state removes it in its time.
+        var carried = keeper.Superseded is { } superseded && (!superseded.IsReleased || superseded.RevokedSessionsEndedAt is null)
+            ? superseded.RevokedSessions
+            : null;
         var updated = saved with
         {
             AutoScalingGroup = removal.Group ?? saved.AutoScalingGroup,
