@@ -160,13 +160,13 @@ public sealed partial class Ec2InstanceContainment
         var work = new List<Task>();
         foreach (var ingress in new[] { true, false })
         {
-            var ids = unwanted.Where(r => r.IsEgress != ingress).Select(r => r.SecurityGroupRuleId).ToList();
-            if (ids.Count > 0)
+            // One rule per call: a call naming a rule already gone (its creator revoking it at the same moment) fails
+            // whole, so each is revoked on its own and a gone one is fine; the check below decides.
+            foreach (var id in unwanted.Where(r => r.IsEgress != ingress).Select(r => r.SecurityGroupRuleId))
             {
-                // A rule already gone (its creator revoking it at the same moment) is fine: the check below decides.
                 work.Add(IgnoringAsync("InvalidSecurityGroupRuleId.NotFound", () => ingress
-                    ? CallAsync(scope, "RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, SecurityGroupRuleIds = ids }, cancellationToken), cancellationToken)
-                    : CallAsync(scope, "RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, SecurityGroupRuleIds = ids }, cancellationToken), cancellationToken)));
+                    ? CallAsync(scope, "RevokeSecurityGroupIngress", () => ec2.RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest { GroupId = groupId, SecurityGroupRuleIds = [id] }, cancellationToken), cancellationToken)
+                    : CallAsync(scope, "RevokeSecurityGroupEgress", () => ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = groupId, SecurityGroupRuleIds = [id] }, cancellationToken), cancellationToken)));
             }
 
             if (role == QuarantineGroupRole.Conversion)
@@ -185,7 +185,8 @@ public sealed partial class Ec2InstanceContainment
         }
 
         await Task.WhenAll(work);
-        if (work.Count > 0 && ToQuarantineGroup(await DescribeGroupAsync(scope, ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
+        // Checked whatever was done: "repaired" is said only of a group seen right afterwards.
+        if (ToQuarantineGroup(await DescribeGroupAsync(scope, ec2, groupId, cancellationToken), role) is not { RulesAsRequired: true })
         {
             throw new AwsOperationException("SetQuarantineGroupRules", "QuarantineGroupNotRepaired",
                 $"{groupId} still has other rules than a {(role == QuarantineGroupRole.Isolation ? "isolation group (none)" : "conversion group (all traffic in and out, 0.0.0.0/0 and ::/0)")} after repair");

@@ -258,14 +258,23 @@ public sealed class ContainmentEngine(
                     window.MustClose(isolation);
                 }
 
-                await window.OpenOnIsolatedAsync(isolation, cancellationToken);
-                if (window.IsOpen)
+                // The document is checked before the window opens: a document someone else wrote never opens it.
+                if (await CollectStep.DocumentRefusalAsync(evidence, options.Evidence, context, cancellationToken) is { } refusal)
                 {
-                    await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken);
+                    context.Log.Fail(ContainmentAction.Collect, "send-command", options.Evidence.DocumentName,
+                        $"refused, nothing sent: {refusal}; the forensic window was not opened", "EvidenceDocumentNotShipped");
                 }
                 else
                 {
-                    context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
+                    await window.OpenOnIsolatedAsync(isolation, cancellationToken);
+                    if (window.IsOpen)
+                    {
+                        await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken);
+                    }
+                    else
+                    {
+                        context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
+                    }
                 }
 
                 await window.CloseAsync(cancellationToken);

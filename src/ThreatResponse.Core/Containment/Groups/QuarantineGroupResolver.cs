@@ -65,17 +65,17 @@ internal sealed class QuarantineGroupResolver(
     private Task<IReadOnlyList<RecordedQuarantineGroup>> Recorded(AwsScope scope) =>
         registry is null
             ? Task.FromResult<IReadOnlyList<RecordedQuarantineGroup>>([])
-            : _recorded.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>(() => registry.ListAsync(s, cancellationToken))).Value;
+            : _recorded.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<RecordedQuarantineGroup>>>(async () => await registry.ListAsync(s, cancellationToken))).Value;
 
     private Task<IReadOnlyList<NamedQuarantineGroup>> Named(AwsScope scope) =>
-        _named.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>(() => ec2.FindQuarantineGroupsByNameAsync(s, cancellationToken))).Value;
+        _named.GetOrAdd(scope, s => new Lazy<Task<IReadOnlyList<NamedQuarantineGroup>>>(async () => await ec2.FindQuarantineGroupsByNameAsync(s, cancellationToken))).Value;
 
     private async Task<VpcQuarantineGroups> PrepareAsync(AwsScope scope, string vpcId)
     {
         var started = time.GetTimestamp();
+        Task<(string? GroupId, string Note)> conversion, isolation;
         try
         {
-            Task<(string? GroupId, string Note)> conversion, isolation;
             if (registry is null)
             {
                 var named = (await Named(scope)).Where(n => n.Group.VpcId == vpcId).ToList();
@@ -84,25 +84,61 @@ internal sealed class QuarantineGroupResolver(
             }
             else
             {
-                var recorded = (await Recorded(scope)).Where(r => r.VpcId == vpcId && r.Role != QuarantineGroupRole.Forensic).ToList();
-                var described = recorded.Count == 0 ? [] : await ec2.DescribeQuarantineGroupsAsync(scope, recorded, cancellationToken);
-                conversion = RecordedAsync(scope, vpcId, QuarantineGroupRole.Conversion, recorded.Find(r => r.Role == QuarantineGroupRole.Conversion), described);
-                isolation = RecordedAsync(scope, vpcId, QuarantineGroupRole.Isolation, recorded.Find(r => r.Role == QuarantineGroupRole.Isolation), described);
-            }
+                // A record that cannot be read never means no isolation: groups this response creates are provably ours.
+                var unreadable = "";
+                IReadOnlyList<RecordedQuarantineGroup> all;
+                try
+                {
+                    all = await Recorded(scope);
+                }
+                catch (AwsOperationException e)
+                {
+                    all = [];
+                    unreadable = $" (the record could not be read: {e.ErrorCode}; new groups made for this response)";
+                }
 
-            var (conversionId, conversionNote) = await conversion;
-            var (isolationId, isolationNote) = await isolation;
-            var detail = $"conversion {conversionNote}; isolation {isolationNote}";
-            var outcome = dryRun && (conversionId is null || isolationId is null) ? StepOutcome.DryRun : StepOutcome.Succeeded;
-            return new VpcQuarantineGroups(conversionId, isolationId, Result(outcome, detail, null, started));
+                var recorded = all.Where(r => r.VpcId == vpcId && r.Role != QuarantineGroupRole.Forensic).ToList();
+                var described = recorded.Count == 0 ? [] : await ec2.DescribeQuarantineGroupsAsync(scope, recorded, cancellationToken);
+                conversion = Noted(RecordedAsync(scope, vpcId, QuarantineGroupRole.Conversion, recorded.Find(r => r.Role == QuarantineGroupRole.Conversion), described), unreadable);
+                isolation = Noted(RecordedAsync(scope, vpcId, QuarantineGroupRole.Isolation, recorded.Find(r => r.Role == QuarantineGroupRole.Isolation), described), unreadable);
+            }
         }
         catch (AwsOperationException e)
         {
             return new VpcQuarantineGroups(null, null, Result(StepOutcome.Failed, e.Message, e.ErrorCode, started));
         }
 
+        // Each role on its own: a conversion group that cannot be made ready still leaves the isolation group to use.
+        var (conversionId, conversionNote, conversionError) = await Guarded(conversion);
+        var (isolationId, isolationNote, isolationError) = await Guarded(isolation);
+        var detail = $"conversion {conversionNote}; isolation {isolationNote}";
+        var error = isolationError ?? conversionError;
+        var outcome = error is not null ? StepOutcome.Failed
+            : dryRun && (conversionId is null || isolationId is null) ? StepOutcome.DryRun
+            : StepOutcome.Succeeded;
+        return new VpcQuarantineGroups(conversionId, isolationId, Result(outcome, detail, error, started));
+
         StepResult Result(StepOutcome outcome, string detail, string? errorCode, long since) =>
             new(ContainmentAction.Isolate, "quarantine-groups", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(since).TotalMilliseconds);
+
+        static async Task<(string? GroupId, string Note)> Noted(Task<(string? GroupId, string Note)> prepared, string note)
+        {
+            var (id, text) = await prepared;
+            return (id, text + note);
+        }
+
+        static async Task<(string? GroupId, string Note, string? ErrorCode)> Guarded(Task<(string? GroupId, string Note)> prepared)
+        {
+            try
+            {
+                var (id, note) = await prepared;
+                return (id, note, null);
+            }
+            catch (AwsOperationException e)
+            {
+                return (null, $"failed: {e.Message}", e.ErrorCode);
+            }
+        }
     }
 
     private async Task<(string? GroupId, string Note)> RecordedAsync(
@@ -144,7 +180,18 @@ internal sealed class QuarantineGroupResolver(
         // Recorded before any ENI uses it, alongside its rules: a death after either leaves a group the next response
         // finds in the record and repairs.
         var rules = ec2.SetQuarantineGroupRulesAsync(scope, created, role, freshlyCreated: true, cancellationToken);
-        var winner = await RecordAsync(scope, vpcId, role, created, recorded?.GroupId);
+        string winner;
+        try
+        {
+            winner = await RecordAsync(scope, vpcId, role, created, recorded?.GroupId);
+        }
+        catch (AwsOperationException e)
+        {
+            // Not recorded (the ledger failed): still ours, this response made it. The next response records its own.
+            await rules;
+            return (created, $"{created} (created; not recorded: {e.ErrorCode}){why}");
+        }
+
         await rules;
         if (winner == created)
         {
@@ -152,18 +199,26 @@ internal sealed class QuarantineGroupResolver(
         }
 
         // Another response recorded its group first: that is the VPC's group (ours is left unused). Its creator may
-        // still be giving it its rules, so they are checked and, if need be, made right here too.
-        if (await ec2.DescribeQuarantineGroupsAsync(scope, [new RecordedQuarantineGroup(vpcId, role, winner)], cancellationToken) is not [var theirs, ..])
+        // still be giving it its rules, so they are checked and, if need be, made right here too; if they cannot be,
+        // the group this response made serves it.
+        try
         {
-            throw new AwsOperationException("RecordQuarantineGroup", "QuarantineGroupGone", $"the group {winner} another response recorded for {vpcId} does not exist");
+            if (await ec2.DescribeQuarantineGroupsAsync(scope, [new RecordedQuarantineGroup(vpcId, role, winner)], cancellationToken) is [var theirs, ..])
+            {
+                if (!theirs.RulesAsRequired)
+                {
+                    await ec2.SetQuarantineGroupRulesAsync(scope, winner, role, freshlyCreated: false, cancellationToken);
+                }
+
+                return (winner, $"{winner} (recorded by another response a moment ago; {created} left unused)");
+            }
+        }
+        catch (AwsOperationException)
+        {
+            // Falls through to the group this response made.
         }
 
-        if (!theirs.RulesAsRequired)
-        {
-            await ec2.SetQuarantineGroupRulesAsync(scope, winner, role, freshlyCreated: false, cancellationToken);
-        }
-
-        return (winner, $"{winner} (recorded by another response a moment ago; {created} left unused)");
+        return (created, $"{created} (created; {winner}, recorded by another response, is not usable now)");
     }
 
     private async Task<(string? GroupId, string Note)> ByNameAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, IReadOnlyList<NamedQuarantineGroup> named)

@@ -13,6 +13,23 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
 {
     private const ContainmentAction Collect = ContainmentAction.Collect;
 
+    /// <summary>
+    /// Why the account's evidence document must not run (not the one ThreatResponse ships, not the instance's
+    /// account's, or unreadable); null when it may. For callers that must know before opening anything.
+    /// </summary>
+    public static async Task<string?> DocumentRefusalAsync(IEvidenceCollector evidence, EvidenceOptions options, InstanceContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var document = await evidence.DescribeDocumentAsync(context.Instance, context.FindingKey, options.DocumentName, cancellationToken);
+            return ShippedEvidenceDocument.Refusal(context.Instance, options.DocumentName, document);
+        }
+        catch (AwsOperationException e)
+        {
+            return $"the document {options.DocumentName} could not be read ({e.Message})";
+        }
+    }
+
     /// <param name="wait">How long to wait for the command; null: the command's own limit and a little more.</param>
     public async Task RunAsync(InstanceContext context, TimeSpan? wait, CancellationToken cancellationToken)
     {

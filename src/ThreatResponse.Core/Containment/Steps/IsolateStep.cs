@@ -194,6 +194,8 @@ internal sealed class IsolateStep(
         var vpcGroups = await vpcGroupsTask;
         if (isolatedBefore && vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
         {
+            // What was done to the group (a repair of rules someone added) is reported even when the ENI stays put.
+            log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
             // Isolated by ThreatResponse (the ledger says so) and only in the recorded isolation group: must not pass
             // through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
@@ -206,9 +208,29 @@ internal sealed class IsolateStep(
         }
 
         log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
-        if (vpcGroups.Step.Outcome == StepOutcome.Failed)
+        if (vpcGroups.Step.Outcome == StepOutcome.Failed && vpcGroups.IsolationGroupId is null)
         {
-            log.Fail(Isolate, "isolation-group", id, "the VPC's quarantine groups are not available; the ENI keeps its groups");
+            log.Fail(Isolate, "isolation-group", id, "the VPC's isolation group is not available; the ENI keeps its groups");
+            return;
+        }
+
+        if (vpcGroups.ConversionGroupId is null && vpcGroups.IsolationGroupId is { } direct && !context.DryRun)
+        {
+            // No conversion group to be had: straight into the isolation group. Tracked flows then outlive the change
+            // (at the minimum timeouts), which is still far better than no isolation at all.
+            var tracked = eni.Tracking == ConnectionTrackingState.Minimum
+                ? Task.FromResult(true)
+                : log.RunAsync(Isolate, "connection-tracking", id, dryRun: false, async () =>
+                {
+                    await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, dryRun: false, cancellationToken);
+                    return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
+                });
+            await tracked;
+            await log.RunAsync(Isolate, "isolation-group", id, dryRun: false, async () =>
+            {
+                await _urgent.SetNetworkInterfaceGroupsAsync(context.Instance, id, [direct], dryRun: false, cancellationToken);
+                return $"-> {direct} without the conversion group (it could not be made ready): tracked flows may outlive this change until their timeouts";
+            });
             return;
         }
 
