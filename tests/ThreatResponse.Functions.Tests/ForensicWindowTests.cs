@@ -573,6 +573,29 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     /// An instance isolated by the analyst's click in a VPC with the channel and the quarantine profile, the stand-in
     /// agent ready, the proxy's record and the notifications cleared; <c>during</c> is filled as the command starts.
     /// </summary>
+    [Fact]
+    public async Task CollectAction_InstanceIsolatedBeforeAndTheDocumentIsNotOurs_WindowNeverOpenedNothingSent()
+    {
+        using var ec2 = Moto.CreateEc2Client();
+        var (scene, _, during) = await IsolatedBeforeWithAChannelAsync(ec2);
+        using var s3 = await BucketAsync();
+        using var ssm = new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementClient(MotoServerFixture.Credentials, Moto.Configure(new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementConfig()));
+        var updated = await ssm.UpdateDocumentAsync(new Amazon.SimpleSystemsManagement.Model.UpdateDocumentRequest { Name = "ThreatResponse-CollectEvidence", Content = EvidenceDocumentPinningTests.Foreign, DocumentVersion = "$LATEST" });
+        await ssm.UpdateDocumentDefaultVersionAsync(new Amazon.SimpleSystemsManagement.Model.UpdateDocumentDefaultVersionRequest { Name = "ThreatResponse-CollectEvidence", DocumentVersion = updated.DocumentDescription.DocumentVersion });
+        var before = await ViewAsync(ec2, scene);
+
+        await Assert.ThrowsAsync<ThreatResponse.Core.Responses.ResponseFailedException>(() => CollectByActionAsync(scene.InstanceId));
+
+        // Refused before the window: no metadata endpoint, no quarantine profile, no forensic group on an ENI, nothing sent.
+        // (Recognising a window left open looks up the VPC's channel, which may make its recorded forensic group.)
+        Assert.Null(during.Value);
+        Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "ModifyNetworkInterfaceAttribute" or "ModifyInstanceMetadataOptions" or "AssociateIamInstanceProfile" or "ReplaceIamInstanceProfileAssociation");
+        Assert.Equal(before, await ViewAsync(ec2, scene) with { GroupNames = before.GroupNames });
+        Assert.Equal(before.GroupNames.Select(n => string.Join(',', n)), (await ViewAsync(ec2, scene)).GroupNames.Select(n => string.Join(',', n)));
+        var step = Step(Steps(Assert.Single(await World.NotificationsAsync())), "send-command");
+        Assert.Contains("the forensic window was not opened", step.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task<(ThreatResponse.LocalAws.DemoScene Scene, string QuarantineProfile, System.Runtime.CompilerServices.StrongBox<InstanceView?> During)> IsolatedBeforeWithAChannelAsync(AmazonEC2Client ec2)
     {
         var scene = await Ec2Scene.CreateAsync(Moto, ec2);

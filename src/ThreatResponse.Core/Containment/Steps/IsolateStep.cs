@@ -194,8 +194,6 @@ internal sealed class IsolateStep(
         var vpcGroups = await vpcGroupsTask;
         if (isolatedBefore && vpcGroups.IsolationGroupId is { } isolationId && eni.GroupIds.Count == 1 && eni.GroupIds[0] == isolationId)
         {
-            // What was done to the group (a repair of rules someone added) is reported even when the ENI stays put.
-            log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
             // Isolated by ThreatResponse (the ledger says so) and only in the recorded isolation group: must not pass
             // through the all-open group again.
             log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
