@@ -10,6 +10,9 @@ namespace ThreatResponse.Testing;
 /// <param name="ConversionWindows">Per ENI, from the conversion group's answer to the isolation group's: the time it was all-open.</param>
 public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests, TimeSpan IsolationApplied, TimeSpan Total, ContainmentReport Report, IReadOnlyList<TimeSpan> ConversionWindows)
 {
+    /// <summary>The longest chain of requests each sent after the previous one was answered, with timings: what a failed bound prints.</summary>
+    public string Chain { get; init; } = "";
+
     /// <summary>Per ENI, from the conversion group's answer to the isolation group's request: what it waited for besides its own round trip.</summary>
     public IReadOnlyList<TimeSpan> ConversionGaps { get; init; } = [];
 
@@ -56,6 +59,7 @@ public sealed record IsolationMeasurement(int SequentialRoundTrips, int Requests
             windows)
         {
             ConversionGaps = [.. pairs.Select(p => p.Gap)],
+            Chain = log.Describe(log.LongestChain(IsIsolation)),
         };
     }
 
