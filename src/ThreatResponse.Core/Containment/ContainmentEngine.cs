@@ -259,7 +259,8 @@ public sealed class ContainmentEngine(
                 }
 
                 // The document is checked before the window opens: a document someone else wrote never opens it.
-                if (await CollectStep.DocumentRefusalAsync(evidence, options.Evidence, context, cancellationToken) is { } refusal)
+                var (document, refusal) = await CollectStep.CheckDocumentAsync(evidence, options.Evidence, context, cancellationToken);
+                if (refusal is not null)
                 {
                     context.Log.Fail(ContainmentAction.Collect, "send-command", options.Evidence.DocumentName,
                         $"refused, nothing sent: {refusal}; the forensic window was not opened", "EvidenceDocumentNotShipped");
@@ -269,7 +270,7 @@ public sealed class ContainmentEngine(
                     await window.OpenOnIsolatedAsync(isolation, cancellationToken);
                     if (window.IsOpen)
                     {
-                        await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken);
+                        await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken, document);
                     }
                     else
                     {

@@ -14,24 +14,26 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
     private const ContainmentAction Collect = ContainmentAction.Collect;
 
     /// <summary>
-    /// Why the account's evidence document must not run (not the one ThreatResponse ships, not the instance's
-    /// account's, or unreadable); null when it may. For callers that must know before opening anything.
+    /// The account's evidence document, and why it must not run (not the one ThreatResponse ships, not the instance's
+    /// account's, or unreadable); the refusal is null when it may. For callers that must know before opening anything:
+    /// the document checked is handed to <see cref="RunAsync"/>, which does not read it again.
     /// </summary>
-    public static async Task<string?> DocumentRefusalAsync(IEvidenceCollector evidence, EvidenceOptions options, InstanceContext context, CancellationToken cancellationToken)
+    public static async Task<(EvidenceDocument? Document, string? Refusal)> CheckDocumentAsync(IEvidenceCollector evidence, EvidenceOptions options, InstanceContext context, CancellationToken cancellationToken)
     {
         try
         {
             var document = await evidence.DescribeDocumentAsync(context.Instance, context.FindingKey, options.DocumentName, cancellationToken);
-            return ShippedEvidenceDocument.Refusal(context.Instance, options.DocumentName, document);
+            return (document, ShippedEvidenceDocument.Refusal(context.Instance, options.DocumentName, document));
         }
         catch (AwsOperationException e)
         {
-            return $"the document {options.DocumentName} could not be read ({e.Message})";
+            return (null, $"the document {options.DocumentName} could not be read ({e.Message})");
         }
     }
 
     /// <param name="wait">How long to wait for the command; null: the command's own limit and a little more.</param>
-    public async Task RunAsync(InstanceContext context, TimeSpan? wait, CancellationToken cancellationToken)
+    /// <param name="checkedDocument">The document <see cref="CheckDocumentAsync"/> found acceptable; null: read here.</param>
+    public async Task RunAsync(InstanceContext context, TimeSpan? wait, CancellationToken cancellationToken, EvidenceDocument? checkedDocument = null)
     {
         var log = context.Log;
         if (options.Bucket is null)
@@ -79,7 +81,7 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
             // The document runs as root on the instance: whoever can write it (ssm:UpdateDocument and a new default version,
             // or ssm:CreateDocument in a Region without ours) must not choose what runs. Nothing is sent unless it is the
             // document ThreatResponse ships, owned by the instance's account; the command is pinned to the version checked.
-            var document = await evidence.DescribeDocumentAsync(context.Instance, context.FindingKey, options.DocumentName, cancellationToken);
+            var document = checkedDocument ?? await evidence.DescribeDocumentAsync(context.Instance, context.FindingKey, options.DocumentName, cancellationToken);
             if (ShippedEvidenceDocument.Refusal(context.Instance, options.DocumentName, document) is { } refusal)
             {
                 throw new StepFailedException("EvidenceDocumentNotShipped", $"refused, nothing sent: {refusal}");

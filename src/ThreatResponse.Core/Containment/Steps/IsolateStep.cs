@@ -212,30 +212,15 @@ internal sealed class IsolateStep(
             return;
         }
 
-        if (vpcGroups.ConversionGroupId is null && vpcGroups.IsolationGroupId is { } direct && !context.DryRun)
-        {
-            // No conversion group to be had: straight into the isolation group. Tracked flows then outlive the change
-            // (at the minimum timeouts), which is still far better than no isolation at all.
-            var tracked = eni.Tracking == ConnectionTrackingState.Minimum
-                ? Task.FromResult(true)
-                : log.RunAsync(Isolate, "connection-tracking", id, dryRun: false, async () =>
-                {
-                    await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, dryRun: false, cancellationToken);
-                    return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
-                });
-            await tracked;
-            await log.RunAsync(Isolate, "isolation-group", id, dryRun: false, async () =>
-            {
-                await _urgent.SetNetworkInterfaceGroupsAsync(context.Instance, id, [direct], dryRun: false, cancellationToken);
-                return $"-> {direct} without the conversion group (it could not be made ready): tracked flows may outlive this change until their timeouts";
-            });
-            return;
-        }
+        // No conversion group to be had (it could not be made ready): straight into the isolation group once the
+        // timeouts are at the minimum. Tracked flows then outlive the change until they time out, which is still far
+        // better than no isolation at all.
+        var withoutConversion = vpcGroups.ConversionGroupId is null && vpcGroups.IsolationGroupId is not null && !context.DryRun;
 
         // In a dry run before the groups exist, the ENI's own groups stand in: the check is of permission to modify it.
         var conversionGroups = vpcGroups.ConversionGroupId is { } c ? [c] : eni.GroupIds;
         // Asked before the conversion group, never between it and the isolation group: the all-open time stays one round trip.
-        var forensicGroup = forensic is null || vpcGroups.IsolationGroupId is null ? null : await forensic.GroupForAsync(eni);
+        var forensicGroup = forensic is null || vpcGroups.IsolationGroupId is null || withoutConversion ? null : await forensic.GroupForAsync(eni);
         var isolationGroups = vpcGroups.IsolationGroupId is not { } i ? eni.GroupIds : forensicGroup is null ? [i] : [i, forensicGroup];
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
@@ -245,7 +230,12 @@ internal sealed class IsolateStep(
                 await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, context.DryRun, cancellationToken);
                 return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
             });
-        var conversion = await log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
+        if (withoutConversion)
+        {
+            await tracking;
+        }
+
+        var conversion = !withoutConversion && await log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, conversionGroups, context.DryRun, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', conversionGroups)}";
@@ -253,8 +243,10 @@ internal sealed class IsolateStep(
 
         var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
         {
-            await (conversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
-            return $"-> {string.Join(',', isolationGroups)}{(forensicGroup is null ? "" : " (the forensic group until the collection ends)")}";
+            await (conversion || withoutConversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
+            return withoutConversion
+                ? $"-> {string.Join(',', isolationGroups)} without the conversion group (it could not be made ready): tracked flows may outlive this change until their timeouts"
+                : $"-> {string.Join(',', isolationGroups)}{(forensicGroup is null ? "" : " (the forensic group until the collection ends)")}";
         });
         await tracking;
         if (isolated && forensicGroup is not null)
