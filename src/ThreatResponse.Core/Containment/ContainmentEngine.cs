@@ -118,7 +118,7 @@ public sealed class ContainmentEngine(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var reason = $"unexpected {e.GetType().Name}: {e.Message}";
-            var step = new StepResult(null, "internal-error", null, StepOutcome.Failed, reason, null, 0);
+            var step = new StepResult(null, StepName.InternalError, null, StepOutcome.Failed, reason, null, 0);
             return new InstanceResult(instance, null, StepOutcome.Failed, reason, [step]);
         }
         finally
@@ -141,7 +141,7 @@ public sealed class ContainmentEngine(
             }
 
             var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the response's time ran out";
-            log.Fail(null, "lookup", null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
+            log.Fail(null, StepName.Lookup, null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
             return Result(instance, null, log, null);
         }
 
@@ -169,7 +169,7 @@ public sealed class ContainmentEngine(
         }
 
         InstanceDescription? description = null;
-        var found = await log.RunAsync(null, "lookup", null, dryRun: false, async () =>
+        var found = await log.RunAsync(null, StepName.Lookup, null, dryRun: false, async () =>
         {
             description = await findingEc2.DescribeInstanceAsync(instance, cancellationToken);
             return description is null ? null : $"{description.State}, {description.NetworkInterfaces.Count} ENI(s), {description.VolumeIds.Count} volume(s)";
@@ -190,7 +190,7 @@ public sealed class ContainmentEngine(
             // An event is anyone's to send who may invoke the function; EC2's own answer is the authority.
             var refusal = $"refused: the event says {instance.InstanceId} was terminated, but EC2 says it is {description.State}; nothing changed"
                 + (description.State == "shutting-down" ? " (it is on its way: a retry acts once EC2 says terminated)" : " - a termination event for an instance that is not terminated is forged or mistaken; check who invoked the function");
-            log.Record(new StepResult(ContainmentAction.Release, "check-terminated", null, description.State == "shutting-down" ? StepOutcome.Failed : StepOutcome.Skipped, refusal, ContainmentRequest.NotTerminated, 0));
+            log.Record(new StepResult(ContainmentAction.Release, StepName.CheckTerminated, null, description.State == "shutting-down" ? StepOutcome.Failed : StepOutcome.Skipped, refusal, ContainmentRequest.NotTerminated, 0));
             return Result(instance, description.Name, log, refusal);
         }
 
@@ -246,7 +246,7 @@ public sealed class ContainmentEngine(
         {
             if (evidence is null || options.Evidence.Bucket is null)
             {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
+                context.Log.Skip(ContainmentAction.Collect, StepName.Collect, null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             }
             else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, channels, context) is { } isolation)
             {
@@ -262,7 +262,7 @@ public sealed class ContainmentEngine(
                 var (document, refusal) = await CollectStep.CheckDocumentAsync(evidence, options.Evidence, context, cancellationToken);
                 if (refusal is not null)
                 {
-                    context.Log.Fail(ContainmentAction.Collect, "send-command", options.Evidence.DocumentName,
+                    context.Log.Fail(ContainmentAction.Collect, StepName.SendCommand, options.Evidence.DocumentName,
                         $"refused, nothing sent: {refusal}; the forensic window was not opened", "EvidenceDocumentNotShipped");
                 }
                 else
@@ -274,7 +274,7 @@ public sealed class ContainmentEngine(
                     }
                     else
                     {
-                        context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
+                        context.Log.Skip(ContainmentAction.Collect, StepName.Collect, null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
                     }
                 }
 
@@ -295,7 +295,7 @@ public sealed class ContainmentEngine(
         if (ContainmentActionNames.Conflict(actions) is { } conflict)
         {
             // The parsers refuse this already; a request built another way is refused here, before any change.
-            context.Log.Fail(ContainmentAction.RevokeSessions, "revoke-sessions", null, $"refused: {conflict}", "InvalidRequest");
+            context.Log.Fail(ContainmentAction.RevokeSessions, StepName.RevokeSessions, null, $"refused: {conflict}", "InvalidRequest");
         }
 
         if (actions.Contains(ContainmentAction.Isolate))
@@ -326,7 +326,7 @@ public sealed class ContainmentEngine(
             }
             else
             {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {forensic.WhyNotOpen}; snapshots only");
+                context.Log.Skip(ContainmentAction.Collect, StepName.Collect, null, $"no forensic channel: {forensic.WhyNotOpen}; snapshots only");
             }
 
             await forensic.CloseAsync(cancellationToken);
@@ -415,17 +415,14 @@ public sealed class ContainmentEngine(
 
     private static InstanceResult Skipped(InstanceReference instance, string? name, StepLog log, string reason)
     {
-        log.Skip(null, "skip", null, reason);
+        log.Skip(null, StepName.Skip, null, reason);
         return new InstanceResult(instance, name, StepOutcome.Skipped, reason, log.Steps);
     }
 
     private static InstanceResult Result(InstanceReference instance, string? name, StepLog log, string? reason)
     {
         var steps = log.Steps;
-        var outcome = steps.Any(s => s.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-            : steps.Any(s => s.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-            : steps.Where(s => s.Action is not null).All(s => s.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
-            : StepOutcome.Succeeded;
+        var outcome = StepOutcomes.OfInstance(steps);
         reason ??= outcome switch
         {
             StepOutcome.Failed => string.Join("; ", steps.Where(s => s.Outcome == StepOutcome.Failed).Select(s => $"{s.Step}{(s.Target is null ? "" : " " + s.Target)}: {s.Detail}")),
@@ -435,9 +432,5 @@ public sealed class ContainmentEngine(
         return new InstanceResult(instance, name, outcome, reason, steps);
     }
 
-    private static StepOutcome Overall(InstanceResult[] results) =>
-        results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-        : results.Length > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
-        : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-        : StepOutcome.Succeeded;
+    private static StepOutcome Overall(InstanceResult[] results) => StepOutcomes.Combine(results.Select(r => r.Outcome));
 }

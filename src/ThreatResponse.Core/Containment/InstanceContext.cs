@@ -39,11 +39,11 @@ internal sealed class InstanceContext(InstanceReference instance, InstanceDescri
 
     /// <summary>Before a step off the isolation path: waits while containment comes first (see <see cref="ContainmentFirstGate"/>).</summary>
     /// <returns>How long it waited; null when it did not.</returns>
-    public Task<TimeSpan?> YieldToContainmentAsync(string step, CancellationToken cancellationToken) =>
+    public Task<TimeSpan?> YieldToContainmentAsync(StepName step, CancellationToken cancellationToken) =>
         ContainmentFirst?.YieldAsync(Instance, step, cancellationToken) ?? Task.FromResult<TimeSpan?>(null);
 
     /// <summary>A step off the isolation path: yields to containment first, and its detail says how long it waited.</summary>
-    public async Task<bool> RunDeferredAsync(ContainmentAction action, string step, string? target, Func<Task<string?>> body, CancellationToken cancellationToken)
+    public async Task<bool> RunDeferredAsync(ContainmentAction action, StepName step, string? target, Func<Task<string?>> body, CancellationToken cancellationToken)
     {
         var waited = await YieldToContainmentAsync(step, cancellationToken);
         return await Log.RunAsync(action, step, target, DryRun, async () => ContainmentFirstGate.Waited(await body(), waited));

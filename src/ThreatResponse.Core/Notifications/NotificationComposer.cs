@@ -223,7 +223,7 @@ public static class NotificationComposer
             foreach (var instance in finding.Instances)
             {
                 line($"  Instance {ResponseSummary.Describe(instance)}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
-                foreach (var evidence in instance.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded, Target: not null }))
+                foreach (var evidence in instance.Steps.Where(s => s is { Outcome: StepOutcome.Succeeded, Target: not null } && s.Step == StepName.EvidenceStored))
                 {
                     line($"  Evidence:  {evidence.Target} - {FindingLinks.EvidenceConsoleUrl(evidence.Target!, f.Partition) ?? "(no console link)"}");
                 }

@@ -196,7 +196,7 @@ public sealed class FindingResponder(
         return report with
         {
             Instances = instances,
-            Outcome = report.Outcome == StepOutcome.Skipped && instances.Any(i => i.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded : report.Outcome,
+            Outcome = StepOutcomes.Combine(instances.Select(i => i.Outcome)),
         };
     }
 
@@ -287,10 +287,7 @@ public sealed class FindingResponder(
             reports.Length > 0 && reports.All(r => r.DryRun),
             reports.Length > 0 ? reports.Min(r => r.StartedAt) : now,
             reports.Length > 0 ? reports.Max(r => r.CompletedAt) : now,
-            reports.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-                : reports.Any(r => r.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
-                : reports.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-                : StepOutcome.Skipped,
+            StepOutcomes.Combine(reports.Select(r => r.Outcome)),
             [.. reports.SelectMany(r => r.Instances)])
         {
             Deferred = reports.Aggregate((DeferredWork?)null, (merged, r) => DeferredWork.Merge(merged, r.Deferred)),
@@ -321,7 +318,7 @@ public sealed class FindingResponder(
             }
 
             var evidence = report.Instances.Where(i => i.Instance == decision.Instance)
-                .SelectMany(i => i.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded }).Select(s => $"{s.Target}: {s.Detail}"))
+                .SelectMany(i => i.Steps.Where(s => s.Step == StepName.EvidenceStored && s.Outcome == StepOutcome.Succeeded).Select(s => $"{s.Target}: {s.Detail}"))
                 .ToList();
             return ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at)
             {

@@ -119,7 +119,7 @@ internal sealed class QuarantineGroupResolver(
         return new VpcQuarantineGroups(conversionId, isolationId, Result(outcome, detail, error, started));
 
         StepResult Result(StepOutcome outcome, string detail, string? errorCode, long since) =>
-            new(ContainmentAction.Isolate, "quarantine-groups", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(since).TotalMilliseconds);
+            new(ContainmentAction.Isolate, StepName.QuarantineGroups, vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(since).TotalMilliseconds);
 
         static async Task<(string? GroupId, string Note)> Noted(Task<(string? GroupId, string Note)> prepared, string note)
         {

@@ -51,7 +51,7 @@ internal sealed class ContainmentFirstGate(IInstanceContainment ec2, TimeProvide
     /// every instance was served, and records the wait for the report.
     /// </summary>
     /// <returns>How long it waited; null when it did not.</returns>
-    public async Task<TimeSpan?> YieldAsync(InstanceReference instance, string step, CancellationToken cancellationToken)
+    public async Task<TimeSpan?> YieldAsync(InstanceReference instance, StepName step, CancellationToken cancellationToken)
     {
         var all = AllServed();
         if (all.IsCompleted || !ec2.AreRequestTokensScarce(AwsScope.Of(instance)))

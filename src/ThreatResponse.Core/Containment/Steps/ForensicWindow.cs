@@ -135,7 +135,7 @@ internal sealed class ForensicWindow
             return;
         }
 
-        if (await _context.Log.RunAsync(_action, "forensic-group", eni.NetworkInterfaceId, dryRun: false, async () =>
+        if (await _context.Log.RunAsync(_action, StepName.ForensicGroup, eni.NetworkInterfaceId, dryRun: false, async () =>
             {
                 await _ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolationGroupId, forensicGroup], dryRun: false, cancellationToken);
                 return $"{isolationGroupId} -> {isolationGroupId},{forensicGroup} while evidence is collected";
@@ -173,7 +173,7 @@ internal sealed class ForensicWindow
         }
 
         var log = _context.Log;
-        var verified = await log.RunAsync(_action, "quarantine-profile-check", _options.QuarantineProfileName, dryRun: false, async () =>
+        var verified = await log.RunAsync(_action, StepName.QuarantineProfileCheck, _options.QuarantineProfileName, dryRun: false, async () =>
         {
             var problem = _roles is null
                 ? "IAM cannot be read here, so its role cannot be verified"
@@ -193,7 +193,7 @@ internal sealed class ForensicWindow
         _credentialsGiven = true;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
-        var profile = log.RunAsync(_action, "instance-profile", null, dryRun: false, async () =>
+        var profile = log.RunAsync(_action, StepName.InstanceProfile, null, dryRun: false, async () =>
         {
             if (description.ProfileAssociation is not { } association)
             {
@@ -210,7 +210,7 @@ internal sealed class ForensicWindow
             return $"{association.ProfileArn} replaced by {quarantine} while evidence is collected (the SSM agent's permissions only; credentials already issued stay valid until they expire); removed when the collection ends";
         }, failureNote: "evidence is not collected, and the credentials are cut when the isolation is done");
         var forCollection = description.MetadataOptions with { HttpEndpoint = "enabled", HttpTokens = "required", HttpPutResponseHopLimit = 1 };
-        var metadata = log.RunAsync(_action, "metadata-endpoint", null, dryRun: false, async () =>
+        var metadata = log.RunAsync(_action, StepName.MetadataEndpoint, null, dryRun: false, async () =>
         {
             await _ec2.SetMetadataOptionsAsync(_context.Instance, forCollection, dryRun: false, cancellationToken);
             return "kept on while evidence is collected: IMDSv2 only, hop limit 1; disabled when the collection ends";
@@ -253,7 +253,7 @@ internal sealed class ForensicWindow
         }
 
         InstanceDescription? now = null;
-        var described = await log.RunAsync(_action, "close-forensic-window", null, dryRun: false, async () =>
+        var described = await log.RunAsync(_action, StepName.CloseForensicWindow, null, dryRun: false, async () =>
         {
             now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
                 ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
@@ -281,7 +281,7 @@ internal sealed class ForensicWindow
         var credentials = new List<Task>();
         if (now.ProfileAssociation is { } association)
         {
-            credentials.Add(log.RunAsync(_action, "instance-profile-removed", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, StepName.InstanceProfileRemoved, null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(_context.Instance, association.AssociationId, cancellationToken);
                 return $"disassociated {association.ProfileArn} (credentials already issued are denied below)";
@@ -290,7 +290,7 @@ internal sealed class ForensicWindow
 
         if (!now.MetadataOptions.IsEndpointDisabled)
         {
-            credentials.Add(log.RunAsync(_action, "metadata-endpoint-disabled", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, StepName.MetadataEndpointDisabled, null, dryRun: false, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(_context.Instance, now.MetadataOptions.WithEndpointDisabled(), dryRun: false, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
@@ -323,22 +323,22 @@ internal sealed class ForensicWindow
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
             ? Task.FromResult(true)
-            : log.RunAsync(_action, "connection-tracking", id, dryRun: false, async () =>
+            : log.RunAsync(_action, StepName.ConnectionTracking, id, dryRun: false, async () =>
             {
                 await ec2.SetConnectionTrackingAsync(_context.Instance, id, ConnectionTrackingState.Minimum, dryRun: false, cancellationToken);
                 return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum} (was changed since isolation)";
             });
-        var converted = conversion is not null && await log.RunAsync(_action, "forensic-conversion-group", id, dryRun: false, async () =>
+        var converted = conversion is not null && await log.RunAsync(_action, StepName.ForensicConversionGroup, id, dryRun: false, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [conversion], dryRun: false, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {conversion}: flows opened during the window become untracked";
         });
         if (conversion is null)
         {
-            log.Fail(_action, "forensic-conversion-group", id, "the VPC's conversion group is not available: straight to the isolation group, so flows opened during the window may survive as tracked flows");
+            log.Fail(_action, StepName.ForensicConversionGroup, id, "the VPC's conversion group is not available: straight to the isolation group, so flows opened during the window may survive as tracked flows");
         }
 
-        var isolated = await log.RunAsync(_action, "forensic-group-removed", id, dryRun: false, async () =>
+        var isolated = await log.RunAsync(_action, StepName.ForensicGroupRemoved, id, dryRun: false, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [isolation], dryRun: false, cancellationToken);
             return converted ? $"{conversion} -> {isolation}" : $"{string.Join(',', eni.GroupIds)} -> {isolation}";
@@ -346,7 +346,7 @@ internal sealed class ForensicWindow
         await tracking;
         if (!isolated && converted)
         {
-            await log.RunAsync(_action, "rollback-conversion", id, dryRun: false, async () =>
+            await log.RunAsync(_action, StepName.RollbackConversion, id, dryRun: false, async () =>
             {
                 await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, eni.GroupIds, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', eni.GroupIds)} after the isolation group failed: the window is still open, close it by isolating or collecting again";
@@ -365,12 +365,12 @@ internal sealed class ForensicWindow
         if (_roles is null)
         {
             // Without IAM the quarantine role is never verified, so never given: only a window another response left open can have handed it out.
-            log.Skip(_action, "window-credentials-denied", _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
+            log.Skip(_action, StepName.WindowCredentialsDenied, _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
             return;
         }
 
         var cutOff = SessionRevocationPolicy.CutOffAt(_time.GetUtcNow());
-        await log.RunAsync(_action, "window-credentials-denied", _options.QuarantineProfileName, dryRun: false, async () =>
+        await log.RunAsync(_action, StepName.WindowCredentialsDenied, _options.QuarantineProfileName, dryRun: false, async () =>
         {
             var held = await _roles.FindProfileRolesAsync(_context.Instance, _options.QuarantineProfileName, cancellationToken);
             if (held.Count != 1)

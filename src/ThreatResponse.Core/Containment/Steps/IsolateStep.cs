@@ -39,7 +39,7 @@ internal sealed class IsolateStep(
         var log = context.Log;
         if (description.NetworkInterfaces.Count == 0)
         {
-            log.Fail(Isolate, "isolate", null, "the instance has no network interface to isolate");
+            log.Fail(Isolate, StepName.Isolate, null, "the instance has no network interface to isolate");
             return;
         }
 
@@ -99,13 +99,13 @@ internal sealed class IsolateStep(
             return;
         }
 
-        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && !s.Step.StartsWith("save-state", StringComparison.Ordinal)))
+        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && s.Step != StepName.SaveState && s.Step != StepName.SaveStateOutcome))
         {
-            log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
+            log.Skip(Isolate, StepName.Tag, null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
             return;
         }
 
-        await context.RunDeferredAsync(Isolate, "tag", null, async () =>
+        await context.RunDeferredAsync(Isolate, StepName.Tag, null, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -156,8 +156,8 @@ internal sealed class IsolateStep(
         var description = context.Description;
         var log = context.Log;
         var protection = description.TerminationProtection
-            ? Skipped("termination-protection", "already on")
-            : context.RunDeferredAsync(Isolate, "termination-protection", null, async () =>
+            ? Skipped(StepName.TerminationProtection, "already on")
+            : context.RunDeferredAsync(Isolate, StepName.TerminationProtection, null, async () =>
             {
                 await _deferred.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
                 context.TerminationProtectionOn = !context.DryRun;
@@ -165,8 +165,8 @@ internal sealed class IsolateStep(
             }, cancellationToken);
 
         var shutdown = description.ShutdownKeepsInstance
-            ? Skipped("shutdown-behavior", "already stop")
-            : context.RunDeferredAsync(Isolate, "shutdown-behavior", null, async () =>
+            ? Skipped(StepName.ShutdownBehavior, "already stop")
+            : context.RunDeferredAsync(Isolate, StepName.ShutdownBehavior, null, async () =>
             {
                 await _deferred.SetShutdownBehaviorAsync(context.Instance, InstanceDescription.ShutdownStops, context.DryRun, cancellationToken);
                 return $"{description.ShutdownBehavior} -> stop";
@@ -174,7 +174,7 @@ internal sealed class IsolateStep(
 
         await Task.WhenAll(protection, shutdown);
 
-        Task<bool> Skipped(string step, string reason)
+        Task<bool> Skipped(StepName step, string reason)
         {
             log.Skip(Isolate, step, null, reason);
             return Task.FromResult(true);
@@ -196,7 +196,7 @@ internal sealed class IsolateStep(
         {
             // Isolated by ThreatResponse (the ledger says so) and only in the recorded isolation group: must not pass
             // through the all-open group again.
-            log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
+            log.Skip(Isolate, StepName.IsolationGroup, id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
             if (forensic is not null)
             {
                 await forensic.OpenOnIsolatedEniAsync(eni, isolationId, cancellationToken);
@@ -208,7 +208,7 @@ internal sealed class IsolateStep(
         log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
         if (vpcGroups.Step.Outcome == StepOutcome.Failed && vpcGroups.IsolationGroupId is null)
         {
-            log.Fail(Isolate, "isolation-group", id, "the VPC's isolation group is not available; the ENI keeps its groups");
+            log.Fail(Isolate, StepName.IsolationGroup, id, "the VPC's isolation group is not available; the ENI keeps its groups");
             return;
         }
 
@@ -225,7 +225,7 @@ internal sealed class IsolateStep(
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
             ? Skipped(log, id)
-            : log.RunAsync(Isolate, "connection-tracking", id, context.DryRun, async () =>
+            : log.RunAsync(Isolate, StepName.ConnectionTracking, id, context.DryRun, async () =>
             {
                 await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, context.DryRun, cancellationToken);
                 return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
@@ -235,13 +235,13 @@ internal sealed class IsolateStep(
             await tracking;
         }
 
-        var conversion = !withoutConversion && await log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
+        var conversion = !withoutConversion && await log.RunAsync(Isolate, StepName.ConversionGroup, id, context.DryRun, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, conversionGroups, context.DryRun, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', conversionGroups)}";
         });
 
-        var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
+        var isolated = await log.RunAsync(Isolate, StepName.IsolationGroup, id, context.DryRun, async () =>
         {
             await (conversion || withoutConversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
             return withoutConversion
@@ -259,13 +259,13 @@ internal sealed class IsolateStep(
             // Never leave an ENI in the all-open conversion group: put its own groups back.
             if (ownGroups is null)
             {
-                log.Fail(Isolate, "rollback-conversion", id, $"its own groups are unknown (no saved state), so it stays in {string.Join(',', conversionGroups)}, which is open: isolate it again now");
+                log.Fail(Isolate, StepName.RollbackConversion, id, $"its own groups are unknown (no saved state), so it stays in {string.Join(',', conversionGroups)}, which is open: isolate it again now");
                 return;
             }
 
             // The isolation group may have failed for want of time: putting the own groups back gets a grace of its own.
             var rollback = context.Deadline is { } deadline ? _urgent.Until(deadline with { At = deadline.UrgentAt }) : _urgent;
-            await log.RunAsync(Isolate, "rollback-conversion", id, dryRun: false, async () =>
+            await log.RunAsync(Isolate, StepName.RollbackConversion, id, dryRun: false, async () =>
             {
                 await rollback.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', ownGroups)} after the isolation group failed";
@@ -274,7 +274,7 @@ internal sealed class IsolateStep(
 
         static Task<bool> Skipped(StepLog log, string id)
         {
-            log.Skip(Isolate, "connection-tracking", id, "already at the minimum");
+            log.Skip(Isolate, StepName.ConnectionTracking, id, "already at the minimum");
             return Task.FromResult(true);
         }
     }
@@ -286,12 +286,12 @@ internal sealed class IsolateStep(
         Task metadata;
         if (description.MetadataOptions.IsEndpointDisabled)
         {
-            log.Skip(Isolate, "metadata-endpoint", null, "already disabled");
+            log.Skip(Isolate, StepName.MetadataEndpoint, null, "already disabled");
             metadata = Task.CompletedTask;
         }
         else
         {
-            metadata = log.RunAsync(Isolate, "metadata-endpoint", null, context.DryRun, async () =>
+            metadata = log.RunAsync(Isolate, StepName.MetadataEndpoint, null, context.DryRun, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions.WithEndpointDisabled(), context.DryRun, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
@@ -301,18 +301,18 @@ internal sealed class IsolateStep(
         Task profile;
         if (description.ProfileAssociation is not { } association)
         {
-            log.Skip(Isolate, "instance-profile", null, "no instance profile associated");
+            log.Skip(Isolate, StepName.InstanceProfile, null, "no instance profile associated");
             profile = Task.CompletedTask;
         }
         else if (context.DryRun)
         {
-            log.Record(new StepResult(Isolate, "instance-profile", null, StepOutcome.DryRun,
+            log.Record(new StepResult(Isolate, StepName.InstanceProfile, null, StepOutcome.DryRun,
                 $"would disassociate {association.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
             profile = Task.CompletedTask;
         }
         else
         {
-            profile = log.RunAsync(Isolate, "instance-profile", null, dryRun: false, async () =>
+            profile = log.RunAsync(Isolate, StepName.InstanceProfile, null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(context.Instance, association.AssociationId, cancellationToken);
                 return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";

@@ -24,14 +24,14 @@ internal static class IsolationStateSteps
         var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
         if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { IsReleased: false } held)
         {
-            log.Skip(Isolate, "save-state", null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
+            log.Skip(Isolate, StepName.SaveState, null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
             return held;
         }
 
         if (resuming)
         {
             PreIsolationState? kept = null;
-            await log.RunAsync(Isolate, "save-state", null, dryRun: false, async () =>
+            await log.RunAsync(Isolate, StepName.SaveState, null, dryRun: false, async () =>
             {
                 try
                 {
@@ -53,7 +53,7 @@ internal static class IsolationStateSteps
         }
 
         var summary = Describe(state);
-        var ok = await log.RunAsync(Isolate, "save-state", null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
+        var ok = await log.RunAsync(Isolate, StepName.SaveState, null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
             $"Isolating anyway; state was: {summary}");
         return ok && !context.DryRun ? state : null;
     }
@@ -79,7 +79,7 @@ internal static class IsolationStateSteps
         {
             if (revoked is not null && !context.DryRun)
             {
-                context.Log.Fail(ContainmentAction.RevokeSessions, "save-state-outcome", null,
+                context.Log.Fail(ContainmentAction.RevokeSessions, StepName.SaveStateOutcome, null,
                     $"no saved state to keep the revocation in, so release will not remove it: aws iam delete-role-policy --role-name {revoked.RoleName} --policy-name {revoked.PolicyName}",
                     "NoSavedState");
             }
@@ -124,7 +124,7 @@ internal static class IsolationStateSteps
             added.Add($"the revocation of role {updated.RevokedSessions!.RoleName}'s sessions");
         }
 
-        await context.Log.RunAsync(Isolate, "save-state-outcome", null, dryRun: false,
+        await context.Log.RunAsync(Isolate, StepName.SaveStateOutcome, null, dryRun: false,
             async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}",
             "release will not undo these by itself");
     }
@@ -137,7 +137,7 @@ internal static class IsolationStateSteps
             return;
         }
 
-        await context.Log.RunAsync(Isolate, "keep-superseded-state", null, dryRun: false, async () =>
+        await context.Log.RunAsync(Isolate, StepName.KeepSupersededState, null, dryRun: false, async () =>
         {
             await keeper.KeepSupersededAsync(cancellationToken);
             return $"the state saved {superseded.SavedAt:u} for {superseded.FindingId}{(superseded.IsReleased ? $" (released {superseded.ReleasedAt:u})" : "")} kept for the record, never restored";

@@ -25,7 +25,7 @@ internal sealed class StepLog(TimeProvider time)
     /// when <paramref name="dryRun"/>. An <see cref="AwsOperationException"/> (or <see cref="StepFailedException"/>) makes it failed with its error code.
     /// Returns whether the step succeeded (or passed its dry run). <paramref name="failureNote"/> is appended to a failure's detail.
     /// </summary>
-    public async Task<bool> RunAsync(ContainmentAction? action, string step, string? target, bool dryRun, Func<Task<string?>> body, string? failureNote = null)
+    public async Task<bool> RunAsync(ContainmentAction? action, StepName step, string? target, bool dryRun, Func<Task<string?>> body, string? failureNote = null)
     {
         var order = Interlocked.Increment(ref _next);
         var started = time.GetTimestamp();
@@ -47,10 +47,10 @@ internal sealed class StepLog(TimeProvider time)
         }
     }
 
-    public void Skip(ContainmentAction? action, string step, string? target, string reason) =>
+    public void Skip(ContainmentAction? action, StepName step, string? target, string reason) =>
         Add(Interlocked.Increment(ref _next), new StepResult(action, step, target, StepOutcome.Skipped, reason, null, 0));
 
-    public void Fail(ContainmentAction? action, string step, string? target, string reason, string? errorCode = null) =>
+    public void Fail(ContainmentAction? action, StepName step, string? target, string reason, string? errorCode = null) =>
         Add(Interlocked.Increment(ref _next), new StepResult(action, step, target, StepOutcome.Failed, reason, errorCode, 0));
 
     /// <summary>A step decided and done elsewhere (a shared per-VPC task), recorded on this instance too.</summary>
