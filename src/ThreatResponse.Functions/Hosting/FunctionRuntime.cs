@@ -37,9 +37,10 @@ public sealed class FunctionRuntime : IDisposable
         _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
         Events = new EventResponder(new FindingResponder(
             _containment.Engine,
-            new SecurityHubFindingUpdater(_signed.SecurityHub, time),
-            new SnsNotifier(_signed.Sns(topicRegion), topicArn),
-            FindingUpdateOptions.FromEnvironment(n => environment[n]),
+            new ResponseOutlets(
+                new SecurityHubFindingUpdater(_signed.SecurityHub, time),
+                new SnsNotifier(_signed.Sns(topicRegion), topicArn),
+                FindingUpdateOptions.FromEnvironment(n => environment[n])),
             time,
             _containment.Ledger)
         {

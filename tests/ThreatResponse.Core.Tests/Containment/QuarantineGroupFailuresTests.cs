@@ -56,7 +56,7 @@ public sealed class QuarantineGroupFailuresTests
     }
 
     private Task<ContainmentReport> RunAsync(Registry registry) =>
-        new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System, _ledger, groupRegistry: registry)
+        new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = _ledger, GroupRegistry = registry })
             .RunAsync(new ContainmentRequest("f1", [Reference], [ContainmentAction.Isolate], DryRun: false), CancellationToken.None);
 
     private sealed class Registry : IQuarantineGroupRegistry

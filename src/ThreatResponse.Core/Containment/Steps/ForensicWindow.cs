@@ -39,16 +39,17 @@ internal sealed class ForensicWindow
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
     /// <param name="action">Whose steps the window's are: isolation's, or the collection's on an instance isolated before.</param>
     /// <param name="roles">IAM in the instance's account, to verify the quarantine role before the instance gets it; null: it cannot be verified, so it is not given.</param>
-    /// <param name="quarantineGroups">The VPCs' conversion and isolation groups, which the window is closed through; null: straight to isolation (reported).</param>
-    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate, QuarantineGroupResolver? quarantineGroups = null, TimeProvider? time = null)
+    /// <param name="context">The instance's response; its request's VPC groups are what the window is closed through, and its channels what it opens.</param>
+    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
     {
+        var channels = context.Run.Channels;
         _action = action;
-        _quarantineGroups = quarantineGroups;
-        _time = time ?? TimeProvider.System;
+        _quarantineGroups = context.Run.Groups;
+        _time = context.Run.Time;
         _ec2 = ec2;
         _roles = roles;
         _channels = channels;
-        _options = options;
+        _options = context.Options.Evidence;
         _context = context;
         var scope = AwsScope.Of(context.Instance);
         _groups = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)

@@ -20,10 +20,15 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// With a <see cref="ForensicWindow"/> (evidence is collected after isolation), each ENI also gets the VPC's forensic
 /// group and the credentials are swapped rather than cut, until the window closes.
 /// </summary>
-internal sealed class IsolateStep(
-    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null, ForensicWindow? forensic = null)
+/// <param name="alongside">What runs with isolation when asked: fleet removal, the revocation of sessions, a forensic window.</param>
+internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, ContainmentRun run, IsolationAlongside alongside)
 {
-    private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
+    private readonly QuarantineGroupResolver groups = run.Groups;
+    private readonly ContainmentOptions options = run.Options;
+    private readonly SharedNetworkAcls acls = run.Acls;
+    private readonly RevokeSessionsStep? revokeSessions = alongside.RevokeSessions;
+    private readonly ForensicWindow? forensic = alongside.Forensic;
+    private readonly FleetRemovalStep _fleetRemoval = new(alongside.FleetView);
 
     /// <summary>For the calls that must follow one already made: they go first, and past the deadline by its grace.</summary>
     private readonly IInstanceContainment _urgent = ec2.WithPriority(CallPriority.Urgent);
@@ -322,3 +327,9 @@ internal sealed class IsolateStep(
         await Task.WhenAll(metadata, profile);
     }
 }
+
+/// <summary>What isolation runs alongside its own path, each when asked.</summary>
+/// <param name="FleetView">The instance's Auto Scaling group and target groups, looked up alongside the instance.</param>
+/// <param name="RevokeSessions">The revocation of the role's sessions (<c>revoke-sessions</c>).</param>
+/// <param name="Forensic">The window evidence is collected through after isolation.</param>
+internal sealed record IsolationAlongside(Task<FleetView>? FleetView, RevokeSessionsStep? RevokeSessions, ForensicWindow? Forensic);

@@ -11,19 +11,25 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
 /// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
-/// <param name="evidence">
-/// Names the quarantine profile an instance holds while evidence is collected after isolation: found on the instance
-/// (an interrupted collection left it), it is replaced by the saved profile, or removed.
+/// <param name="options">
+/// Its evidence options name the quarantine profile an instance holds while evidence is collected after isolation:
+/// found on the instance (an interrupted collection left it), it is replaced by the saved profile, or removed. Its
+/// <see cref="ContainmentOptions.RevokedCredentialLifetime"/> is how long a revocation outlives its cut-off.
 /// </param>
-/// <param name="revokedCredentialLifetime">How long a revocation outlives its cut-off (<see cref="ContainmentOptions.RevokedCredentialLifetime"/>).</param>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, Evidence.EvidenceOptions? evidence = null, TimeSpan? revokedCredentialLifetime = null)
+internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? stateStore, ContainmentOptions options)
 {
+    private readonly IInstanceContainment _ec2 = ports.Ec2;
+    private readonly IFleetMembership? _fleet = ports.Fleet;
+    private readonly RevokeSessionsStep? _sessions = ports.Sessions;
+    private readonly Evidence.EvidenceOptions _evidence = options.Evidence;
+    private readonly TimeSpan _revokedCredentialLifetime = options.RevokedCredentialLifetime;
+
     private const ContainmentAction Release = ContainmentAction.Release;
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
         var state = await LoadStateAsync(context, keeper, cancellationToken);
         if (state is null)
         {
@@ -72,19 +78,19 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
             work.Add(log.RunAsync(Release, StepName.RestoreGroups, eni.NetworkInterfaceId, context.DryRun, async () =>
             {
-                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
+                await _ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
                 return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', saved)}";
             }));
 
             var tracking = state.TrackingByNetworkInterface?.GetValueOrDefault(eni.NetworkInterfaceId) ?? ConnectionTrackingState.Default;
             work.Add(log.RunAsync(Release, StepName.RestoreConnectionTracking, eni.NetworkInterfaceId, context.DryRun, async () =>
             {
-                await ec2.SetConnectionTrackingAsync(context.Instance, eni.NetworkInterfaceId, tracking, context.DryRun, cancellationToken);
+                await _ec2.SetConnectionTrackingAsync(context.Instance, eni.NetworkInterfaceId, tracking, context.DryRun, cancellationToken);
                 return tracking.ToString() + (state.TrackingByNetworkInterface is null ? " (EC2's defaults: the state predates saved timeouts)" : "");
             }));
         }
 
-        work.Add(new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken));
+        work.Add(new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken));
 
         foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(description.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
         {
@@ -93,7 +99,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         work.Add(log.RunAsync(Release, StepName.RestoreMetadata, null, context.DryRun, async () =>
         {
-            await ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
+            await _ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
             return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
         }));
         work.Add(RestoreProfileAsync(context, state, keeper.IsAuthoritative, cancellationToken));
@@ -101,14 +107,14 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             ? Skipped(StepName.RestoreTerminationProtection, $"already {(state.TerminationProtection ? "on" : "off")}")
             : log.RunAsync(Release, StepName.RestoreTerminationProtection, null, context.DryRun, async () =>
             {
-                await ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
+                await _ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
                 return state.TerminationProtection ? "on" : "off";
             }));
         work.Add(state.ShutdownBehavior == description.ShutdownBehavior
             ? Skipped(StepName.RestoreShutdownBehavior, $"already {state.ShutdownBehavior}")
             : log.RunAsync(Release, StepName.RestoreShutdownBehavior, null, context.DryRun, async () =>
             {
-                await ec2.SetShutdownBehaviorAsync(context.Instance, state.ShutdownBehavior, context.DryRun, cancellationToken);
+                await _ec2.SetShutdownBehaviorAsync(context.Instance, state.ShutdownBehavior, context.DryRun, cancellationToken);
                 return state.ShutdownBehavior;
             }));
 
@@ -116,14 +122,14 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         Task<RevocationRemoval>? revocation = null;
         if (state.RevocationPending)
         {
-            if (sessions is null)
+            if (_sessions is null)
             {
                 work.Add(Failed(StepName.RemoveRevokedSessions, $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}"));
             }
             else
             {
                 // Kept (its credentials may still be valid) is no failure: the release completes, the revocation outlives it.
-                revocation = sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken);
+                revocation = _sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken);
                 work.Add(NotFailedAsync(revocation));
             }
         }
@@ -143,7 +149,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             // needs), while the tags for people go: neither waits for the other.
             var membershipBack = context.RestoreMembership && HasMembership(state);
             await Task.WhenAll(
-                keys.Count > 0 ? ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
+                keys.Count > 0 ? _ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
                 keeper.MarkReleasedAsync(state with
                 {
                     ReleasedAt = context.Now,
@@ -219,13 +225,13 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     private async Task<PreIsolationState> EndRevocationAsync(InstanceContext context, IsolationStateKeeper keeper, PreIsolationState state, string since, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        if (sessions is null)
+        if (_sessions is null)
         {
             log.Fail(Release, StepName.RemoveRevokedSessions, null, $"{since}; no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}");
             return state;
         }
 
-        if (await sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken) != RevocationRemoval.Ended || context.DryRun)
+        if (await _sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken) != RevocationRemoval.Ended || context.DryRun)
         {
             return state;
         }
@@ -246,7 +252,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
         PreIsolationState? state;
         try
         {
@@ -265,7 +271,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         }
 
         log.Record(new StepResult(Release, StepName.LoadState, null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
-        var removed = await new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
+        var removed = await new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
         if (!removed)
         {
             log.Skip(Release, StepName.Forget, null, "kept the saved state so the entries can be removed by running release again");
@@ -278,7 +284,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             // The revocation stays: the instance's stolen credentials may still be unexpired, and it denies only sessions
             // issued before its cut-off, so it costs the role's other instances nothing once they have refreshed.
             var revocation = state.RevokedSessions is { } r && state.RevocationPending
-                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, revokedCredentialLifetime ?? SessionRevocationPolicy.MaxCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
+                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, _revokedCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
                 : "";
             return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own){revocation}";
         });
@@ -294,7 +300,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         var ids = state.GroupsByNetworkInterface.Values.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
         await context.Log.RunAsync(Release, StepName.CheckState, null, dryRun: false, async () =>
         {
-            vpcs = await ec2.FindSecurityGroupVpcsAsync(AwsScope.Of(context.Instance), ids, cancellationToken);
+            vpcs = await _ec2.FindSecurityGroupVpcsAsync(AwsScope.Of(context.Instance), ids, cancellationToken);
             return $"state kept in tags (no ledger): {ids.Count} group(s) checked against the ENIs' VPCs; an instance profile is not restored from tags";
         });
         return vpcs;
@@ -360,7 +366,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             return true;
         }
 
-        if (fleet is null)
+        if (_fleet is null)
         {
             log.Fail(Release, StepName.RestoreMembership, null, "no Auto Scaling / ELBv2 client configured; membership not restored");
             return false;
@@ -376,14 +382,14 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             ok &= await RunOrRecordAsync(context, StepName.RestoreAutoScaling, group.Name, "would exit Standby", async () =>
             {
-                await fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
+                await _fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
                 return "exited Standby: InService again";
             });
             if (!group.WasProtected)
             {
                 ok &= await RunOrRecordAsync(context, StepName.RestoreScaleInProtection, group.Name, "would turn scale-in protection off", async () =>
                 {
-                    await fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
+                    await _fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
                     return "off, as before isolation";
                 });
             }
@@ -393,7 +399,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             ok &= await RunOrRecordAsync(context, StepName.RestoreLoadBalancers, string.Join(',', targets.Select(t => t.TargetGroupArn)), "would register it again", async () =>
             {
-                await fleet.RegisterAsync(context.Instance, targets, cancellationToken);
+                await _fleet.RegisterAsync(context.Instance, targets, cancellationToken);
                 return $"registered again: {string.Join(", ", targets.Select(t => $"port {t.Port}"))}";
             });
         }
@@ -453,13 +459,13 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         return log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
         {
-            await ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
+            await _ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
             return $"associated {state.ProfileArn}";
         });
     }
 
     private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
-        evidence is not null && profileArn == evidence.QuarantineProfileArn(context.Instance);
+        _evidence is not null && profileArn == _evidence.QuarantineProfileArn(context.Instance);
 
     /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
     private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
@@ -475,11 +481,11 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             if (saved is null)
             {
-                await ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
+                await _ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
                 return $"removed the quarantine profile {quarantine.ProfileArn} an interrupted collection left; none to restore";
             }
 
-            await ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
+            await _ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
             return $"the quarantine profile {quarantine.ProfileArn} an interrupted collection left replaced by {saved}";
         });
     }
