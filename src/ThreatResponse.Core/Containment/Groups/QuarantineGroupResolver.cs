@@ -63,7 +63,7 @@ internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, IQuarant
 
     /// <summary>Records a group ThreatResponse just created (the forensic group's owner calls this too); returns the group recorded.</summary>
     public Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing) =>
-        registry is null ? Task.FromResult(groupId) : registry.RecordAsync(scope, vpcId, role, groupId, replacing, cancellationToken);
+        registry is null ? Task.FromResult(groupId) : registry.RecordAsync(scope, new RecordedQuarantineGroup(vpcId, role, groupId), replacing, cancellationToken);
 
     private Task<IReadOnlyList<RecordedQuarantineGroup>> Recorded(AwsScope scope) =>
         registry is null

@@ -61,13 +61,13 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
             ? Task.FromResult<AwsOperationException?>(null)
             : Attempt(() => view.Fleet.SetScaleInProtectionAsync(context.Instance, group.GroupName, true, cancellationToken));
         var removal = AutoScalingRemoval.Standby;
-        var removed = await log.RunAsync(Isolate, StepName.AutoScaling, group.GroupName, dryRun: false, async () =>
+        var removed = await log.RunAsync(Isolate, StepName.AutoScaling, group.GroupName, dryRun: false, StepLog.Noted("Isolating anyway; the group may terminate the instance once it fails its health checks", async () =>
         {
             removal = await view.Fleet.TakeOutOfServiceAsync(context.Instance, group.GroupName, cancellationToken);
             return removal == AutoScalingRemoval.Standby
                 ? "standby: desired capacity kept, so the group launches a replacement and never terminates this one"
                 : "detached (Standby was refused): desired capacity kept, so the group launches a replacement";
-        }, "Isolating anyway; the group may terminate the instance once it fails its health checks");
+        }));
 
         var protectionError = await protection;
         if (group.ProtectedFromScaleIn)
@@ -113,11 +113,11 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
             return null;
         }
 
-        var deregistered = await log.RunAsync(Isolate, StepName.LoadBalancers, arns, dryRun: false, async () =>
+        var deregistered = await log.RunAsync(Isolate, StepName.LoadBalancers, arns, dryRun: false, StepLog.Noted("Isolating anyway", async () =>
         {
             await view.Fleet.DeregisterAsync(context.Instance, view.TargetGroups, cancellationToken);
             return $"deregistered from {view.TargetGroups.Count} target group(s): {string.Join(", ", view.TargetGroups.Select(t => $"port {t.Port}"))}";
-        }, "Isolating anyway");
+        }));
         return deregistered ? view.TargetGroups : null;
     }
 

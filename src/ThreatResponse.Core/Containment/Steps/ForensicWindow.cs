@@ -174,7 +174,7 @@ internal sealed class ForensicWindow
         }
 
         var log = _context.Log;
-        var verified = await log.RunAsync(_action, StepName.QuarantineProfileCheck, _options.QuarantineProfileName, dryRun: false, async () =>
+        var verified = await log.RunAsync(_action, StepName.QuarantineProfileCheck, _options.QuarantineProfileName, dryRun: false, StepLog.Noted("evidence is not collected", async () =>
         {
             var problem = _roles is null
                 ? "IAM cannot be read here, so its role cannot be verified"
@@ -182,7 +182,7 @@ internal sealed class ForensicWindow
             return problem is null
                 ? $"one role, holding only {QuarantineRoleCheck.PolicyName}: the SSM agent's actions"
                 : throw new StepFailedException("QuarantineProfileChanged", $"{problem}: not given to the instance, whose credentials are cut instead");
-        }, failureNote: "evidence is not collected");
+        }));
         if (!verified)
         {
             _whyNot.Enqueue("the quarantine instance profile could not be put in place (see quarantine-profile-check)");
@@ -194,7 +194,7 @@ internal sealed class ForensicWindow
         _credentialsGiven = true;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
-        var profile = log.RunAsync(_action, StepName.InstanceProfile, null, dryRun: false, async () =>
+        var profile = log.RunAsync(_action, StepName.InstanceProfile, null, dryRun: false, StepLog.Noted("evidence is not collected, and the credentials are cut when the isolation is done", async () =>
         {
             if (description.ProfileAssociation is not { } association)
             {
@@ -209,13 +209,13 @@ internal sealed class ForensicWindow
 
             await _ec2.ReplaceInstanceProfileAsync(_context.Instance, association.AssociationId, quarantine, cancellationToken);
             return $"{association.ProfileArn} replaced by {quarantine} while evidence is collected (the SSM agent's permissions only; credentials already issued stay valid until they expire); removed when the collection ends";
-        }, failureNote: "evidence is not collected, and the credentials are cut when the isolation is done");
+        }));
         var forCollection = description.MetadataOptions with { HttpEndpoint = "enabled", HttpTokens = "required", HttpPutResponseHopLimit = 1 };
-        var metadata = log.RunAsync(_action, StepName.MetadataEndpoint, null, dryRun: false, async () =>
+        var metadata = log.RunAsync(_action, StepName.MetadataEndpoint, null, dryRun: false, StepLog.Noted("evidence is not collected", async () =>
         {
             await _ec2.SetMetadataOptionsAsync(_context.Instance, forCollection, dryRun: false, cancellationToken);
             return "kept on while evidence is collected: IMDSv2 only, hop limit 1; disabled when the collection ends";
-        }, failureNote: "evidence is not collected");
+        }));
         var opened = await Task.WhenAll(profile, metadata);
         if (!opened[0])
         {
@@ -254,12 +254,12 @@ internal sealed class ForensicWindow
         }
 
         InstanceDescription? now = null;
-        var described = await log.RunAsync(_action, StepName.CloseForensicWindow, null, dryRun: false, async () =>
+        var described = await log.RunAsync(_action, StepName.CloseForensicWindow, null, dryRun: false, StepLog.Noted("the forensic group, quarantine profile and metadata endpoint may still be in place: any later response for the instance (isolate, collect) closes the window", async () =>
         {
             now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
                 ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
             return "collection over: forensic group, quarantine profile and metadata endpoint go";
-        }, failureNote: "the forensic group, quarantine profile and metadata endpoint may still be in place: any later response for the instance (isolate, collect) closes the window");
+        }));
         if (!described || now is null)
         {
             return;

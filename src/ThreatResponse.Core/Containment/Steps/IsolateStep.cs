@@ -69,7 +69,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], (OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper)), cancellationToken)));
         var protect = ProtectAsync(context, cancellationToken);
         try
         {
@@ -88,7 +88,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
 
             // Part of the isolation path: without its ACL entries in the saved state, release would leave them behind.
             await Task.WhenAll(
-                IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, await revoked, cancellationToken),
+                IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, new IsolationOutcome(await fleet, await entries, await revoked), cancellationToken),
                 IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
         }
         finally
@@ -192,8 +192,9 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
     /// one round trip in it.
     /// </summary>
     private async Task IsolateInterfaceAsync(
-        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, IReadOnlyList<string>? ownGroups, bool isolatedBefore, CancellationToken cancellationToken)
+        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, (IReadOnlyList<string>? OwnGroups, bool IsolatedBefore) saved, CancellationToken cancellationToken)
     {
+        var (ownGroups, isolatedBefore) = saved;
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
         var vpcGroups = await vpcGroupsTask;

@@ -53,8 +53,7 @@ internal static class IsolationStateSteps
         }
 
         var summary = Describe(state);
-        var ok = await log.RunAsync(Isolate, StepName.SaveState, null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
-            $"Isolating anyway; state was: {summary}");
+        var ok = await log.RunAsync(Isolate, StepName.SaveState, null, context.DryRun, StepLog.Noted($"Isolating anyway; state was: {summary}", async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}"));
         return ok && !context.DryRun ? state : null;
     }
 
@@ -71,10 +70,11 @@ internal static class IsolationStateSteps
     }
 
     /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
-    /// <param name="revoked">The revocation of the role's sessions in force for this isolation; null when none was written.</param>
+    /// <param name="outcome">Its revocation is the revocation of the role's sessions in force for this isolation; null when none was written.</param>
     public static async Task SaveOutcomeAsync(
-        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, RevokedSessions? revoked, CancellationToken cancellationToken)
+        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, IsolationOutcome outcome, CancellationToken cancellationToken)
     {
+        var (removal, entries, revoked) = outcome;
         if (saved is null || context.DryRun)
         {
             if (revoked is not null && !context.DryRun)
@@ -125,8 +125,7 @@ internal static class IsolationStateSteps
         }
 
         await context.Log.RunAsync(Isolate, StepName.SaveStateOutcome, null, dryRun: false,
-            async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}",
-            "release will not undo these by itself");
+            StepLog.Noted("release will not undo these by itself", async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}"));
     }
 
     /// <summary>The state an earlier isolation saved, replaced by this one's: kept for the record once this one is done.</summary>
@@ -137,11 +136,11 @@ internal static class IsolationStateSteps
             return;
         }
 
-        await context.Log.RunAsync(Isolate, StepName.KeepSupersededState, null, dryRun: false, async () =>
+        await context.Log.RunAsync(Isolate, StepName.KeepSupersededState, null, dryRun: false, StepLog.Noted("the superseded state is not kept; the current one is saved", async () =>
         {
             await keeper.KeepSupersededAsync(cancellationToken);
             return $"the state saved {superseded.SavedAt:u} for {superseded.FindingId}{(superseded.IsReleased ? $" (released {superseded.ReleasedAt:u})" : "")} kept for the record, never restored";
-        }, "the superseded state is not kept; the current one is saved");
+        }));
     }
 
     public static string Describe(PreIsolationState state)
@@ -156,3 +155,6 @@ internal static class IsolationStateSteps
             + (state.RevokedSessions is { } r ? $"; sessions of role {r.RoleName} issued before {SessionRevocationPolicy.Format(r.CutOff)} revoked ({r.PolicyName})" : "");
     }
 }
+
+/// <summary>What isolation did that release must undo: fleet removal, network ACL entries, the revocation of sessions.</summary>
+internal sealed record IsolationOutcome(FleetRemoval Removal, IReadOnlyList<NetworkAclDenyEntry> Entries, RevokedSessions? Revoked);

@@ -72,7 +72,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
 
             foreach (var egress in new[] { false, true })
             {
-                work.Add(DenyInAsync(context, scope, acl, egress, cidrs, inPlace, cancellationToken));
+                work.Add(DenyInAsync(context, (acl, egress), cidrs, inPlace, cancellationToken));
             }
         }
 
@@ -95,8 +95,10 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     /// and the numbers chosen again.
     /// </summary>
     private async Task DenyInAsync(
-        InstanceContext context, AwsScope scope, NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
+        InstanceContext context, (NetworkAclState Acl, bool Egress) side, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
     {
+        var (acl, egress) = side;
+        var scope = AwsScope.Of(context.Instance);
         var log = context.Log;
         var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
         using var turn = await acls.TakeAsync(acl.NetworkAclId, cancellationToken);

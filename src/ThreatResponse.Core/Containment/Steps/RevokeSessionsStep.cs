@@ -161,7 +161,7 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
 
         // Read first either way: a policy gone or replaced since is no longer this state's to keep or to delete.
         var outcome = RevocationRemoval.Ended;
-        var done = await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, async () =>
+        var done = await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, StepLog.Noted("the revocation stays; release can be run again", async () =>
         {
             var current = await roles.GetRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken);
             if (current is null)
@@ -186,7 +186,7 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
             return await roles.DeleteRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken)
                 ? $"deleted inline policy {revoked.PolicyName} from {revoked.RoleName}: sessions issued before {cutOffText} are no longer denied; credentials issued before then have expired ({keepUntilText} passed)"
                 : $"already gone: {revoked.RoleName} has no inline policy {revoked.PolicyName}";
-        }, "the revocation stays; release can be run again");
+        }));
 
         return done ? outcome : RevocationRemoval.Failed;
     }
