@@ -5,9 +5,10 @@ namespace ThreatResponse.Core.Tests.Docs;
 
 /// <summary>
 /// The README stays a page a newcomer reads, and nothing in README.md or docs/ sends the reader nowhere: every relative
-/// link reaches a file (and heading) that exists, and every repository path written in backticks names something that is
-/// there. Paths with placeholders or wildcards (<c>evidence/&lt;account&gt;/…</c>, <c>tests/ThreatResponse.*.Tests/</c>)
-/// are not paths of this repository and are left alone.
+/// link reaches a file (and heading) that exists, and every repository path written in backticks names something that
+/// is there, ARCHITECTURE.md's short project paths (<c>Core/Containment/…</c>) included. Paths with placeholders or
+/// wildcards (<c>evidence/&lt;account&gt;/…</c>, <c>tests/ThreatResponse.*.Tests/</c>) are not paths of this repository
+/// and are left alone.
 /// </summary>
 public sealed partial class DocumentationTests
 {
@@ -93,10 +94,11 @@ public sealed partial class DocumentationTests
                 }
 
                 paths++;
-                var full = Path.Combine(RepositoryRoot.Path, path.TrimEnd('/'));
+                var project = m.Groups["project"].Value;
+                var full = Path.Combine(RepositoryRoot.Path, project.Length == 0 ? path.TrimEnd('/') : $"src/ThreatResponse.{project}/{path.TrimEnd('/')}");
                 if (!File.Exists(full) && !Directory.Exists(full))
                 {
-                    problems.Add($"{file.Path}:{file.LineOf(m.Index)}: `{path}` does not exist");
+                    problems.Add($"{file.Path}:{file.LineOf(m.Index)}: `{m.Value.Trim('`')}` does not exist");
                 }
             }
         }
@@ -148,6 +150,10 @@ public sealed partial class DocumentationTests
     [GeneratedRegex(@"(?<!\!)\[[^\]\n]*\]\((?<target>[^)\s]+)\)")]
     private static partial Regex MarkdownLink();
 
-    [GeneratedRegex(@"`(?<path>(?:src|tests|templates|docs|events|evidence|benchmarks|fuzz)/[^`\s]*)`")]
+    /// <summary>
+    /// A path from the repository root (<c>src/…</c>, <c>tests/…</c>, <c>templates/…</c>, <c>.github/…</c>…), or one inside a
+    /// project written short as ARCHITECTURE.md does (<c>Core/Containment/…</c> for <c>src/ThreatResponse.Core/Containment/…</c>).
+    /// </summary>
+    [GeneratedRegex(@"`(?:(?<project>Core|Aws|Functions|Cli|LocalAws)/(?<path>[^`\s]+)|(?<path>(?:src|tests|templates|docs|events|evidence|benchmarks|fuzz|\.github|\.ci)/[^`\s]*))`")]
     private static partial Regex BacktickedPath();
 }
