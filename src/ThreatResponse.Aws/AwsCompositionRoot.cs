@@ -8,6 +8,7 @@ using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Responses;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Aws;
 

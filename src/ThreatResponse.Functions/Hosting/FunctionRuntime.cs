@@ -8,6 +8,7 @@ using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Notifications;
 using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Functions.Hosting;
 
