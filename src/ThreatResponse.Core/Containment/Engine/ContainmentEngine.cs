@@ -51,7 +51,7 @@ public sealed class ContainmentEngine(IInstanceContainment ec2, ContainmentOptio
 
     /// <summary>
     /// Instances whose saved state holds network ACL entries but which are terminated or gone: their entries deny
-    /// addresses EC2 gives to other instances. Release removes them (<see cref="Release.ReleaseStep.ForgetAsync"/>).
+    /// addresses EC2 gives to other instances. Release removes them (<see cref="Release.ForgetStep.ForgetAsync"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">No ledger: tag-kept state cannot be listed.</exception>
     public async Task<IReadOnlyList<OrphanedAclEntries>> FindOrphanedAclEntriesAsync(CancellationToken cancellationToken)
@@ -179,7 +179,7 @@ public sealed class ContainmentEngine(IInstanceContainment ec2, ContainmentOptio
             // A terminated instance cannot be restored, but its network ACL entries would outlive it and deny whoever
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
-            await new ReleaseStep(finding, stateStore, run.Options).ForgetAsync(new InstanceContext(instance, gone, log, run), cancellationToken);
+            await new ForgetStep(finding.Ec2, stateStore, run.Options).ForgetAsync(new InstanceContext(instance, gone, log, run), cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 

@@ -106,7 +106,7 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
             await _ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
             return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
         }));
-        work.Add(RestoreProfileAsync(context, state, keeper.IsAuthoritative, cancellationToken));
+        work.Add(new ProfileRestore(_ec2, _evidence).RestoreAsync(context, state, keeper.IsAuthoritative, cancellationToken));
         work.Add(state.TerminationProtection == description.TerminationProtection
             ? Skipped(StepName.RestoreTerminationProtection, $"already {(state.TerminationProtection ? "on" : "off")}")
             : log.RunAsync(Release, StepName.RestoreTerminationProtection, null, context.DryRun, async () =>
@@ -122,7 +122,7 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
                 return state.ShutdownBehavior;
             }));
 
-        work.Add(RestoreMembershipAsync(context, state, cancellationToken));
+        work.Add(new MembershipRestore(_fleet).RestoreAsync(context, state, cancellationToken));
         Task<RevocationRemoval>? revocation = null;
         if (state.RevocationPending)
         {
@@ -151,7 +151,7 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
 
             // The state is kept, marked released (the record of the isolation, and what a later --restore-membership
             // needs), while the tags for people go: neither waits for the other.
-            var membershipBack = context.RestoreMembership && HasMembership(state);
+            var membershipBack = context.RestoreMembership && MembershipRestore.HasMembership(state);
             await Task.WhenAll(
                 keys.Count > 0 ? _ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
                 keeper.MarkReleasedAsync(state with
@@ -190,13 +190,13 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
         {
             // The one thing a release leaves behind on purpose: the revocation, until the credentials it denies have expired.
             state = await EndRevocationAsync(context, keeper, state, since, cancellationToken);
-            if (!context.RestoreMembership || !HasMembership(state))
+            if (!context.RestoreMembership || !MembershipRestore.HasMembership(state))
             {
                 return;
             }
         }
 
-        if (!context.RestoreMembership || !HasMembership(state))
+        if (!context.RestoreMembership || !MembershipRestore.HasMembership(state))
         {
             log.Skip(Release, StepName.Release, null, $"{since}; nothing changed");
             return;
@@ -208,7 +208,7 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
             return;
         }
 
-        if (await RestoreMembershipAsync(context, state, cancellationToken) && !context.DryRun)
+        if (await new MembershipRestore(_fleet).RestoreAsync(context, state, cancellationToken) && !context.DryRun)
         {
             await log.RunAsync(Release, StepName.SaveState, null, dryRun: false, async () =>
             {
@@ -219,8 +219,6 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
     }
 
     private static async Task<bool> NotFailedAsync(Task<RevocationRemoval> removal) => await removal != RevocationRemoval.Failed;
-
-    private static bool HasMembership(PreIsolationState state) => state.AutoScalingGroup is not null || state.TargetGroups is { Count: > 0 };
 
     /// <summary>
     /// A released state whose revocation is still in force: removed once the credentials it denies have expired
@@ -247,51 +245,6 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
             return $"{since}; the revocation of sessions recorded ended {context.NowText}";
         });
         return ended;
-    }
-
-    /// <summary>
-    /// For an instance that is terminated or gone, with its state in the ledger: removes the network ACL entries its
-    /// isolation added (its private addresses will be reused), and marks the saved state released. Nothing else can be restored.
-    /// </summary>
-    public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
-    {
-        var log = context.Log;
-        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
-        PreIsolationState? state;
-        try
-        {
-            state = await keeper.LoadAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is AwsOperationException or FormatException)
-        {
-            log.Fail(Release, StepName.LoadState, null, $"the saved state cannot be read: {e.Message}", (e as AwsOperationException)?.ErrorCode ?? "InvalidSavedState");
-            return;
-        }
-
-        if (state is null or { IsReleased: true })
-        {
-            log.Skip(Release, StepName.Forget, null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it (or it was released): nothing to remove");
-            return;
-        }
-
-        log.Record(new StepResult(Release, StepName.LoadState, null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
-        var removed = await new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
-        if (!removed)
-        {
-            log.Skip(Release, StepName.Forget, null, "kept the saved state so the entries can be removed by running release again");
-            return;
-        }
-
-        await log.RunAsync(Release, StepName.Forget, null, context.DryRun, async () =>
-        {
-            await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now }, cancellationToken);
-            // The revocation stays: the instance's stolen credentials may still be unexpired, and it denies only sessions
-            // issued before its cut-off, so it costs the role's other instances nothing once they have refreshed.
-            var revocation = state.RevokedSessions is { } r && state.RevocationPending
-                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, _revokedCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
-                : "";
-            return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own){revocation}";
-        });
     }
 
     private static bool IsQuarantineTag(string key) =>
@@ -337,160 +290,4 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
         return state;
     }
 
-    /// <summary>
-    /// Back in service only when asked: a released instance may still be under investigation, and a load balancer
-    /// would send it traffic at once.
-    /// </summary>
-    private async Task<bool> RestoreMembershipAsync(InstanceContext context, PreIsolationState state, CancellationToken cancellationToken)
-    {
-        var log = context.Log;
-        var group = state.AutoScalingGroup;
-        var targets = state.TargetGroups ?? [];
-        if (group is null && targets.Count == 0)
-        {
-            return true;
-        }
-
-        var id = context.Instance.InstanceId.ToString();
-        if (!context.RestoreMembership)
-        {
-            var how = new List<string>();
-            if (group is { Removal: AutoScalingRemoval.Standby })
-            {
-                how.Add($"aws autoscaling exit-standby --auto-scaling-group-name {group.Name} --instance-ids {id}");
-            }
-            else if (group is not null)
-            {
-                how.Add($"aws autoscaling attach-instances --auto-scaling-group-name {group.Name} --instance-ids {id}");
-            }
-
-            how.AddRange(targets.Select(t => $"aws elbv2 register-targets --target-group-arn {t.TargetGroupArn} --targets Id={id},Port={t.Port}"));
-            log.Skip(Release, StepName.RestoreMembership, null,
-                $"membership left out of service (release --restore-membership, or RELEASE_RESTORES_MEMBERSHIP=true for the function, puts it back); to restore it now: {string.Join("; ", how)}");
-            return true;
-        }
-
-        if (_fleet is null)
-        {
-            log.Fail(Release, StepName.RestoreMembership, null, "no Auto Scaling / ELBv2 client configured; membership not restored");
-            return false;
-        }
-
-        var ok = true;
-        if (group is { Removal: AutoScalingRemoval.Detached })
-        {
-            log.Skip(Release, StepName.RestoreAutoScaling, group.Name,
-                $"it was detached, not put in Standby; attach it again if wanted: aws autoscaling attach-instances --auto-scaling-group-name {group.Name} --instance-ids {id}");
-        }
-        else if (group is not null)
-        {
-            ok &= await RunOrRecordAsync(context, StepName.RestoreAutoScaling, group.Name, "would exit Standby", async () =>
-            {
-                await _fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
-                return "exited Standby: InService again";
-            });
-            if (!group.WasProtected)
-            {
-                ok &= await RunOrRecordAsync(context, StepName.RestoreScaleInProtection, group.Name, "would turn scale-in protection off", async () =>
-                {
-                    await _fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
-                    return "off, as before isolation";
-                });
-            }
-        }
-
-        if (targets.Count > 0)
-        {
-            ok &= await RunOrRecordAsync(context, StepName.RestoreLoadBalancers, string.Join(',', targets.Select(t => t.TargetGroupArn)), "would register it again", async () =>
-            {
-                await _fleet.RegisterAsync(context.Instance, targets, cancellationToken);
-                return $"registered again: {string.Join(", ", targets.Select(t => $"port {t.Port}"))}";
-            });
-        }
-
-        return ok;
-    }
-
-    /// <summary>Auto Scaling and ELBv2 have no DryRun: a dry run only says what it would do.</summary>
-    private static Task<bool> RunOrRecordAsync(InstanceContext context, StepName step, string target, string wouldDo, Func<Task<string?>> body)
-    {
-        if (context.DryRun)
-        {
-            context.Log.Record(new StepResult(Release, step, target, StepOutcome.DryRun, $"{wouldDo}; not checked, the service has no DryRun", null, 0));
-            return Task.FromResult(true);
-        }
-
-        return context.Log.RunAsync(Release, step, target, dryRun: false, body);
-    }
-
-    private Task<bool> RestoreProfileAsync(InstanceContext context, PreIsolationState state, bool trusted, CancellationToken cancellationToken)
-    {
-        var log = context.Log;
-        var current = context.Description.ProfileAssociation;
-        if (current is not null && IsQuarantineProfile(context, current.ProfileArn))
-        {
-            return ReplaceQuarantineProfileAsync(context, current, trusted ? state.ProfileArn : null, cancellationToken);
-        }
-
-        if (state.ProfileArn is null)
-        {
-            log.Skip(Release, StepName.RestoreInstanceProfile, null, "none was associated before isolation");
-            return Task.FromResult(true);
-        }
-
-        if (!trusted && current is null)
-        {
-            // A forged state tag must not hand the instance any role of the account (the member role may pass any).
-            log.Skip(Release, StepName.RestoreInstanceProfile, null,
-                $"not restored from a state kept in tags, which anyone who can tag the instance can write; if {state.ProfileArn} is right: aws ec2 associate-iam-instance-profile --instance-id {context.Instance.InstanceId} --iam-instance-profile Arn={state.ProfileArn}");
-            return Task.FromResult(true);
-        }
-
-        if (current is not null)
-        {
-            log.Skip(Release, StepName.RestoreInstanceProfile, null, current.ProfileArn == state.ProfileArn
-                ? "already associated"
-                : $"{current.ProfileArn} is associated now; not replaced with {state.ProfileArn}");
-            return Task.FromResult(true);
-        }
-
-        if (context.DryRun)
-        {
-            log.Record(new StepResult(Release, StepName.RestoreInstanceProfile, null, StepOutcome.DryRun,
-                $"would associate {state.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
-            return Task.FromResult(true);
-        }
-
-        return log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
-        {
-            await _ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
-            return $"associated {state.ProfileArn}";
-        });
-    }
-
-    private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
-        _evidence is not null && profileArn == _evidence.QuarantineProfileArn(context.Instance);
-
-    /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
-    private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
-    {
-        if (context.DryRun)
-        {
-            context.Log.Record(new StepResult(Release, StepName.RestoreInstanceProfile, null, StepOutcome.DryRun,
-                $"would {(saved is null ? "remove" : $"replace with {saved}")} the quarantine profile {quarantine.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
-            return Task.FromResult(true);
-        }
-
-        return context.Log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
-        {
-            if (saved is null)
-            {
-                await _ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
-                return $"removed the quarantine profile {quarantine.ProfileArn} an interrupted collection left; none to restore";
-            }
-
-            await _ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
-            return $"the quarantine profile {quarantine.ProfileArn} an interrupted collection left replaced by {saved}";
-        });
-    }
 }
