@@ -61,19 +61,19 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         // The recorded groups came back with the lookup. An ENI already in one is mid-isolation (an earlier attempt
         // died): what it is in now is not the instance's own state, so the state saved by that attempt is kept.
         var ours = await groups.RecordedAsync(scope);
-        var resuming = description.NetworkInterfaces.Any(n => InQuarantineGroup(n, ours, byName: !groups.HasRecord));
+        var resuming = description.NetworkInterfaces.Any(n => EniMembership.InQuarantineGroup(n, ours, byName: !groups.HasRecord));
         var keeper = new IsolationStateKeeper(ec2, stateStore, context);
 
         // Already isolated only as the ledger says: every ENI in exactly the VPC's recorded isolation group. A tag or a
         // name proves nothing (a group of the attacker's tagged "isolation" would skip the conversion step and leave
         // the attacker's tracked connections alive); without a ledger the whole path runs again.
-        var isolatedAlready = keeper.IsAuthoritative && description.NetworkInterfaces.All(n => InRecordedIsolationGroupOnly(n, ours));
+        var isolatedAlready = keeper.IsAuthoritative && description.NetworkInterfaces.All(n => EniMembership.InRecordedIsolationGroupOnly(n, ours));
         var saved = await IsolationStateSteps.SaveAsync(context, keeper, resuming, isolatedAlready, cancellationToken);
 
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], (OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper)), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], (EniMembership.OwnGroups(eni, saved, ours, byName: !groups.HasRecord), EniMembership.IsolatedBefore(eni, saved, keeper)), cancellationToken)));
         var protect = ProtectAsync(context, cancellationToken);
         try
         {
@@ -126,32 +126,6 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
             return $"{QuarantineTags.Status}=isolated, {QuarantineTags.FindingId}, {QuarantineTags.IsolatedAt}={context.NowText}";
         }, cancellationToken);
     }
-
-    /// <summary>The groups an ENI had before isolation: saved, or those it is in unless they are quarantine groups; null when unknown.</summary>
-    private static IReadOnlyList<string>? OwnGroups(NetworkInterfaceState eni, PreIsolationState? saved, IReadOnlyList<RecordedQuarantineGroup> ours, bool byName) =>
-        saved?.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var own) == true ? own
-        : InQuarantineGroup(eni, ours, byName) ? null
-        : eni.GroupIds;
-
-    /// <summary>
-    /// In a group the ledger records as ours; without a ledger (<paramref name="byName"/>), in a group named as ours. The
-    /// name only decides which saved state to keep (the tag-kept state is the instance's to rewrite anyway), never which
-    /// group to use; with a ledger a name would let anyone make a fresh isolation look like a resumed one.
-    /// </summary>
-    private static bool InQuarantineGroup(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours, bool byName) =>
-        eni.GroupIds.Any(id => ours.Any(g => g.GroupId == id))
-        || (byName && eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal)));
-
-    private static bool InRecordedIsolationGroupOnly(NetworkInterfaceState eni, IReadOnlyList<RecordedQuarantineGroup> ours) =>
-        eni.GroupIds.Count == 1 && ours.Any(g => g.GroupId == eni.GroupIds[0] && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation);
-
-    /// <summary>
-    /// The ledger says ThreatResponse isolated this ENI: the state in force came from the ledger (not captured now) and
-    /// holds the ENI. Only then may an ENI found in the isolation group skip the conversion step.
-    /// </summary>
-    private static bool IsolatedBefore(NetworkInterfaceState eni, PreIsolationState? saved, IsolationStateKeeper keeper) =>
-        saved is { IsReleased: false } && keeper.LoadedFromStore(saved)
-        && saved.GroupsByNetworkInterface.ContainsKey(eni.NetworkInterfaceId);
 
     private static async Task<IReadOnlyList<NetworkAclDenyEntry>> DenyAfterAsync(
         Task interfaces, NetworkAclStep acls, InstanceContext context, Task<NetworkAclView> aclView, CancellationToken cancellationToken)
