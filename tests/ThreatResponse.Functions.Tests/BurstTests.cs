@@ -14,7 +14,9 @@ namespace ThreatResponse.Functions.Tests;
 /// what the bucket can serve before the deadline; and 100 GuardDuty findings (200 on request) at once across 10 execution environments
 /// (the function's reserved concurrency) against EC2's per-action buckets. Time is compressed (refill rates, the
 /// functions' pacing and their timeout scaled alike); every instance must end up isolated. Numbers go to the test
-/// output; BENCHMARKS.md has the real-time ones.
+/// output; BENCHMARKS.md has the real-time ones. The 30-instance and 100-finding bursts measure throughput and are in
+/// the opt-in benchmark category; the scene past what the bucket serves in time checks what is reported and retried, and
+/// stays in the default run.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output) : MotoTest(moto)
@@ -25,6 +27,7 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
     private const double SharedScale = 3;
 
     [Theory]
+    [Trait(TestCategory.Name, TestCategory.Benchmark)]
     [InlineData(1.0)]
     [InlineData(0.8)]
     public async Task IsolateAction_30InstancesOneSharedBucket_AllIsolatedWithinTheFunctionsTimeout(double share)
@@ -94,10 +97,11 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// 100 findings in the suite (10 per environment; about a minute, bound by moto), 200 as issue 9 measured them when
+    /// 100 findings in the suite (10 per environment; about a minute, bound by moto), 200 as BENCHMARKS.md's burst was measured when
     /// <c>THREATRESPONSE_BURST_FINDINGS=200</c> is set: BENCHMARKS.md reports that run.
     /// </summary>
     [Fact]
+    [Trait(TestCategory.Name, TestCategory.Benchmark)]
     public async Task GuardDutyResponder_FindingsAtOnceAcross10Environments_AllIsolated()
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("THREATRESPONSE_BURST_FINDINGS"), out var asked) && asked is > 0 and <= 1000 ? asked : 100;

@@ -7,7 +7,7 @@ using ThreatResponse.Testing;
 namespace ThreatResponse.Functions.Tests;
 
 /// <summary>
-/// Evidence collected after isolation, through the VPC's Systems Manager and S3 endpoints (issue 18, items 4 and 5),
+/// Evidence collected after isolation, through the VPC's Systems Manager and S3 endpoints (the forensic channel and window),
 /// against moto_server: while the command runs (seen by the stand-in agent as it starts it), each ENI is in the
 /// isolation group and the forensic group, the instance holds the quarantine profile and its metadata endpoint is on
 /// with IMDSv2 required and a hop limit of 1; when the collection ends, all of that is gone, as plain isolation leaves
