@@ -47,7 +47,7 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         var elapsed = Stopwatch.GetElapsedTime(started);
 
         // Succeeded means done before the deadline: a response that runs out of time fails and says so.
-        Assert.Equal("succeeded", result.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", result);
         Assert.True(elapsed < timeout, $"{elapsed} against a timeout of {timeout}");
         Assert.Equal(30, (await scene.IsolatedAsync(ec2)).Count);
         var isolatedAt = scene.IsolatedAt(world.AwsProxy.Timeline, started, await scene.IsolationGroupIdAsync(ec2));
@@ -91,7 +91,7 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         using var retryRuntime = world.Runtime();
         using var retried = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(retryRuntime).HandleAsync, @event);
 
-        Assert.Equal("succeeded", retried.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", retried);
         Assert.Equal(8, (await scene.IsolatedAsync(ec2)).Count);
         output.WriteLine($"first invocation isolated {isolated.Count} of 8 and reported {notReached.Count} not reached in time; the retry isolated the rest");
     }

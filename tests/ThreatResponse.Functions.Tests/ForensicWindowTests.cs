@@ -35,7 +35,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Empty(Violations);
 
         // While the command ran: the isolation group and the forensic group, the quarantine profile, IMDSv2 at hop 1.
@@ -67,12 +67,12 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         // The evidence is stored and verified, and the report tells each step of the window.
         Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/" })).S3Objects);
         var steps = Steps(Assert.Single(await World.NotificationsAsync()));
-        Assert.Equal("succeeded", Step(steps, "evidence-stored").GetProperty("outcome").GetString());
-        Assert.Equal("succeeded", Step(steps, "forensic-channel").GetProperty("outcome").GetString());
+        AssertStep(steps, "evidence-stored", "succeeded");
+        AssertStep(steps, "forensic-channel", "succeeded");
         Assert.Contains(quarantineProfile, Step(steps, "instance-profile").GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, steps.Count(s => s.GetProperty("step").GetString() == "forensic-group-removed" && s.GetProperty("outcome").GetString() == "succeeded"));
-        Assert.Equal("succeeded", Step(steps, "instance-profile-removed").GetProperty("outcome").GetString());
-        Assert.Equal("succeeded", Step(steps, "metadata-endpoint-disabled").GetProperty("outcome").GetString());
+        AssertStep(steps, "instance-profile-removed", "succeeded");
+        AssertStep(steps, "metadata-endpoint-disabled", "succeeded");
         var order = steps.Select(s => s.GetProperty("step").GetString()).ToList();
         Assert.True(order.IndexOf("evidence-stored") < order.IndexOf("instance-profile-removed"), "the credentials were cut after the collection");
 
@@ -80,7 +80,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using (var release = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(release).HandleAsync, ReleaseEvent(scene.InstanceId));
-            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", released);
         }
 
         var restored = await ViewAsync(ec2, scene);
@@ -160,8 +160,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         Assert.Null(after.ProfileArn);
         Assert.Equal("disabled", after.Metadata.Endpoint);
         var steps = Steps(Assert.Single(await World.NotificationsAsync()));
-        Assert.Equal("failed", Step(steps, "quarantine-profile-check").GetProperty("outcome").GetString());
-        Assert.Equal("succeeded", Step(steps, "instance-profile").GetProperty("outcome").GetString());
+        AssertStep(steps, "quarantine-profile-check", "failed");
+        AssertStep(steps, "instance-profile", "succeeded");
         var collect = Step(steps, "collect");
         Assert.Equal("skipped", collect.GetProperty("outcome").GetString());
         Assert.Contains("quarantine instance profile could not be put in place", collect.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -224,7 +224,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using (var release = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(release).HandleAsync, ReleaseEvent(scene.InstanceId));
-            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", released);
         }
 
         Assert.Equal(scene.ProfileArn, (await ViewAsync(ec2, scene)).ProfileArn);
@@ -259,7 +259,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, System.Text.Json.Nodes.JsonNode.Parse(text)!);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Empty(Violations);
         Assert.NotNull(during);
         Assert.Equal(["threat-response-forensic", "threat-response-isolation"], during.Value.Groups);
@@ -326,7 +326,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using (var runtime = World.Runtime())
         {
             using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, again);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         var after = await ViewAsync(ec2, scene);
@@ -390,7 +390,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.NotNull(during.Value);
         Assert.All(during.Value.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
         Assert.Equal(quarantineProfile, during.Value.ProfileArn);
@@ -465,7 +465,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
 
         using (var retried = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(collect).HandleAsync, @event))
         {
-            Assert.Equal("succeeded", retried.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", retried);
         }
 
         var after = await ViewAsync(ec2, scene);
@@ -559,7 +559,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var after = await ViewAsync(ec2, scene);
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
         Assert.Null(after.ProfileArn);
@@ -614,7 +614,7 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
     {
         using var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime();
         using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", instanceId));
-        Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", isolated);
     }
 
     /// <summary>Then "Collect evidence" on the same finding (another click: another event); returns the outcome.</summary>

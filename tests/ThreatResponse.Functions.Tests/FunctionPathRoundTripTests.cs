@@ -77,7 +77,7 @@ public sealed class FunctionPathRoundTripTests(MotoServerFixture moto, ITestOutp
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
         World.AwsProxy.HeldPerRequest = TimeSpan.Zero;
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var groups = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId])] })).SecurityGroups;
         var isolation = groups.Single(g => g.GroupName == "threat-response-isolation").GroupId;
         var conversion = groups.Single(g => g.GroupName == "threat-response-conversion").GroupId;
