@@ -7,10 +7,11 @@ namespace ThreatResponse.Cli.Tests;
 
 /// <summary>
 /// threat-response as an operator installs it: packed as a .NET tool, installed into a tool path of its own, and run
-/// from a directory outside the repository (the demo's events are embedded).
+/// from a directory outside the repository (the demo's events are embedded). Most of its time is the Release build
+/// behind the pack, which needs no emulator: with a moto_server of its own (a class fixture, not the shared collection)
+/// it runs alongside the emulator tests instead of after them.
 /// </summary>
-[Collection(MotoCollectionDefinition.Name)]
-public sealed class ToolPackageTests(MotoServerFixture moto) : MotoTest(moto), IDisposable
+public sealed class ToolPackageTests(MotoServerFixture moto) : MotoTest(moto), IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("threat-response-tool-");
 

@@ -36,13 +36,13 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
         FunctionWorld.AssertOutcome("succeeded", output);
-        Assert.Empty(Violations);
+        Assert.True(Violations.Count == 0, $"SSM requests outside botocore's model: {string.Join("; ", Violations)}");
 
         // While the command ran: the isolation group and the forensic group, the quarantine profile, IMDSv2 at hop 1.
-        Assert.NotNull(during);
+        Assert.True(during is not null, "the stand-in agent never saw the collection command run");
         Assert.All(during.GroupNames, names => Assert.Equal(["threat-response-forensic", "threat-response-isolation"], names.Order()));
-        Assert.Equal(quarantineProfile, during.ProfileArn);
-        Assert.Equal(("enabled", "required", 1), during.Metadata);
+        Assert.True(during.ProfileArn == quarantineProfile, $"during the collection the instance held {during.ProfileArn ?? "no profile"}, not the quarantine profile");
+        Assert.True(during.Metadata == ("enabled", "required", 1), $"during the collection the metadata endpoint was {during.Metadata}, expected enabled, IMDSv2 required, hop limit 1");
 
         // The forensic group lets out TCP 443 to the endpoints' addresses and the S3 prefix list, nothing else.
         var forensic = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [scene.VpcId]), new Filter("group-name", ["threat-response-forensic"])] })).SecurityGroups.Single();
@@ -58,8 +58,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         // during the window (to S3 through the gateway endpoint, which crosses no network ACL) do not survive as tracked.
         var after = await ViewAsync(ec2, scene);
         Assert.All(after.GroupNames, names => Assert.Equal(["threat-response-isolation"], names));
-        Assert.Null(after.ProfileArn);
-        Assert.Equal("disabled", after.Metadata.Endpoint);
+        Assert.True(after.ProfileArn is null, $"after the window the instance still holds {after.ProfileArn}");
+        Assert.True(after.Metadata.Endpoint == "disabled", $"after the window the metadata endpoint is {after.Metadata.Endpoint}, expected disabled");
         var names = await GroupNamesByIdAsync(ec2, scene.VpcId);
         Assert.All(new[] { scene.PrimaryEniId, scene.SecondaryEniId }, eni => Assert.Equal(["conversion", "forensic+isolation", "conversion", "isolation"], GroupSets(eni, names)));
         await AssertWindowCredentialsDeniedAsync(scene.InstanceId);
@@ -84,8 +84,8 @@ public sealed class ForensicWindowTests(MotoServerFixture moto) : EvidenceWorldT
         }
 
         var restored = await ViewAsync(ec2, scene);
-        Assert.Equal(scene.ProfileArn, restored.ProfileArn);
-        Assert.Equal(metadataBefore, restored.Metadata);
+        Assert.True(restored.ProfileArn == scene.ProfileArn, $"release restored {restored.ProfileArn ?? "no profile"}, not the instance's own {scene.ProfileArn}");
+        Assert.True(restored.Metadata == metadataBefore, $"release restored the metadata options {restored.Metadata}, not the instance's own {metadataBefore}");
         Assert.DoesNotContain(restored.GroupNames.SelectMany(n => n), n => n.StartsWith("threat-response-", StringComparison.Ordinal));
     }
 
