@@ -17,7 +17,7 @@ namespace ThreatResponse.Benchmarks;
 /// <summary>
 /// An analyst's custom action on many findings (one instance each) with the ledger in moto's DynamoDB and every request
 /// held 50 ms: when the last claim is answered, when the first instance is changed, and the whole response — claims
-/// one at a time (as before issue 16) against claims together (now). Network ACL entries are off: a hundred instances
+/// one at a time (as they were first made) against claims together (now). Network ACL entries are off: a hundred instances
 /// of one VPC would outgrow an ACL's 20 entries, and the claims are what is measured.
 /// Run: dotnet run -c Release --project benchmarks/ThreatResponse.Benchmarks -- claims [findings]
 /// </summary>
@@ -93,7 +93,7 @@ internal static class ClaimBenchmark
             Stopwatch.GetElapsedTime(started, lastClaim), Stopwatch.GetElapsedTime(started, firstChange), total);
     }
 
-    /// <summary>The claims as they were made before issue 16: each awaited before the next is asked.</summary>
+    /// <summary>The claims as they were first made: each awaited before the next is asked.</summary>
     private sealed class OneAtATime(IResponseLedger inner) : IResponseLedger, IDisposable
     {
         public void Dispose() => _one.Dispose();

@@ -4,7 +4,7 @@ using ThreatResponse.Core.Intake;
 namespace ThreatResponse.Benchmarks;
 
 /// <summary>
-/// Intake cost per event. Target (issue 2): under 50 µs and under 64 KB allocated for a 5 KB GuardDuty event.
+/// Intake cost per event. Target: under 50 µs and under 64 KB allocated for a 5 KB GuardDuty event.
 /// Run: dotnet run -c Release --project benchmarks/ThreatResponse.Benchmarks -- --filter '*Intake*'
 /// </summary>
 [MemoryDiagnoser]

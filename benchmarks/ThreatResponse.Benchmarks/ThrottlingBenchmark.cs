@@ -6,7 +6,7 @@ using ThreatResponse.Testing;
 namespace ThreatResponse.Benchmarks;
 
 /// <summary>
-/// Issue 20: one custom action on many instances (two ENIs and an instance profile each) through EC2 request buckets
+/// Throttling: one custom action on many instances (two ENIs and an instance profile each) through EC2 request buckets
 /// shared with others — one bucket for every mutating action at EC2's documented rate (50, 5 per second) or at 80% of
 /// it (40, 4) — and three responders at once against one bucket. Each response is <c>IsolateInstanceAction</c> in a
 /// process of its own, as Lambda runs it; a response that fails is invoked again at once, as Lambda's retry would

@@ -36,7 +36,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         var update = Resent(first, count: 41);
         using (var output = await InvokeAsync("GuardDutyResponder", update))
         {
-            Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("skipped", output);
         }
 
         Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
@@ -47,7 +47,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         // EventBridge delivers that same event again: nothing to say twice.
         using (var again = await InvokeAsync("GuardDutyResponder", update))
         {
-            Assert.Equal("repeated", again.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("repeated", again);
         }
 
         Assert.Empty(await World.NotificationsAsync());
@@ -80,7 +80,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         // As severe as when released (8): the release stands.
         using (var same = await InvokeAsync("GuardDutyResponder", Resent(first, count: 12)))
         {
-            Assert.Equal("skipped", same.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("skipped", same);
         }
 
         Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));
@@ -90,7 +90,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         worse["detail"]!["severity"] = 8.9;
         using (var output = await InvokeAsync("GuardDutyResponder", worse))
         {
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.PrimaryEniId));
@@ -112,7 +112,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         second["id"] = Guid.NewGuid().ToString();
         using (var output = await InvokeAsync("IsolateInstanceAction", second))
         {
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.SecondaryEniId));
@@ -128,7 +128,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         // The same click delivered twice by EventBridge: one answer only.
         using (var duplicate = await InvokeAsync("IsolateInstanceAction", second))
         {
-            Assert.Equal("repeated", duplicate.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("repeated", duplicate);
         }
 
         Assert.Empty(await World.NotificationsAsync());
@@ -148,7 +148,7 @@ public sealed class AnalystOutranksAutomationTests(MotoServerFixture moto) : Fun
         again["id"] = Guid.NewGuid().ToString();
         using (var output = await InvokeAsync("ReleaseInstanceAction", again))
         {
-            Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("skipped", output);
         }
 
         var answer = Assert.Single(await World.NotificationsAsync());

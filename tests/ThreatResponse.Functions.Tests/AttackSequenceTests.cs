@@ -40,7 +40,7 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, JsonNode.Parse(text)!);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(["threat-response-isolation"], await home.GroupNamesAsync(first.PrimaryEniId));
         Assert.Equal(["threat-response-isolation"], await member.GroupNamesAsync(second.EniId));
         Assert.Equal(["threat-response-isolation"], await home.GroupNamesAsync(third.PrimaryEniId));
@@ -63,7 +63,7 @@ public sealed class AttackSequenceTests(MotoServerFixture moto) : FunctionWorldT
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync,
             JsonNode.Parse(await File.ReadAllTextAsync(EventCorpus.PathOf("guardduty/guardduty-attacksequence-iam-compromisedcredentials-wrapped.json")))!);
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service == "ec2");
         var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("names no EC2 instance", notification.GetProperty("Message").GetString(), StringComparison.Ordinal);

@@ -14,7 +14,9 @@ namespace ThreatResponse.Functions.Tests;
 /// what the bucket can serve before the deadline; and 100 GuardDuty findings (200 on request) at once across 10 execution environments
 /// (the function's reserved concurrency) against EC2's per-action buckets. Time is compressed (refill rates, the
 /// functions' pacing and their timeout scaled alike); every instance must end up isolated. Numbers go to the test
-/// output; BENCHMARKS.md has the real-time ones.
+/// output; BENCHMARKS.md has the real-time ones. The 30-instance and 100-finding bursts measure throughput and are in
+/// the opt-in benchmark category; the scene past what the bucket serves in time checks what is reported and retried, and
+/// stays in the default run.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output) : MotoTest(moto)
@@ -25,6 +27,7 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
     private const double SharedScale = 3;
 
     [Theory]
+    [Trait(TestCategory.Name, TestCategory.Benchmark)]
     [InlineData(1.0)]
     [InlineData(0.8)]
     public async Task IsolateAction_30InstancesOneSharedBucket_AllIsolatedWithinTheFunctionsTimeout(double share)
@@ -44,7 +47,7 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         var elapsed = Stopwatch.GetElapsedTime(started);
 
         // Succeeded means done before the deadline: a response that runs out of time fails and says so.
-        Assert.Equal("succeeded", result.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", result);
         Assert.True(elapsed < timeout, $"{elapsed} against a timeout of {timeout}");
         Assert.Equal(30, (await scene.IsolatedAsync(ec2)).Count);
         var isolatedAt = scene.IsolatedAt(world.AwsProxy.Timeline, started, await scene.IsolationGroupIdAsync(ec2));
@@ -88,16 +91,17 @@ public sealed class BurstTests(MotoServerFixture moto, ITestOutputHelper output)
         using var retryRuntime = world.Runtime();
         using var retried = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(retryRuntime).HandleAsync, @event);
 
-        Assert.Equal("succeeded", retried.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", retried);
         Assert.Equal(8, (await scene.IsolatedAsync(ec2)).Count);
         output.WriteLine($"first invocation isolated {isolated.Count} of 8 and reported {notReached.Count} not reached in time; the retry isolated the rest");
     }
 
     /// <summary>
-    /// 100 findings in the suite (10 per environment; about a minute, bound by moto), 200 as issue 9 measured them when
+    /// 100 findings in the suite (10 per environment; about a minute, bound by moto), 200 as BENCHMARKS.md's burst was measured when
     /// <c>THREATRESPONSE_BURST_FINDINGS=200</c> is set: BENCHMARKS.md reports that run.
     /// </summary>
     [Fact]
+    [Trait(TestCategory.Name, TestCategory.Benchmark)]
     public async Task GuardDutyResponder_FindingsAtOnceAcross10Environments_AllIsolated()
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("THREATRESPONSE_BURST_FINDINGS"), out var asked) && asked is > 0 and <= 1000 ? asked : 100;

@@ -55,7 +55,7 @@ public sealed class ChatNotificationTests(MotoServerFixture moto) : FunctionWorl
         using (var runtime = World.Runtime())
         {
             using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         using var isolated = JsonDocument.Parse((await chat.NextAsync("chat", Delivery)).GetProperty("Message").GetString()!);

@@ -36,7 +36,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorld
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Empty(Violations);
 
         // The command, as Systems Manager (moto) holds it: our document, on this instance, with the upload URL for one key.
@@ -84,7 +84,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorld
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, Event(scene.InstanceId));
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         Assert.Contains(Steps(Assert.Single(await World.NotificationsAsync())), s => s.GetProperty("detail").GetString()!.StartsWith("skipped: no SSM agent", StringComparison.Ordinal));
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "SendCommand" or "PutObject");
         Assert.Empty(Violations);
@@ -122,7 +122,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorld
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.PrimaryEniId));
         var calls = World.AwsProxy.Calls.Select(c => c.Operation).ToList();
         Assert.True(calls.LastIndexOf("GetCommandInvocation") < calls.IndexOf("ModifyNetworkInterfaceAttribute"), "the collection finished before the first group change");
@@ -142,7 +142,7 @@ public sealed class CollectEvidenceTests(MotoServerFixture moto) : EvidenceWorld
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var listed = Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = $"evidence/123456789012/us-east-1/{scene.InstanceId}/4ec6f2b1a9d84e0c9e8f7a6b5c4d3e2f/" })).S3Objects);
         Assert.EndsWith("-snapshots.json", listed.Key, StringComparison.Ordinal);
         using var stored = await s3.GetObjectAsync(Bucket, listed.Key);

@@ -42,7 +42,7 @@ public sealed class EvidenceDocumentPinningTests(MotoServerFixture moto) : Evide
         using var runtime = Configure().Runtime();
         using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, CollectEvidenceTests.Event(scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Empty(Violations);
         var command = Assert.Single((await ssm.ListCommandsAsync(new ListCommandsRequest())).Commands);
         Assert.Equal(Document, command.DocumentName);

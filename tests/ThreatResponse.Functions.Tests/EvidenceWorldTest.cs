@@ -47,4 +47,15 @@ public abstract class EvidenceWorldTest(MotoServerFixture moto) : FunctionWorldT
         [.. JsonDocument.Parse(notification.GetProperty("Message").GetString()!).RootElement.GetProperty("report").GetProperty("instances")[0].GetProperty("steps").EnumerateArray().Select(s => s.Clone())];
 
     protected static JsonElement Step(List<JsonElement> steps, string name) => steps.Single(s => s.GetProperty("step").GetString() == name);
+
+    /// <summary>The report's one step <paramref name="name"/> ended <paramref name="expected"/>; a failure names the step, its detail and every step.</summary>
+    protected static void AssertStep(List<JsonElement> steps, string name, string expected)
+    {
+        var matching = steps.Where(s => s.GetProperty("step").GetString() == name).ToList();
+        var all = string.Join(", ", steps.Select(s => $"{s.GetProperty("step").GetString()}={s.GetProperty("outcome").GetString()}"));
+        Assert.True(matching.Count == 1, $"{matching.Count} steps named {name} in the report: {all}");
+        var step = matching[0];
+        var actual = step.GetProperty("outcome").GetString();
+        Assert.True(actual == expected, $"step {name}: {actual} ({(step.TryGetProperty("detail", out var detail) ? detail.ToString() : "no detail")}), expected {expected}; the report's steps: {all}");
+    }
 }

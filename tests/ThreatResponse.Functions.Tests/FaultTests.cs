@@ -40,7 +40,7 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         foreach (var eniId in new[] { scene.PrimaryEniId, scene.SecondaryEniId })
         {
             var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eniId] })).NetworkInterfaces[0];
@@ -95,7 +95,7 @@ public sealed class FaultTests(MotoServerFixture moto) : FunctionWorldTest(moto)
         var notification = Assert.Single(await World.NotificationsAsync());
         Assert.Contains("1 FAILED", notification.GetProperty("Subject").GetString(), StringComparison.Ordinal);
         using var message = JsonDocument.Parse(notification.GetProperty("Message").GetString()!);
-        Assert.Equal("failed", message.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("failed", message);
         Assert.Contains(World.LogLines(), l => l.GetProperty("level").GetString() == "ERROR" && l.TryGetProperty("instance", out var i) && i.GetString() == failing.InstanceId);
     }
 }

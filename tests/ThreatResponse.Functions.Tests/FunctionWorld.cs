@@ -140,6 +140,17 @@ public sealed class FunctionWorld : IAsyncDisposable
         return await JsonDocument.ParseAsync(output);
     }
 
+    /// <summary>
+    /// The handler's outcome is <paramref name="expected"/>; a failure prints the whole output (its report says which
+    /// instance and which step went otherwise), not only the two words.
+    /// </summary>
+    public static void AssertOutcome(string expected, JsonDocument output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var actual = output.RootElement.GetProperty("outcome").GetString();
+        Assert.True(actual == expected, $"outcome {actual}, expected {expected}; the handler's output: {output.RootElement}");
+    }
+
     /// <summary>The notifications delivered to the on-call queue: SNS's envelope (Subject, Message, MessageAttributes).</summary>
     public async Task<List<JsonElement>> NotificationsAsync()
     {

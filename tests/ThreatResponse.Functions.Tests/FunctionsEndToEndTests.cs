@@ -22,7 +22,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal("threat-response-isolation", Assert.Single(eni.Groups).GroupName);
         var snapshots = await ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new Filter("tag:ThreatResponse:InstanceId", [scene.InstanceId])] });
@@ -85,7 +85,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", isolated);
         }
 
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
@@ -94,7 +94,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", released);
         }
 
         eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];
@@ -183,7 +183,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         // A refusal no retry can change (the adapter's judgement) does not make Lambda run the response again.
         using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var unprocessed = Assert.Single(output.RootElement.GetProperty("findingUpdatesUnprocessed").EnumerateArray().ToList());
         Assert.Equal("AccessDeniedException", unprocessed.GetProperty("errorCode").GetString());
         Assert.False(unprocessed.GetProperty("worthRetrying").GetBoolean());
@@ -204,7 +204,7 @@ public sealed class FunctionsEndToEndTests(MotoServerFixture moto) : FunctionWor
         @event["detail"]!["findings"]![0]!["AwsAccountId"] = "444455556666";
         using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Service == "ec2");

@@ -72,7 +72,7 @@ public sealed class HostileEventsTests(MotoServerFixture moto) : MotoTest(moto)
 
         using var output = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(runtime).HandleAsync, @event);
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         Assert.Contains("not in ALLOWED_ACCOUNTS", output.RootElement.GetProperty("findings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(world.AwsProxy.Calls, c => c.Service is "ec2" or "sts");
         Assert.Single(await world.NotificationsAsync());

@@ -20,7 +20,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
         using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", isolated);
         }
 
         Assert.Equal(4, await DenyEntriesAsync(ec2, scene.VpcId));
@@ -31,7 +31,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new InstanceTerminatedResponder(runtime).HandleAsync, TerminatedEvent(scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(0, await DenyEntriesAsync(ec2, scene.VpcId));
         Assert.True((await LedgerStateAsync(scene.InstanceId))?.ContainsKey("releasedAt"), "the saved state is not kept marked released");
         var observed = World.AwsProxy.Calls.Select(c => $"{c.Service}:{c.Operation}").ToHashSet(StringComparer.Ordinal);
@@ -48,7 +48,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
         using (var isolate = World.Set("ACTION_TARGET_ARN", FunctionWorld.IsolateAction).Runtime())
         {
             using var isolated = await FunctionWorld.InvokeAsync(new IsolateInstanceAction(isolate).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", isolated.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", isolated);
         }
 
         var groups = await ec2.GroupIdsAsync(scene.PrimaryEniId);
@@ -59,7 +59,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new InstanceTerminatedResponder(runtime).HandleAsync, TerminatedEvent(scene.InstanceId));
 
-        Assert.Equal("refused", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("refused", output);
         Assert.Contains(output.RootElement.GetProperty("steps").EnumerateArray(), s => s.GetString()!.Contains("EC2 says it is running; nothing changed", StringComparison.Ordinal));
         Assert.Equal(groups, await ec2.GroupIdsAsync(scene.PrimaryEniId));
         Assert.Equal(4, await DenyEntriesAsync(ec2, scene.VpcId));
@@ -80,7 +80,7 @@ public sealed class InstanceTerminatedResponderTests(MotoServerFixture moto) : F
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new InstanceTerminatedResponder(runtime).HandleAsync, TerminatedEvent(scene.InstanceId));
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         Assert.DoesNotContain(World.AwsProxy.Calls, c => c.Operation is "DeleteNetworkAclEntry" or "DeleteItem" || c.Operation.StartsWith("Modify", StringComparison.Ordinal));
     }
 

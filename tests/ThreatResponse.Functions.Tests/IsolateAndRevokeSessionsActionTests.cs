@@ -25,7 +25,7 @@ public sealed class IsolateAndRevokeSessionsActionTests(MotoServerFixture moto) 
             var @event = FunctionWorld.ProjectEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId);
             @event["resources"]![0] = FunctionWorld.RevokeAction;
             using var output = await FunctionWorld.InvokeAsync(new IsolateAndRevokeSessionsAction(runtime).HandleAsync, @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         Assert.NotNull(SessionRevocationPolicy.CutOffOf(await MotoIam.GetRolePolicyAsync(Moto, role, SessionRevocationPolicy.PolicyName) ?? "none"));
@@ -41,7 +41,7 @@ public sealed class IsolateAndRevokeSessionsActionTests(MotoServerFixture moto) 
         using (var runtime = world.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var output = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         // Released, but credentials stolen before the cut-off may live 12 hours: the revocation stays, and on-call is told until when.
@@ -79,7 +79,7 @@ public sealed class IsolateAndRevokeSessionsActionTests(MotoServerFixture moto) 
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.DoesNotContain(world.AwsProxy.Calls, c => c.Service == "iam");
         Assert.Empty(await MotoIam.ListRolePoliciesAsync(Moto, scene.ProfileArn[(scene.ProfileArn.LastIndexOf('/') + 1)..]));
     }

@@ -83,7 +83,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
             using var later = World.Runtime(new ShiftedTime(ThreatResponse.Aws.Ledger.DynamoDbResponseLedger.ClaimLifetime + TimeSpan.FromSeconds(1)));
             using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(later).HandleAsync, @event);
 
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
             Assert.Equal(["threat-response-isolation"], (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName));
             Assert.Single(await World.NotificationsAsync());
             Assert.Equal("succeeded", (await LedgerRecordAsync(@event, scene.InstanceId))!["status"].S);
@@ -112,7 +112,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event);
 
         Assert.True(proxy.Calls.Count(c => c.Operation == "UpdateItem" && c.Body.Contains("claimToken", StringComparison.Ordinal)) >= 2, "the claim was sent again");
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(["threat-response-isolation"], (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0].Groups.Select(g => g.GroupName));
         Assert.StartsWith("[ThreatResponse] Isolated", Assert.Single(await World.NotificationsAsync()).GetProperty("Subject").GetString(), StringComparison.Ordinal);
         Assert.Equal("succeeded", (await LedgerRecordAsync(@event, scene.InstanceId))!["status"].S);
@@ -155,7 +155,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, first);
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, resent);
 
-        Assert.Equal("repeated", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("repeated", output);
         Assert.Single(await World.NotificationsAsync());
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
     }
@@ -175,8 +175,8 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         using var first = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, low);
         using var second = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, high);
 
-        Assert.Equal("skipped", first.RootElement.GetProperty("outcome").GetString());
-        Assert.Equal("succeeded", second.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", first);
+        FunctionWorld.AssertOutcome("succeeded", second);
         Assert.Equal(2, (await World.NotificationsAsync()).Count);
         var record = await LedgerRecordAsync(high, scene.InstanceId);
         Assert.Equal("isolate+snapshot", record["decision"].S);
@@ -201,7 +201,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(2, (await SnapshotsAsync(ec2, scene.InstanceId)).Count);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
@@ -218,7 +218,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(EventFile, scene.InstanceId));
 
-        Assert.Equal("skipped", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("skipped", output);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         Assert.Equal(scene.PrimaryGroups, eni.Groups.Select(g => g.GroupId));
         var notification = Assert.Single(await World.NotificationsAsync());
@@ -243,7 +243,7 @@ public sealed class PlaybookAndLedgerTests(MotoServerFixture moto) : FunctionWor
         using (var runtime = World.Set("ACTION_TARGET_ARN", FunctionWorld.ReleaseAction).Runtime())
         {
             using var released = await FunctionWorld.InvokeAsync(new ReleaseInstanceAction(runtime).HandleAsync, FunctionWorld.ProjectEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", released);
         }
 
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.SecondaryEniId] })).NetworkInterfaces[0];

@@ -28,7 +28,7 @@ public sealed class ReleaseFromTheIsolatingFindingTests(MotoServerFixture moto) 
         var isolating = guardDuty["detail"]!["arn"]!.GetValue<string>();
         using (var contained = await InvokeAsync("GuardDutyResponder", guardDuty))
         {
-            Assert.Equal("succeeded", contained.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", contained);
         }
 
         Assert.Equal([IsolationGroup], await ec2.GroupNamesAsync(scene.PrimaryEniId));
@@ -58,7 +58,7 @@ public sealed class ReleaseFromTheIsolatingFindingTests(MotoServerFixture moto) 
         // The isolating finding's own release click is carried out.
         using (var released = await InvokeAsync("ReleaseInstanceAction", FunctionWorld.ProjectEvent(ReleaseEvent, scene.InstanceId)))
         {
-            Assert.Equal("succeeded", released.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", released);
         }
 
         Assert.Equal(scene.PrimaryGroups.Order(), await ec2.GroupIdsAsync(scene.PrimaryEniId));

@@ -27,7 +27,7 @@ public sealed class SecurityHubV2Tests(MotoServerFixture moto) : FunctionWorldTe
 
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.PrimaryEniId));
         Assert.Equal(["threat-response-isolation"], await ec2.GroupNamesAsync(scene.SecondaryEniId));
         Assert.Equal(2, await SnapshotCountAsync(ec2, scene.InstanceId));
@@ -49,7 +49,7 @@ public sealed class SecurityHubV2Tests(MotoServerFixture moto) : FunctionWorldTe
         finding["status_id"] = 2;
         using var again = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, ourUpdate);
 
-        Assert.Equal("repeated", again.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("repeated", again);
         Assert.Empty(await World.NotificationsAsync()); // none since the first
         Assert.Single(World.SecurityHub.Requests); // no second note, so no further event: the loop ends here
         Assert.Equal(2, await SnapshotCountAsync(ec2, scene.InstanceId));
@@ -57,7 +57,7 @@ public sealed class SecurityHubV2Tests(MotoServerFixture moto) : FunctionWorldTe
         // GuardDuty's own event for the same finding (the native rule): the ledger keys on GuardDuty's finding id.
         using var native = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
 
-        Assert.Equal("repeated", native.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("repeated", native);
         Assert.Empty(await World.NotificationsAsync());
         Assert.Single(World.SecurityHub.Requests);
         Assert.Equal(2, await SnapshotCountAsync(ec2, scene.InstanceId));
@@ -73,8 +73,8 @@ public sealed class SecurityHubV2Tests(MotoServerFixture moto) : FunctionWorldTe
         using var native = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
         using var v2 = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent(V2EventFile, scene.InstanceId));
 
-        Assert.Equal("succeeded", native.RootElement.GetProperty("outcome").GetString());
-        Assert.Equal("repeated", v2.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", native);
+        FunctionWorld.AssertOutcome("repeated", v2);
         Assert.Single(await World.NotificationsAsync());
         Assert.Equal(2, await SnapshotCountAsync(ec2, scene.InstanceId));
         Assert.Null(World.SecurityHub.Finding(MetadataUid)); // noted once, on the ASFF finding the native path knows

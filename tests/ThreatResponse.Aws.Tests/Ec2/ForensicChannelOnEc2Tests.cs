@@ -10,7 +10,7 @@ using ThreatResponse.Testing;
 namespace ThreatResponse.Aws.Tests.Ec2;
 
 /// <summary>
-/// Issue 18 item 4 against moto_server: a VPC's forensic channel found from its endpoints, and the forensic group made
+/// The forensic channel against moto_server: a VPC's forensic channel found from its endpoints, and the forensic group made
 /// and kept exactly TCP 443 out to it. Assertions read EC2's resulting state.
 /// </summary>
 [Collection(MotoCollectionDefinition.Name)]

@@ -7,8 +7,9 @@ namespace ThreatResponse.Cli.Tests.Commands;
 /// processes, each a custom action on its own instances — against one emulated EC2 bucket shared by every mutating
 /// action (EC2's documented 50, refill 5 per second; time compressed by <see cref="Scale"/>). None knows of the others;
 /// each must slow down to its share and still finish within the function's timeout. How throttling falls away over time
-/// is measured in BENCHMARKS.md (issue 20).
+/// is measured in BENCHMARKS.md (shared request buckets). A throughput measurement, so in the opt-in benchmark category.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Benchmark)]
 [Collection(MotoCollectionDefinition.Name)]
 public sealed class ConcurrentRespondersTests(MotoServerFixture moto) : MotoTest(moto)
 {

@@ -72,14 +72,15 @@ public sealed class CrashAndRetryTests(MotoServerFixture moto) : MotoTest(moto)
         await using var world = await CrashWorld.CreateAsync(Moto);
         var killed = world.KillAt(c => c.Service == "dynamodb" && c.Operation == "PutItem" && c.Body.Contains("isolation-state", StringComparison.Ordinal), 1);
         var first = await world.InvokeAsync();
-        Assert.True(killed.IsSet, first.Stderr);
-        Assert.Equal("in-progress", (await world.LedgerItemAsync())["status"].S);
+        Assert.True(killed.IsSet, $"the process was not killed after its claim (exit {first.Exit}): {first.Stderr}");
+        var status = (await world.LedgerItemAsync())["status"].S;
+        Assert.True(status == "in-progress", $"the dead invocation's claim is {status}, expected in-progress");
 
         // Lambda's first retry, about a minute later: the claim is young, so the delivery fails (Lambda will retry it,
         // and keep it in the on-failure queue if every retry fails) and says so; nothing is changed.
         var early = await world.InvokeAsync();
 
-        Assert.Equal(1, early.Exit);
+        Assert.True(early.Exit == 1, $"the early retry exited {early.Exit}, expected 1 (claim held elsewhere): {early.Stderr}");
         Assert.Contains("another invocation", early.Stderr, StringComparison.Ordinal);
         var delayed = Assert.Single(await world.NotificationsAsync());
         Assert.StartsWith("[ThreatResponse] Delayed:", delayed.GetProperty("Subject").GetString(), StringComparison.Ordinal);

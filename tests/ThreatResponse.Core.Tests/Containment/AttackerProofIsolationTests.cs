@@ -9,7 +9,7 @@ using ThreatResponse.Core.Containment.NetworkAcls;
 namespace ThreatResponse.Core.Tests.Containment;
 
 /// <summary>
-/// Issue 15 against the in-memory EC2: nothing changes before the state is saved, an ENI goes from the conversion
+/// Attacker-proof isolation against the in-memory EC2: nothing changes before the state is saved, an ENI goes from the conversion
 /// group straight to the isolation group, a death in between is recovered from, network ACL entries, and tags an
 /// attacker can write decide nothing.
 /// </summary>

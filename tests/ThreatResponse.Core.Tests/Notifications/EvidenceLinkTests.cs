@@ -4,7 +4,7 @@ using static ThreatResponse.Core.Tests.Notifications.Responses;
 
 namespace ThreatResponse.Core.Tests.Notifications;
 
-/// <summary>The e-mail names each stored evidence archive and links it in the S3 console (issue 18, chain of custody).</summary>
+/// <summary>The e-mail names each stored evidence archive and links it in the S3 console (the chain of custody).</summary>
 public sealed class EvidenceLinkTests
 {
     private const string Archive = "s3://threat-response-evidence/evidence/123456789012/us-east-1/i-0123456789abcdef0/abc/20261130T010203Z.tar.gz";

@@ -6,7 +6,7 @@ using ThreatResponse.Testing.Corpus;
 namespace ThreatResponse.Functions.Tests.Template;
 
 /// <summary>
-/// The evidence bucket (issue 18) as SAM translates template.yaml and as CloudFormation creates it: locked in compliance
+/// The evidence bucket as SAM translates template.yaml and as CloudFormation creates it: locked in compliance
 /// mode for the retention parameter, versioned, encrypted with its own rotating key, private, kept with its key and
 /// policy when the stack goes, and a policy that lets nobody delete, write outside evidence/ or talk without TLS - and
 /// still lets the stack update it.

@@ -10,7 +10,7 @@ using ThreatResponse.Testing.Corpus;
 namespace ThreatResponse.Functions.Tests.Template;
 
 /// <summary>
-/// The Systems Manager document that runs the collection script (issue 18), in template.yaml (the security account's
+/// The Systems Manager document that runs the evidence collection script, in template.yaml (the security account's
 /// own instances) and templates/member-role.yaml (member accounts): the script inlined byte for byte, the document's
 /// parameters reaching the shell only as single-quoted arguments whose patterns admit no quote, and the member role
 /// allowed to run exactly that document.

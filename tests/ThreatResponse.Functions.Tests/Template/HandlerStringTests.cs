@@ -11,9 +11,9 @@ public sealed class HandlerStringTests
     {
         var functions = await SamTemplate.ResourcesAsync("AWS::Lambda::Function");
 
-        // The five of PRODUCT.md's contract, the cleanup of terminated instances' ACL entries (issue 15), the
-        // "Isolate + revoke" custom action, deployed only with EnableRevokeSessions (issue 17), and the "Collect evidence"
-        // custom action (issue 18).
+        // The five of PRODUCT.md's contract, the cleanup of terminated instances' ACL entries, the
+        // "Isolate + revoke" custom action, deployed only with EnableRevokeSessions, and the "Collect evidence"
+        // custom action.
         Assert.Equal(
             ["CollectEvidenceAction", "GuardDutyResponder", "InstanceTerminatedResponder", "IsolateAndRevokeSessionsAction", "IsolateInstanceAction", "ReleaseInstanceAction", "SnapshotInstanceAction", "StopInstanceAction"],
             functions.Keys.Order(StringComparer.Ordinal));

@@ -145,7 +145,7 @@ public sealed class MemberSessionPolicyTests(MotoServerFixture moto) : FunctionW
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, @event);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         Assert.Equal(["threat-response-isolation"], await member.GroupNamesAsync(instance.EniId));
         var assume = Assert.Single(World.AwsProxy.Calls, c => c.Operation == "AssumeRole");
         var policy = System.Web.HttpUtility.ParseQueryString(assume.Body)["Policy"];

@@ -106,7 +106,7 @@ public sealed class RegionForwarderRoutingTests(MotoServerFixture moto) : Functi
         using var runtime = World.Runtime();
         using var output = await FunctionWorld.InvokeAsync(FunctionWorld.Handler("GuardDutyResponder", runtime), delivered);
 
-        Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+        FunctionWorld.AssertOutcome("succeeded", output);
         var eni = (await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [scene.PrimaryEniId] })).NetworkInterfaces[0];
         var isolation = Assert.Single(eni.Groups);
         Assert.Equal("threat-response-isolation", isolation.GroupName);

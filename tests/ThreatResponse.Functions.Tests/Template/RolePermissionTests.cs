@@ -139,7 +139,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
                 @event["resources"]![0] = FunctionWorld.ActionOf(function);
             }
             using var output = await FunctionWorld.InvokeAsync(handler, @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         writable.Delete(recursive: true);
@@ -183,7 +183,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
             var @event = ActionEvent("securityhub-custom-action-isolate-web-instance.json", scene.InstanceId, FunctionWorld.CollectAction);
             @event["id"] = Guid.NewGuid().ToString();
             using var output = await FunctionWorld.InvokeAsync(new CollectEvidenceAction(runtime).HandleAsync, @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         writable.Delete(recursive: true);
@@ -217,7 +217,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
         using (var runtime = world.Runtime())
         {
             using var output = await FunctionWorld.InvokeAsync(new GuardDutyResponder(runtime).HandleAsync, FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId));
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         writable.Delete(recursive: true);
@@ -259,7 +259,7 @@ public sealed class RolePermissionTests(MotoServerFixture moto) : MotoTest(moto)
                 ? FunctionWorld.ProjectEvent("guardduty-backdoor-c2-web-instance.json", scene.InstanceId)
                 : ActionEvent("securityhub-custom-action-release-web-instance.json", scene.InstanceId, FunctionWorld.ReleaseAction);
             using var output = await FunctionWorld.InvokeAsync(FunctionWorld.Handler(function, runtime), @event);
-            Assert.Equal("succeeded", output.RootElement.GetProperty("outcome").GetString());
+            FunctionWorld.AssertOutcome("succeeded", output);
         }
 
         var observed = world.AwsProxy.Calls.Where(c => c.Service == "iam").Select(c => $"iam:{c.Operation}").ToHashSet(StringComparer.Ordinal);
