@@ -1,3 +1,4 @@
+// Kept whole: the EC2 adapter's security-group calls: create, describe, repair by rule id, each mapped to and from the port's types.
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;

@@ -1,3 +1,4 @@
+// Kept whole: the EC2 adapter's instance calls and the retry around every call; its other operations are in its partial files by capability.
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Aws.Http;

@@ -1,3 +1,4 @@
+// Kept whole: one algorithm, EC2's request token buckets per account and Region with priorities and deadlines.
 using System.Collections.Concurrent;
 using ThreatResponse.Core.Containment;
 

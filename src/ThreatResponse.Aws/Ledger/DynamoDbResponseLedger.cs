@@ -1,3 +1,4 @@
+// Kept whole: the claim protocol on one table: claim, wait, take over, record and release must be read together to see that no two deliveries act.
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;

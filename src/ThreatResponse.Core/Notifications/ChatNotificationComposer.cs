@@ -1,3 +1,4 @@
+// Kept whole: one format, the chat message (AWS Chatbot's custom notification schema), with its own limits.
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+// Kept whole: one format, the e-mail and JSON bodies of a notification, with the trimming that keeps it within SNS limits.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+// Kept whole: one grammar, the playbook's YAML/JSON, with a JSON path on every error.
 using System.Globalization;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;

@@ -1,3 +1,4 @@
+// Kept whole: one window's lifecycle, opened and closed in the same file so that every way it opens has its way to close.
 using System.Collections.Concurrent;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.Credentials;

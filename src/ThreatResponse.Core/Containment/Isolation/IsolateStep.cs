@@ -1,3 +1,4 @@
+// Kept whole: isolation's critical path (state saved, conversion, isolation group) and what runs alongside it; their order is the point, and split it would be read across files.
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
