@@ -65,8 +65,8 @@ internal static class ClaimBenchmark
         using var oneAtATime = new OneAtATime(new DynamoDbResponseLedger(dynamoDb, "threat-response-ledger"));
         IResponseLedger ledger = together ? new DynamoDbResponseLedger(dynamoDb, "threat-response-ledger") : oneAtATime;
 
-        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions { DenyInNetworkAcls = false }, TimeProvider.System, new DynamoDbIsolationStateStore(dynamoDb, "threat-response-ledger"));
-        var responder = new FindingResponder(engine, new NoFindingUpdates(), new NoNotifications(), new FindingUpdateOptions(), TimeProvider.System, ledger);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions { DenyInNetworkAcls = false }, TimeProvider.System, new ContainmentPorts { StateStore = new DynamoDbIsolationStateStore(dynamoDb, "threat-response-ledger") });
+        var responder = new FindingResponder(engine, new ResponseOutlets(new NoFindingUpdates(), new NoNotifications(), new FindingUpdateOptions()), TimeProvider.System, ledger);
         var decisions = ids.Select((id, i) =>
         {
             var instance = new InstanceReference(InstanceId.Parse(id), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
@@ -77,7 +77,7 @@ internal static class ClaimBenchmark
 
         proxy.Clear();
         var started = Stopwatch.GetTimestamp();
-        var result = await responder.RespondAsync("IsolateInstanceAction", decisions, MotoServerFixture.DefaultRegion, CancellationToken.None, eventId: Guid.NewGuid().ToString());
+        var result = await responder.RespondAsync(new ResponseRequest("IsolateInstanceAction", decisions, MotoServerFixture.DefaultRegion, Guid.NewGuid().ToString()), CancellationToken.None);
         var total = Stopwatch.GetElapsedTime(started);
         if (result?.Summary.Outcome != StepOutcome.Succeeded)
         {
@@ -99,12 +99,12 @@ internal static class ClaimBenchmark
 
         private readonly SemaphoreSlim _one = new(1);
 
-        public async Task<Claim> ClaimAsync(FindingDecision decision, string findingKey, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
+        public async Task<Claim> ClaimAsync(FindingDecision decision, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
         {
             await _one.WaitAsync(cancellationToken);
             try
             {
-                return await inner.ClaimAsync(decision, findingKey, eventId, now, countDelivery, cancellationToken);
+                return await inner.ClaimAsync(decision, eventId, now, countDelivery, cancellationToken);
             }
             finally
             {
@@ -112,9 +112,9 @@ internal static class ClaimBenchmark
             }
         }
 
-        public Task<bool> IsHeldAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken) => inner.IsHeldAsync(decision, findingKey, now, cancellationToken);
+        public Task<bool> IsHeldAsync(FindingDecision decision, DateTimeOffset now, CancellationToken cancellationToken) => inner.IsHeldAsync(decision, now, cancellationToken);
 
-        public Task RecordAsync(FindingDecision decision, string findingKey, LedgerOutcome outcome, CancellationToken cancellationToken) => inner.RecordAsync(decision, findingKey, outcome, cancellationToken);
+        public Task RecordAsync(FindingDecision decision, LedgerOutcome outcome, CancellationToken cancellationToken) => inner.RecordAsync(decision, outcome, cancellationToken);
     }
 
     private sealed class NoFindingUpdates : IFindingUpdater

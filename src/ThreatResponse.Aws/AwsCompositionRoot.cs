@@ -51,11 +51,14 @@ public sealed class AwsCompositionRoot : IDisposable
             new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, settings.Ec2RateScale)),
             options,
             time,
-            store,
-            new AwsFleetMembership(_signed, Accounts),
-            new IamInstanceRolePolicies(_signed, Accounts),
-            _evidence,
-            groups);
+            new ContainmentPorts
+            {
+                StateStore = store,
+                Fleet = new AwsFleetMembership(_signed, Accounts),
+                Roles = new IamInstanceRolePolicies(_signed, Accounts),
+                Evidence = _evidence,
+                GroupRegistry = groups,
+            });
     }
 
     public AwsEnvironment Environment { get; }

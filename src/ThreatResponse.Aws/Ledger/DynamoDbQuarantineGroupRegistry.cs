@@ -30,8 +30,10 @@ public sealed class DynamoDbQuarantineGroupRegistry(IAmazonDynamoDB dynamoDb, st
         return groups;
     }
 
-    public async Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing, CancellationToken cancellationToken)
+    public async Task<string> RecordAsync(AwsScope scope, RecordedQuarantineGroup group, string? replacing, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(group);
+        var (vpcId, role, groupId) = group;
         var names = new Dictionary<string, string> { ["#g"] = AttributeName(vpcId, role) };
         var values = new Dictionary<string, AttributeValue> { [":id"] = new(groupId) };
         var condition = "attribute_not_exists(#g)";

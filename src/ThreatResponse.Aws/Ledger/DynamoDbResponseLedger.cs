@@ -25,8 +25,9 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
 
     private static readonly TimeSpan Retention = TimeSpan.FromDays(90);
 
-    public async Task<Claim> ClaimAsync(FindingDecision decision, string findingKey, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
+    public async Task<Claim> ClaimAsync(FindingDecision decision, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
     {
+        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
 
         // This claim's own mark: when the SDK retries a write whose answer was lost (a timeout, a reset connection), the
@@ -183,8 +184,9 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
             : new Claim(ClaimOutcome.AlreadyDone, DoneBefore: Time(item, "completedAt"));
     }
 
-    public async Task<bool> IsHeldAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> IsHeldAsync(FindingDecision decision, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
         var item = await ReadAsync(decision, findingKey, cancellationToken);
         return Held(item, decision, now) || (!decision.ByAnalyst && HeldByAnalyst(item, now));
@@ -240,8 +242,9 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
         }
     }
 
-    public Task RecordAsync(FindingDecision decision, string findingKey, LedgerOutcome outcome, CancellationToken cancellationToken)
+    public Task RecordAsync(FindingDecision decision, LedgerOutcome outcome, CancellationToken cancellationToken)
     {
+        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(outcome);
         var values = new Dictionary<string, AttributeValue>

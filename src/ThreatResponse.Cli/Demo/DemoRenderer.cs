@@ -39,7 +39,7 @@ internal static class DemoRenderer
         var timings = string.Join(", ", result.TimingsMs.Select(t => $"{t.Key} {t.Value} ms"));
         console.MarkupLine($"[grey]Emulator {Markup.Escape(result.Emulator)}; {Markup.Escape(timings)}.[/]");
         console.MarkupLine(result.Succeeded
-            ? "[green bold]Contained on every ENI, evidence kept, credentials cut.\n…and released to exactly where it was.[/]\n[grey]Flows EC2 always tracks (NAT gateway, endpoints, ICMP) are cut by the network ACL entries where they cross into another subnet; the emulator carries no traffic, so that rests on AWS's documentation: see the README's \"What is cut by what\".[/]"
+            ? "[green bold]Contained on every ENI, evidence kept, credentials cut.\n…and released to exactly where it was.[/]\n[grey]Flows EC2 always tracks (NAT gateway, endpoints, ICMP) are cut by the network ACL entries where they cross into another subnet; the emulator carries no traffic, so that rests on AWS's documentation: see \"What is cut by what\" in docs/containment.md.[/]"
             : "[red bold]The demo did not end as expected: see the table and the notifications above.[/]");
     }
 

@@ -1,6 +1,4 @@
-using ThreatResponse.Core.Containment.Evidence;
 using ThreatResponse.Core.Containment.Fleet;
-using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Containment.Steps;
@@ -15,58 +13,36 @@ namespace ThreatResponse.Core.Containment;
 /// work (<see cref="ContainmentFirstGate"/>); with a <see cref="ContainmentRequest.Deadline"/>, what is not done by then
 /// is reported not reached in time.
 /// </summary>
-public sealed class ContainmentEngine(
-    IInstanceContainment ec2,
-    ContainmentOptions options,
-    TimeProvider time,
-    IIsolationStateStore? stateStore = null,
-    IFleetMembership? fleet = null,
-    IInstanceRolePolicies? roles = null,
-    Evidence.IEvidenceCollector? evidence = null,
-    IQuarantineGroupRegistry? groupRegistry = null)
+public sealed class ContainmentEngine(IInstanceContainment ec2, ContainmentOptions options, TimeProvider time, ContainmentPorts? ports = null)
 {
+    private readonly ContainmentEngineParts _parts = new(ec2, options, ports ?? ContainmentPorts.None, time);
+    private readonly IIsolationStateStore? stateStore = ports?.StateStore;
+
     public async Task<ContainmentReport> RunAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var startedAt = time.GetUtcNow();
-        var reportId = "tr-" + Guid.CreateVersion7(startedAt).ToString("N");
-        var defaultKey = FindingKey.Of(request.FindingId ?? $"manual:{reportId}");
-        // The VPCs' groups serve every finding of the request: their calls are attributed to its finding, or to its report when several.
-        // Without a state store there is no ledger to record groups in, whatever registry is given.
-        var groups = new QuarantineGroupResolver(
-            Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), stateStore is null ? null : groupRegistry,
-            [.. request.Instances.Select(i => i.InstanceId.Value)], time, request.DryRun, cancellationToken);
-        var acls = new SharedNetworkAcls();
-        var channels = new ForensicChannels(Bounded(ec2.ForFinding(request.FindingId is null ? reportId : defaultKey), request), groups, time, cancellationToken, options.Evidence);
-        var instances = request.Instances.Distinct().ToList();
-        var first = new ContainmentFirstGate(ec2, time, request.Actions.Contains(ContainmentAction.Isolate) ? instances : []);
-        var responses = new Task<InstanceResult?>[instances.Count];
-        string KeyFor(InstanceReference instance) =>
-            request.FindingIdByInstance?.TryGetValue(instance, out var id) == true ? FindingKey.Of(id) : defaultKey;
+        var run = new ContainmentRun(request, _parts, cancellationToken);
+        var responses = new Task<InstanceResult?>[run.Instances.Count];
 
-        // An instance holds its place among the concurrent ones until its isolation path is served; the rest of its work
-        // goes on outside, so work that waits for every instance's isolation never keeps the next instance from starting.
+        // An instance holds its place among the concurrent ones only until its isolation path is served; the rest of its
+        // work goes on outside, so work that waits for every instance's isolation never keeps the next instance from starting.
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, instances.Count),
+            Enumerable.Range(0, run.Instances.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentInstances), CancellationToken = cancellationToken },
             async (index, ct) =>
             {
-                var instance = instances[index];
-                responses[index] = RespondGuardedAsync(instance, request, KeyFor(instance), startedAt, groups, channels, acls, first, ct);
-                await Task.WhenAny(responses[index], first.WhenServed(instance));
+                responses[index] = RespondGuardedAsync(run.Instances[index], run, ct);
+                await run.First.UntilServedOrDoneAsync(run.Instances[index], responses[index]);
             });
         var results = await Task.WhenAll(responses);
 
         // Instances a claim went to another delivery are left out: this response did nothing to them.
         var kept = results.OfType<InstanceResult>().ToArray();
-        return new ContainmentReport(reportId, request.FindingId, request.Actions, request.DryRun, startedAt, time.GetUtcNow(), Overall(kept), kept)
+        return new ContainmentReport(run.ReportId, request.FindingId, request.Actions, request.DryRun, run.StartedAt, time.GetUtcNow(), StepOutcomes.Combine(kept.Select(r => r.Outcome)), kept)
         {
-            Deferred = first.Summary(),
+            Deferred = run.First.Summary(),
         };
     }
-
-    private static IInstanceContainment Bounded(IInstanceContainment containment, ContainmentRequest request) =>
-        request.Deadline is { } deadline ? containment.Until(deadline) : containment;
 
     /// <summary>
     /// Instances whose saved state holds network ACL entries but which are terminated or gone: their entries deny
@@ -108,46 +84,45 @@ public sealed class ContainmentEngine(
     }
 
     /// <summary>An unexpected error on one instance is reported as that instance's failure; the others go on.</summary>
-    private async Task<InstanceResult?> RespondGuardedAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
+    private async Task<InstanceResult?> RespondGuardedAsync(InstanceReference instance, ContainmentRun run, CancellationToken cancellationToken)
     {
         try
         {
-            return await RespondAsync(instance, request, findingKey, now, groups, channels, acls, first, cancellationToken);
+            return await RespondAsync(instance, run, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var reason = $"unexpected {e.GetType().Name}: {e.Message}";
-            var step = new StepResult(null, "internal-error", null, StepOutcome.Failed, reason, null, 0);
+            var step = new StepResult(null, StepName.InternalError, null, StepOutcome.Failed, reason, null, 0);
             return new InstanceResult(instance, null, StepOutcome.Failed, reason, [step]);
         }
         finally
         {
-            first.Served(instance);
+            run.First.Served(instance);
         }
     }
 
-    private async Task<InstanceResult?> RespondAsync(
-        InstanceReference instance, ContainmentRequest request, string findingKey, DateTimeOffset now, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, ContainmentFirstGate first, CancellationToken cancellationToken)
+    private async Task<InstanceResult?> RespondAsync(InstanceReference instance, ContainmentRun run, CancellationToken cancellationToken)
     {
+        var request = run.Request;
+        var findingKey = run.KeyFor(instance);
         var log = new StepLog(time);
         if (request.Deadline is { } deadline && time.GetUtcNow() >= deadline.At)
         {
             // Its turn came too late: nothing called, and the failure makes Lambda's retry resume with it — unless
             // another delivery holds it, whose instance it then is to report.
-            if (request.ProceedWhen is { } proceedLate && !await proceedLate(instance))
+            if (!await run.MayChangeAsync(instance))
             {
                 return null;
             }
 
             var why = ec2.AreRequestTokensScarce(AwsScope.Of(instance)) ? "throttled" : "the response's time ran out";
-            log.Fail(null, "lookup", null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
+            log.Fail(null, StepName.Lookup, null, $"not reached in time: {why}; EC2 calls stop at {deadline.At:HH:mm:ss} to report before the function's timeout, and Lambda's retry resumes here", ResponseDeadline.NotReachedInTime);
             return Result(instance, null, log, null);
         }
 
-        var findingEc2 = Bounded(ec2.ForFinding(findingKey), request);
-        var findingFleet = fleet?.ForFinding(findingKey);
-        var findingRoles = roles?.ForFinding(findingKey);
+        var roles = _parts.Ports.Roles?.ForFinding(findingKey);
+        var finding = new InstancePorts(run.Bounded(ec2.ForFinding(findingKey)), _parts.Ports.Fleet?.ForFinding(findingKey), roles, Sessions(roles));
         if (request.FindingAccountByInstance?.TryGetValue(instance, out var findingAccount) == true && findingAccount != instance.Account)
         {
             return Skipped(instance, null, log,
@@ -162,20 +137,20 @@ public sealed class ContainmentEngine(
         Task<FleetView>? fleetView = null;
         if (request.Actions.Contains(ContainmentAction.Isolate))
         {
-            groups.Prefetch(AwsScope.Of(instance));
+            run.Groups.Prefetch(AwsScope.Of(instance));
 
             // Alongside the lookup, so taking the instance out of service does not lengthen isolation's critical path.
-            fleetView = findingFleet is null ? null : FleetView.DescribeAsync(findingFleet, instance, cancellationToken);
+            fleetView = finding.Fleet is null ? null : FleetView.DescribeAsync(finding.Fleet, instance, cancellationToken);
         }
 
         InstanceDescription? description = null;
-        var found = await log.RunAsync(null, "lookup", null, dryRun: false, async () =>
+        var found = await log.RunAsync(null, StepName.Lookup, null, dryRun: false, async () =>
         {
-            description = await findingEc2.DescribeInstanceAsync(instance, cancellationToken);
+            description = await finding.Ec2.DescribeInstanceAsync(instance, cancellationToken);
             return description is null ? null : $"{description.State}, {description.NetworkInterfaces.Count} ENI(s), {description.VolumeIds.Count} volume(s)";
         });
 
-        if (request.ProceedWhen is { } proceed && !await proceed(instance))
+        if (!await run.MayChangeAsync(instance))
         {
             return null;
         }
@@ -190,7 +165,7 @@ public sealed class ContainmentEngine(
             // An event is anyone's to send who may invoke the function; EC2's own answer is the authority.
             var refusal = $"refused: the event says {instance.InstanceId} was terminated, but EC2 says it is {description.State}; nothing changed"
                 + (description.State == "shutting-down" ? " (it is on its way: a retry acts once EC2 says terminated)" : " - a termination event for an instance that is not terminated is forged or mistaken; check who invoked the function");
-            log.Record(new StepResult(ContainmentAction.Release, "check-terminated", null, description.State == "shutting-down" ? StepOutcome.Failed : StepOutcome.Skipped, refusal, ContainmentRequest.NotTerminated, 0));
+            log.Record(new StepResult(ContainmentAction.Release, StepName.CheckTerminated, null, description.State == "shutting-down" ? StepOutcome.Failed : StepOutcome.Skipped, refusal, ContainmentRequest.NotTerminated, 0));
             return Result(instance, description.Name, log, refusal);
         }
 
@@ -199,8 +174,7 @@ public sealed class ContainmentEngine(
             // A terminated instance cannot be restored, but its network ACL entries would outlive it and deny whoever
             // gets its addresses next: they go, and its saved state is marked released.
             var gone = description ?? InstanceDescription.Gone(instance.InstanceId.Value);
-            var forgetting = new InstanceContext(instance, gone, findingKey, request.DryRun, log, now);
-            await new ReleaseStep(findingEc2, stateStore, findingFleet, Sessions(findingRoles), options.Evidence, options.RevokedCredentialLifetime).ForgetAsync(forgetting, cancellationToken);
+            await new ReleaseStep(finding, stateStore, run.Options).ForgetAsync(new InstanceContext(instance, gone, log, run), cancellationToken);
             return Result(instance, gone.Name, log, null);
         }
 
@@ -219,213 +193,71 @@ public sealed class ContainmentEngine(
             return Skipped(instance, description.Name, log, $"exempt: tagged {options.ExemptTagKey}=true");
         }
 
-        var context = new InstanceContext(instance, description, findingKey, request.DryRun, log, now)
-        {
-            RestoreMembership = request.RestoreMembership || options.ReleaseRestoresMembership,
-            ReleaseOnlyForIsolatingFinding = request.ReleaseOnlyForIsolatingFinding,
-            DenyInNetworkAcls = request.DenyInNetworkAcls,
-            ContainmentFirst = first,
-            Deadline = request.Deadline,
-        };
-        await RunActionsAsync(findingEc2, findingFleet, findingRoles, context, request, groups, channels, acls, fleetView, cancellationToken);
+        var context = new InstanceContext(instance, description, log, run);
+        await RunActionsAsync(finding, context, fleetView, cancellationToken);
         return Result(instance, description.Name, log, null);
     }
 
     /// <summary>
     /// Isolation and snapshot start together (the snapshot's point in time is its request); stop and release follow in
-    /// request order. Evidence collection runs before isolation when the rule gives it time to
-    /// (<see cref="ContainmentRequest.EvidenceFirst"/>); otherwise isolation goes first and cuts the agent off, so the
-    /// collection is reported as having no channel. Alone, it runs as asked.
+    /// request order. Evidence collection is planned first (<see cref="EvidenceCollection"/>): before isolation, through
+    /// a window after it, or on an instance isolated before.
     /// </summary>
-    private async Task RunActionsAsync(
-        IInstanceContainment ec2, IFleetMembership? fleet, IInstanceRolePolicies? roles, InstanceContext context, ContainmentRequest request, QuarantineGroupResolver groups, ForensicChannels channels, SharedNetworkAcls acls, Task<FleetView>? fleetView, CancellationToken cancellationToken)
+    private async Task RunActionsAsync(InstancePorts finding, InstanceContext context, Task<FleetView>? fleetView, CancellationToken cancellationToken)
     {
-        var actions = request.Actions;
-        ForensicWindow? forensic = null;
-        if (actions.Contains(ContainmentAction.Collect))
-        {
-            if (evidence is null || options.Evidence.Bucket is null)
-            {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
-            }
-            else if (!actions.Contains(ContainmentAction.Isolate) && !context.DryRun && await IsolationGroupsOfAsync(groups, channels, context) is { } isolation)
-            {
-                // Isolated before (the automatic response, or an analyst): the agent is reached through the window only. A
-                // window an earlier response left open (its read-back failed, it died) is closed at the end whatever happens.
-                var window = new ForensicWindow(ec2, roles, channels, options.Evidence, context, ContainmentAction.Collect, groups, time);
-                if (WindowLeftOpen(context, options.Evidence))
-                {
-                    window.MustClose(isolation);
-                }
-
-                // The document is checked before the window opens: a document someone else wrote never opens it.
-                var (document, refusal) = await CollectStep.CheckDocumentAsync(evidence, options.Evidence, context, cancellationToken);
-                if (refusal is not null)
-                {
-                    context.Log.Fail(ContainmentAction.Collect, "send-command", options.Evidence.DocumentName,
-                        $"refused, nothing sent: {refusal}; the forensic window was not opened", "EvidenceDocumentNotShipped");
-                }
-                else
-                {
-                    await window.OpenOnIsolatedAsync(isolation, cancellationToken);
-                    if (window.IsOpen)
-                    {
-                        await new CollectStep(evidence, options.Evidence, time).RunAsync(context, null, cancellationToken, document);
-                    }
-                    else
-                    {
-                        context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {window.WhyNotOpen}; the instance is isolated, so its SSM agent cannot be reached");
-                    }
-                }
-
-                await window.CloseAsync(cancellationToken);
-            }
-            else if (!actions.Contains(ContainmentAction.Isolate) || request.EvidenceFirst is not null || context.DryRun)
-            {
-                await new CollectStep(evidence, options.Evidence, time).RunAsync(context, request.EvidenceFirst, cancellationToken);
-            }
-            else
-            {
-                // After isolation, through the VPC's endpoints when it has them (the window); without them, snapshots only.
-                forensic = new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time);
-            }
-        }
+        var actions = context.Run.Request.Actions;
+        var collection = new EvidenceCollection(finding, context, _parts.Ports.Evidence);
+        var forensic = actions.Contains(ContainmentAction.Collect) ? await collection.BeforeIsolationAsync(cancellationToken) : null;
 
         var first = new List<Task>();
         if (ContainmentActionNames.Conflict(actions) is { } conflict)
         {
             // The parsers refuse this already; a request built another way is refused here, before any change.
-            context.Log.Fail(ContainmentAction.RevokeSessions, "revoke-sessions", null, $"refused: {conflict}", "InvalidRequest");
+            context.Log.Fail(ContainmentAction.RevokeSessions, StepName.RevokeSessions, null, $"refused: {conflict}", "InvalidRequest");
         }
 
         if (actions.Contains(ContainmentAction.Isolate))
         {
-            var revoke = actions.Contains(ContainmentAction.RevokeSessions) ? Sessions(roles) : null;
-            first.Add(new IsolateStep(ec2, stateStore, groups, context.DenyInNetworkAcls is { } deny ? options with { DenyInNetworkAcls = deny } : options, acls, fleetView, revoke, forensic).RunAsync(context, cancellationToken));
+            var alongside = new IsolationAlongside(fleetView, actions.Contains(ContainmentAction.RevokeSessions) ? finding.Sessions : null, forensic);
+            first.Add(new IsolateStep(finding.Ec2, stateStore, context.Run, alongside).RunAsync(context, cancellationToken));
         }
 
         if (actions.Contains(ContainmentAction.Snapshot))
         {
-            first.Add(new SnapshotStep(ec2, evidence, options.Evidence).RunAsync(context, cancellationToken));
+            first.Add(new SnapshotStep(finding.Ec2, _parts.Ports.Evidence, context.Options.Evidence).RunAsync(context, cancellationToken));
         }
 
         await Task.WhenAll(first);
-        if (actions.Contains(ContainmentAction.Isolate) && !context.DryRun && (forensic is null || !forensic.IsOpen)
-            && context.Description.ProfileAssociation?.ProfileArn == options.Evidence.QuarantineProfileArn(context.Instance))
+        if (actions.Contains(ContainmentAction.Isolate))
         {
-            // Isolating again an instance an earlier window was left open on (the quarantine profile still there): the
-            // isolation cut its credentials; those it fetched through that window are denied as the window's close would.
-            await new ForensicWindow(ec2, roles, channels, options.Evidence, context, quarantineGroups: groups, time: time).DenyWindowCredentialsAsync(cancellationToken);
-        }
-
-        if (forensic is not null)
-        {
-            if (forensic.IsOpen)
-            {
-                await new CollectStep(evidence!, options.Evidence, time).RunAsync(context, null, cancellationToken);
-            }
-            else
-            {
-                context.Log.Skip(ContainmentAction.Collect, "collect", null, $"no forensic channel: {forensic.WhyNotOpen}; snapshots only");
-            }
-
-            await forensic.CloseAsync(cancellationToken);
+            await collection.AfterIsolationAsync(forensic, cancellationToken);
         }
 
         foreach (var action in actions.Distinct())
         {
             if (action == ContainmentAction.Stop)
             {
-                await new StopStep(ec2).RunAsync(context, cancellationToken);
+                await new StopStep(finding.Ec2).RunAsync(context, cancellationToken);
             }
             else if (action == ContainmentAction.Release)
             {
-                await new ReleaseStep(ec2, stateStore, fleet, Sessions(roles), options.Evidence, options.RevokedCredentialLifetime).RunAsync(context, cancellationToken);
+                await new ReleaseStep(finding, stateStore, context.Options).RunAsync(context, cancellationToken);
             }
         }
-    }
-
-    /// <summary>
-    /// Each ENI's isolation group when every ENI is only in its VPC's isolation group — the ledger's recorded group, or
-    /// without a ledger the one found by name and usable as it is — or, a window an earlier response left open, in it and
-    /// the VPC's forensic group (recorded, or without a ledger the channel's); otherwise null.
-    /// </summary>
-    private static async Task<IReadOnlyDictionary<string, string>?> IsolationGroupsOfAsync(QuarantineGroupResolver groups, ForensicChannels channels, InstanceContext context)
-    {
-        var interfaces = context.Description.NetworkInterfaces;
-        if (interfaces.Count == 0 || interfaces.Any(n => n.GroupIds.Count is not (1 or 2)))
-        {
-            return null;
-        }
-
-        var scope = AwsScope.Of(context.Instance);
-        var recorded = groups.HasRecord ? await groups.RecordedAsync(scope) : null;
-        var isolation = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var eni in interfaces)
-        {
-            string? isolationId;
-            if (recorded is not null)
-            {
-                isolationId = eni.GroupIds.FirstOrDefault(id => recorded.Any(g => g.GroupId == id && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Isolation));
-            }
-            else if (eni.GroupIds.Count == 2 && !eni.GroupNames.Any(n => n.StartsWith(QuarantineGroupResolver.NamePrefix, StringComparison.Ordinal)))
-            {
-                // Without a ledger the groups are looked up (and made) by the resolver: not for an instance in two groups of its own.
-                return null;
-            }
-            else
-            {
-                var vpcIsolation = (await groups.GetAsync(scope, eni.VpcId)).IsolationGroupId;
-                isolationId = vpcIsolation is not null && eni.GroupIds.Contains(vpcIsolation) ? vpcIsolation : null;
-            }
-
-            if (isolationId is null)
-            {
-                return null;
-            }
-
-            if (eni.GroupIds.Count == 2)
-            {
-                var other = eni.GroupIds.First(id => id != isolationId);
-                var isForensic = recorded is not null
-                    ? recorded.Any(g => g.GroupId == other && g.VpcId == eni.VpcId && g.Role == QuarantineGroupRole.Forensic)
-                    : (await channels.GetAsync(scope, eni.VpcId)).GroupId == other;
-                if (!isForensic)
-                {
-                    return null;
-                }
-            }
-
-            isolation[eni.NetworkInterfaceId] = isolationId;
-        }
-
-        return isolation;
-    }
-
-    /// <summary>What an earlier window leaves when its close did not run: the forensic group on an ENI, the quarantine profile, the metadata endpoint on.</summary>
-    private static bool WindowLeftOpen(InstanceContext context, EvidenceOptions evidence)
-    {
-        var description = context.Description;
-        return description.NetworkInterfaces.Any(n => n.GroupIds.Count > 1)
-            || description.ProfileAssociation?.ProfileArn == evidence.QuarantineProfileArn(context.Instance)
-            || !description.MetadataOptions.IsEndpointDisabled;
     }
 
     private RevokeSessionsStep? Sessions(IInstanceRolePolicies? findingRoles) => findingRoles is null ? null : new RevokeSessionsStep(findingRoles, options, time);
 
     private static InstanceResult Skipped(InstanceReference instance, string? name, StepLog log, string reason)
     {
-        log.Skip(null, "skip", null, reason);
+        log.Skip(null, StepName.Skip, null, reason);
         return new InstanceResult(instance, name, StepOutcome.Skipped, reason, log.Steps);
     }
 
     private static InstanceResult Result(InstanceReference instance, string? name, StepLog log, string? reason)
     {
         var steps = log.Steps;
-        var outcome = steps.Any(s => s.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-            : steps.Any(s => s.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-            : steps.Where(s => s.Action is not null).All(s => s.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
-            : StepOutcome.Succeeded;
+        var outcome = StepOutcomes.OfInstance(steps);
         reason ??= outcome switch
         {
             StepOutcome.Failed => string.Join("; ", steps.Where(s => s.Outcome == StepOutcome.Failed).Select(s => $"{s.Step}{(s.Target is null ? "" : " " + s.Target)}: {s.Detail}")),
@@ -435,9 +267,5 @@ public sealed class ContainmentEngine(
         return new InstanceResult(instance, name, outcome, reason, steps);
     }
 
-    private static StepOutcome Overall(InstanceResult[] results) =>
-        results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-        : results.Length > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
-        : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-        : StepOutcome.Succeeded;
+    private static StepOutcome Overall(InstanceResult[] results) => StepOutcomes.Combine(results.Select(r => r.Outcome));
 }

@@ -37,12 +37,8 @@ public sealed record ContainmentRequest(
     /// </summary>
     public TimeSpan? EvidenceFirst { get; init; }
 
-    /// <summary>
-    /// Awaited for each instance after its lookup and before anything changes: false leaves the instance out of the
-    /// report untouched. Lets the ledger's claim (is this delivery the one that acts?) run alongside the lookup instead of
-    /// before it, one round trip saved; the lookup reads only.
-    /// </summary>
-    public Func<InstanceReference, Task<bool>>? ProceedWhen { get; init; }
+    /// <summary>Asked for each instance after its lookup and before anything changes (<see cref="IClaimGate"/>); null: every instance may be changed.</summary>
+    public IClaimGate? Claims { get; init; }
 
     /// <summary>
     /// Release only: the release comes from a finding (a Security Hub custom action), and is carried out only when that

@@ -134,7 +134,7 @@ public static class ChatNotificationComposer
         return JsonSerializer.Serialize(chat, ThreatResponseJsonContext.Compact.ChatNotification);
     }
 
-    private const string RunbookStep = "Runbook: the README's *Operator's runbook* (contain, release, after a crash, replay the on-failure queue).";
+    private const string RunbookStep = "Runbook: docs/runbook.md, the operator's runbook (contain, release, after a crash, replay the on-failure queue).";
 
     private static string Description(ResponseSummary response, FindingUpdateResult? updates, NotificationDetail detail, int listedCount)
     {

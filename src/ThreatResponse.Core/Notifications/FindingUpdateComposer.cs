@@ -39,7 +39,7 @@ public static class FindingUpdateComposer
 
             // Chain of custody on the finding itself: the Run Commands that collected, and where the evidence is kept.
             var commands = outcome.Instances.SelectMany(i => i.Steps
-                .Where(s => s is { Action: ContainmentAction.Collect, Step: "collection", Target: not null })
+                .Where(s => s is { Action: ContainmentAction.Collect, Target: not null } && s.Step == StepName.Collection)
                 .Select(s => $"{i.Instance.InstanceId}:{s.Target}:{s.Outcome.Text()}")).ToList();
             if (commands.Count > 0)
             {
@@ -47,7 +47,7 @@ public static class FindingUpdateComposer
             }
 
             var evidence = outcome.Instances.SelectMany(i => i.Steps
-                .Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded, Target: not null })
+                .Where(s => s is { Outcome: StepOutcome.Succeeded, Target: not null } && s.Step == StepName.EvidenceStored)
                 .Select(s => s.Target!)).ToList();
             if (evidence.Count > 0)
             {
@@ -71,7 +71,7 @@ public static class FindingUpdateComposer
     private static string Warning(ContainmentReport report, FindingOutcome outcome)
     {
         var roles = outcome.Instances
-            .SelectMany(i => i.Steps.Where(s => s is { Action: ContainmentAction.RevokeSessions, Step: "revoke-sessions", Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun }))
+            .SelectMany(i => i.Steps.Where(s => s is { Action: ContainmentAction.RevokeSessions, Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun } && s.Step == StepName.RevokeSessions))
             .Select(s => s.Target!)
             .Distinct(StringComparer.Ordinal)
             .ToList();

@@ -67,7 +67,7 @@ public static class NotificationComposer
         var subject = $"[ThreatResponse] Delayed: {first.Finding.Type} {first.Instance?.InstanceId.Value}".Trim();
         var next = $"Another invocation claimed them and has not finished within {wait.TotalSeconds:0} s (it may have died: a timeout, out of memory, a lost host). "
             + "This delivery fails so that Lambda retries it; a claim whose invocation died is taken over once it is older than the claim lifetime, and the next notification says what was done. "
-            + "If every retry fails, the event is kept in the on-failure queue and its alarm fires: replay it from there (README, Operator's runbook).";
+            + "If every retry fails, the event is kept in the on-failure queue and its alarm fires: replay it from there (docs/runbook.md).";
         var text = $"ThreatResponse: {trigger} could not carry out {held.Count} decision(s) yet: {what}.\n\n{next}";
         var findings = held.Select(d => d.Finding).Distinct().ToList();
         var instances = held.Select(d => d.Instance).OfType<InstanceReference>().Distinct().ToList();
@@ -223,7 +223,7 @@ public static class NotificationComposer
             foreach (var instance in finding.Instances)
             {
                 line($"  Instance {ResponseSummary.Describe(instance)}: {instance.Outcome.Text()}{(instance.Reason is null ? "" : " - " + instance.Reason)}");
-                foreach (var evidence in instance.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded, Target: not null }))
+                foreach (var evidence in instance.Steps.Where(s => s is { Outcome: StepOutcome.Succeeded, Target: not null } && s.Step == StepName.EvidenceStored))
                 {
                     line($"  Evidence:  {evidence.Target} - {FindingLinks.EvidenceConsoleUrl(evidence.Target!, f.Partition) ?? "(no console link)"}");
                 }

@@ -45,10 +45,7 @@ public sealed record ResponseSummary(string Trigger, ContainmentReport Report, I
                 continue;
             }
 
-            var outcome = results.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-                : results.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-                : results.Count > 0 && results.All(r => r.Outcome == StepOutcome.Skipped) ? StepOutcome.Skipped
-                : StepOutcome.Succeeded;
+            var outcome = StepOutcomes.Combine(results.Select(r => r.Outcome));
             var summary = string.Join("; ", results.Select(r => $"{Describe(r)}: {(r.Outcome == StepOutcome.Failed ? "FAILED" : r.Outcome.Text())}{(r.Reason is null ? "" : $" ({r.Reason})")}"));
             if (note?.Invoke(finding) is { } extra)
             {
@@ -61,12 +58,8 @@ public sealed record ResponseSummary(string Trigger, ContainmentReport Report, I
         return new ResponseSummary(trigger, report, outcomes);
     }
 
-    /// <summary>The worst outcome over all findings: failed, then dry-run, then succeeded; skipped only when everything was.</summary>
-    public StepOutcome Outcome =>
-        Findings.Any(f => f.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-        : Findings.Any(f => f.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-        : Findings.Any(f => f.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
-        : StepOutcome.Skipped;
+    /// <summary>The findings' outcomes rolled up (<see cref="StepOutcomes.Combine"/>).</summary>
+    public StepOutcome Outcome => StepOutcomes.Combine(Findings.Select(f => f.Outcome));
 
     public static string Describe(InstanceResult result)
     {

@@ -16,7 +16,7 @@ internal static class RevokedSessionsWarning
     private static IEnumerable<string> Revoked(ContainmentReport report) =>
         report.Instances
             .SelectMany(i => i.Steps
-                .Where(s => s is { Action: ContainmentAction.RevokeSessions, Step: "revoke-sessions", Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun })
+                .Where(s => s is { Action: ContainmentAction.RevokeSessions, Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun } && s.Step == StepName.RevokeSessions)
                 .Select(s => (Role: s.Target!, s.Outcome, Instance: i.Instance.InstanceId.Value)))
             .GroupBy(r => (r.Role, r.Outcome))
             .Select(g => $"Sessions of role {g.Key.Role} issued before the revocation {(g.Key.Outcome == StepOutcome.DryRun ? "would be" : "are")} denied (for {string.Join(", ", g.Select(r => r.Instance).Distinct())}): every instance using that role loses the credentials it holds now until they refresh. Release removes the policy once credentials issued before the revocation have expired.");
@@ -25,7 +25,7 @@ internal static class RevokedSessionsWarning
     private static IEnumerable<string> Kept(ContainmentReport report) =>
         report.Instances
             .SelectMany(i => i.Steps
-                .Where(s => s is { Action: ContainmentAction.Release, Step: Containment.Steps.RevokeSessionsStep.RemoveStep, Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun, Detail: not null }
+                .Where(s => s is { Action: ContainmentAction.Release, Target: not null, Outcome: StepOutcome.Succeeded or StepOutcome.DryRun, Detail: not null } && s.Step == StepName.RemoveRevokedSessions
                     && s.Detail.StartsWith("kept until ", StringComparison.Ordinal))
                 .Select(s => $"The revocation of role {s.Target}'s sessions outlives the release of {i.Instance.InstanceId}: {s.Detail}"))
             .Distinct();

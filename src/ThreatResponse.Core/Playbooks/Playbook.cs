@@ -18,7 +18,7 @@ public sealed class Playbook
 
     public IReadOnlyList<PlaybookRule> Rules { get; }
 
-    /// <summary>The embedded default playbook (see README).</summary>
+    /// <summary>The embedded default playbook (see docs/playbook.md).</summary>
     public static Playbook Default { get; } = LoadDefault();
 
     /// <summary>The rule that decides for the finding and one of its instances (or the finding alone when it names none).</summary>

@@ -46,7 +46,7 @@ public sealed class EventResponder(FindingResponder responder)
         var securityHubRegion = findingEvent.Kind == FindingEventKind.GuardDutyFinding && findingEvent.Findings is [{ Region: { Length: > 0 } region }]
             ? region
             : findingEvent.Region;
-        var result = await responder.RespondAsync(trigger, decisions, securityHubRegion, cancellationToken, findingEvent.EventId, deadline);
+        var result = await responder.RespondAsync(new ResponseRequest(trigger, decisions, securityHubRegion, findingEvent.EventId, deadline), cancellationToken);
         return new EventResponse(findingEvent, result, RefusedBecause: null);
     }
 }

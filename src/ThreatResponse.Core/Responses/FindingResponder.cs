@@ -9,43 +9,32 @@ namespace ThreatResponse.Core.Responses;
 /// on the findings, notify once — and throw <see cref="ResponseFailedException"/> afterwards when something a retry
 /// could fix did not complete. Decisions already carried out are neither repeated nor notified again.
 /// </summary>
-public sealed class FindingResponder(
-    ContainmentEngine engine, IFindingUpdater findingUpdater, INotifier notifier, FindingUpdateOptions updateOptions, TimeProvider time, IResponseLedger? ledger = null)
+public sealed class FindingResponder(ContainmentEngine engine, ResponseOutlets outlets, TimeProvider time, IResponseLedger? ledger = null)
 {
+    private readonly IFindingUpdater findingUpdater = outlets.FindingUpdater;
+    private readonly INotifier notifier = outlets.Notifier;
+    private readonly FindingUpdateOptions updateOptions = outlets.UpdateOptions;
+
     /// <summary>Decisions are claimed and recorded in a ledger: a decision carried out once stays done across deliveries.</summary>
     public bool HasLedger => ledger is not null;
 
-    /// <param name="trigger">Who asked: the function's name.</param>
-    /// <param name="securityHubRegion">Where to update the findings: the event's Region.</param>
-    /// <param name="eventId">The EventBridge event's id: a second delivery of the same event stays silent.</param>
-    /// <param name="deadline">When EC2 calls stop so the response can still be told before the function's timeout; null: none.</param>
     /// <returns>The result, or null when every decision had already been carried out (a repeated delivery).</returns>
-    public async Task<ResponseResult?> RespondAsync(
-        string trigger, IReadOnlyList<FindingDecision> decisions, string securityHubRegion, CancellationToken cancellationToken, string? eventId = null, ResponseDeadline? deadline = null)
+    public async Task<ResponseResult?> RespondAsync(ResponseRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(decisions);
+        ArgumentNullException.ThrowIfNull(request);
+        var (trigger, decisions, securityHubRegion) = (request.Trigger, request.Decisions, request.SecurityHubRegion);
 
         // The claims run alongside the instances' lookups, all at once; an instance is changed as soon as its own claim is
-        // won, never before.
-        var perDecision = decisions.Select(d => ClaimOneAsync(d, eventId, cancellationToken)).ToList();
-        var claimOf = new Dictionary<FindingDecision, Task<Claim>>(ReferenceEqualityComparer.Instance);
-        foreach (var (decision, claim) in decisions.Zip(perDecision))
-        {
-            claimOf[decision] = claim;
-        }
-
+        // won, never before (the gate).
+        var perDecision = decisions.Select(d => ClaimOneAsync(d, request.EventId, cancellationToken)).ToList();
+        var gate = ledger is null ? null : new DecisionClaimGate(decisions, perDecision);
         var claims = CollectAsync(decisions, perDecision);
-        var containment = ContainAsync(decisions, ledger is null ? null : async d => (await claimOf[d]).Outcome == ClaimOutcome.Claimed, deadline, cancellationToken);
-        Claims outcome;
-        try
-        {
-            outcome = await claims;
-        }
-        finally
-        {
-            // Observed either way: a failed claim fails the gate, and the engine reports that per instance.
-            await containment.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        var containment = ContainAsync(decisions, gate, request.Deadline, cancellationToken);
+
+        // Both run to their end before either is read: a failed claim fails its instances at the gate, and the engine
+        // reports that per instance.
+        await Task.WhenAll(claims, containment).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var outcome = await claims;
 
         var claimed = outcome.Won;
         if (claimed.Count == 0 && outcome.Answered.Count == 0)
@@ -123,8 +112,7 @@ public sealed class FindingResponder(
             return new Claim(ClaimOutcome.Claimed);
         }
 
-        var key = FindingKey.Of(decision.Finding.Id);
-        var claim = await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: true, cancellationToken);
+        var claim = await ledger.ClaimAsync(decision, eventId, time.GetUtcNow(), countDelivery: true, cancellationToken);
         if (claim.Outcome != ClaimOutcome.UnderWayElsewhere)
         {
             return claim;
@@ -132,12 +120,12 @@ public sealed class FindingResponder(
 
         // Reads while waiting; one more claim when the holder let go (it failed: take over; it succeeded: done).
         var waitUntil = time.GetUtcNow() + ClaimWait;
-        while (time.GetUtcNow() < waitUntil && await ledger.IsHeldAsync(decision, key, time.GetUtcNow(), cancellationToken))
+        while (time.GetUtcNow() < waitUntil && await ledger.IsHeldAsync(decision, time.GetUtcNow(), cancellationToken))
         {
             await Task.Delay(ClaimPoll, time, cancellationToken);
         }
 
-        return await ledger.ClaimAsync(decision, key, eventId, time.GetUtcNow(), countDelivery: false, cancellationToken);
+        return await ledger.ClaimAsync(decision, eventId, time.GetUtcNow(), countDelivery: false, cancellationToken);
     }
 
     private static async Task<Claims> CollectAsync(IReadOnlyList<FindingDecision> decisions, List<Task<Claim>> perDecision)
@@ -196,7 +184,7 @@ public sealed class FindingResponder(
         return report with
         {
             Instances = instances,
-            Outcome = report.Outcome == StepOutcome.Skipped && instances.Any(i => i.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded : report.Outcome,
+            Outcome = StepOutcomes.Combine(instances.Select(i => i.Outcome)),
         };
     }
 
@@ -227,9 +215,9 @@ public sealed class FindingResponder(
 
     /// <summary>
     /// One containment request per distinct action list and mode; their reports are merged into one. With
-    /// <paramref name="won"/>, an instance is changed only once a decision naming it was claimed.
+    /// <paramref name="gate"/>, an instance is changed only once a decision naming it was claimed.
     /// </summary>
-    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, Func<FindingDecision, Task<bool>>? won, ResponseDeadline? deadline, CancellationToken cancellationToken)
+    private async Task<ContainmentReport> ContainAsync(IReadOnlyList<FindingDecision> decisions, DecisionClaimGate? gate, ResponseDeadline? deadline, CancellationToken cancellationToken)
     {
         var groups = decisions.Where(d => d.Instance is not null && d.Actions.Count > 0)
             .GroupBy(d => d.Key)
@@ -257,18 +245,7 @@ public sealed class FindingResponder(
                     EvidenceFirst = group[0].EvidenceFirst,
                     Deadline = deadline,
                     ReleaseOnlyForIsolatingFinding = true,
-                    ProceedWhen = won is null ? null : async instance =>
-                    {
-                        foreach (var d in group.Where(d => d.Instance == instance))
-                        {
-                            if (await won(d))
-                            {
-                                return true;
-                            }
-                        }
-
-                        return false;
-                    },
+                    Claims = gate?.For(group),
                 },
                 cancellationToken);
         }));
@@ -287,10 +264,7 @@ public sealed class FindingResponder(
             reports.Length > 0 && reports.All(r => r.DryRun),
             reports.Length > 0 ? reports.Min(r => r.StartedAt) : now,
             reports.Length > 0 ? reports.Max(r => r.CompletedAt) : now,
-            reports.Any(r => r.Outcome == StepOutcome.Failed) ? StepOutcome.Failed
-                : reports.Any(r => r.Outcome == StepOutcome.Succeeded) ? StepOutcome.Succeeded
-                : reports.Any(r => r.Outcome == StepOutcome.DryRun) ? StepOutcome.DryRun
-                : StepOutcome.Skipped,
+            StepOutcomes.Combine(reports.Select(r => r.Outcome)),
             [.. reports.SelectMany(r => r.Instances)])
         {
             Deferred = reports.Aggregate((DeferredWork?)null, (merged, r) => DeferredWork.Merge(merged, r.Deferred)),
@@ -321,9 +295,9 @@ public sealed class FindingResponder(
             }
 
             var evidence = report.Instances.Where(i => i.Instance == decision.Instance)
-                .SelectMany(i => i.Steps.Where(s => s is { Step: "evidence-stored", Outcome: StepOutcome.Succeeded }).Select(s => $"{s.Target}: {s.Detail}"))
+                .SelectMany(i => i.Steps.Where(s => s.Step == StepName.EvidenceStored && s.Outcome == StepOutcome.Succeeded).Select(s => $"{s.Target}: {s.Detail}"))
                 .ToList();
-            return ledger.RecordAsync(decision, FindingKey.Of(decision.Finding.Id), new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at)
+            return ledger.RecordAsync(decision, new LedgerOutcome(outcome, report.ReportId, instance?.Reason ?? finding.Summary, at)
             {
                 Trigger = summary.Trigger,
                 Evidence = evidence,

@@ -6,6 +6,7 @@ namespace ThreatResponse.Core.Responses;
 /// analyst's word: an automatic decision is not carried out for a finding and instance an analyst released, and an
 /// analyst's repeated click is carried out again (re-checked) rather than taken for a repeated delivery.
 /// </summary>
+/// <remarks>Decisions are kept per finding (<see cref="Containment.FindingKey"/> of its id) and instance.</remarks>
 public interface IResponseLedger
 {
     /// <summary>
@@ -15,16 +16,16 @@ public interface IResponseLedger
     /// </summary>
     /// <param name="eventId">The EventBridge event's id: a second delivery of the same event is never acted on or answered twice.</param>
     /// <param name="countDelivery">False when a delivery that already counted itself claims again after waiting.</param>
-    Task<Claim> ClaimAsync(FindingDecision decision, string findingKey, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken);
+    Task<Claim> ClaimAsync(FindingDecision decision, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken);
 
     /// <summary>Whether another invocation still holds the decision's claim (in progress and not older than a claim may live); reads only.</summary>
-    Task<bool> IsHeldAsync(FindingDecision decision, string findingKey, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<bool> IsHeldAsync(FindingDecision decision, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records how the claimed decision ended: a failed one may be claimed again by a retry; a release that did not
     /// fail marks the finding and instance released by an analyst.
     /// </summary>
-    Task RecordAsync(FindingDecision decision, string findingKey, LedgerOutcome outcome, CancellationToken cancellationToken);
+    Task RecordAsync(FindingDecision decision, LedgerOutcome outcome, CancellationToken cancellationToken);
 }
 
 /// <summary>What a claim found.</summary>

@@ -40,52 +40,55 @@ public sealed record Setting<T>(string Name, string Kind, T DefaultValue, string
     }
 }
 
+/// <summary>What every setting says of itself whatever its kind: its name, who reads it, what it means.</summary>
+internal sealed record SettingAbout(string Name, string UsedBy, string Meaning);
+
 /// <summary>The kinds of setting, each with one parsing rule, so every variable of a kind is read the same way.</summary>
 internal static class SettingKinds
 {
-    public static Setting<bool> Bool(string name, bool defaultValue, string usedBy, string meaning) =>
-        new(name, "bool", defaultValue, defaultValue ? "true" : "false", "true or false", usedBy, meaning, text => text.ToLowerInvariant() switch
+    public static Setting<bool> Bool(SettingAbout about, bool defaultValue) =>
+        new(about.Name, "bool", defaultValue, defaultValue ? "true" : "false", "true or false", about.UsedBy, about.Meaning, text => text.ToLowerInvariant() switch
         {
             "true" => (true, true),
             "false" => (false, true),
             _ => (false, false),
         });
 
-    public static Setting<int> Int(string name, int defaultValue, int min, int max, string usedBy, string meaning) =>
-        new(name, "integer", defaultValue, defaultValue.ToString(CultureInfo.InvariantCulture), $"an integer from {min} to {max}", usedBy, meaning,
+    public static Setting<int> Int(SettingAbout about, int defaultValue, int min, int max) =>
+        new(about.Name, "integer", defaultValue, defaultValue.ToString(CultureInfo.InvariantCulture), $"an integer from {min} to {max}", about.UsedBy, about.Meaning,
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? (v, true) : (0, false));
 
-    public static Setting<int?> OptionalInt(string name, int min, int max, string usedBy, string meaning) =>
-        new(name, "integer", null, Setting.NoDefault, $"an integer from {min} to {max}", usedBy, meaning,
+    public static Setting<int?> OptionalInt(SettingAbout about, int min, int max) =>
+        new(about.Name, "integer", null, Setting.NoDefault, $"an integer from {min} to {max}", about.UsedBy, about.Meaning,
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? (v, true) : (null, false));
 
-    public static Setting<long> Long(string name, long defaultValue, long min, long max, string usedBy, string meaning) =>
-        new(name, "integer", defaultValue, defaultValue.ToString(CultureInfo.InvariantCulture), $"an integer from {min} to {max}", usedBy, meaning,
+    public static Setting<long> Long(SettingAbout about, long defaultValue, long min, long max) =>
+        new(about.Name, "integer", defaultValue, defaultValue.ToString(CultureInfo.InvariantCulture), $"an integer from {min} to {max}", about.UsedBy, about.Meaning,
             text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? (v, true) : (0, false));
 
     /// <summary>A duration in seconds (fractions allowed), from <paramref name="min"/> (exclusive when <paramref name="minExclusive"/>) to <paramref name="max"/>.</summary>
-    public static Setting<TimeSpan> Seconds(string name, double defaultSeconds, double min, double max, string usedBy, string meaning, bool minExclusive = false) =>
-        new(name, "seconds", TimeSpan.FromSeconds(defaultSeconds), Number(defaultSeconds),
-            $"a number of seconds {(minExclusive ? "above" : "from")} {Number(min)} {(minExclusive ? "up " : "")}to {Number(max)}", usedBy, meaning,
+    public static Setting<TimeSpan> Seconds(SettingAbout about, double defaultSeconds, double min, double max, bool minExclusive = false) =>
+        new(about.Name, "seconds", TimeSpan.FromSeconds(defaultSeconds), Number(defaultSeconds),
+            $"a number of seconds {(minExclusive ? "above" : "from")} {Number(min)} {(minExclusive ? "up " : "")}to {Number(max)}", about.UsedBy, about.Meaning,
             text => ParseNumber(text, min, max, minExclusive) is { } v ? (TimeSpan.FromSeconds(v), true) : (TimeSpan.Zero, false));
 
-    public static Setting<double> Number(string name, double defaultValue, double min, double max, string usedBy, string meaning) =>
-        new(name, "number", defaultValue, Number(defaultValue), $"a number above {Number(min)} up to {Number(max)}", usedBy, meaning,
+    public static Setting<double> Number(SettingAbout about, double defaultValue, double min, double max) =>
+        new(about.Name, "number", defaultValue, Number(defaultValue), $"a number above {Number(min)} up to {Number(max)}", about.UsedBy, about.Meaning,
             text => ParseNumber(text, min, max, minExclusive: true) is { } v ? (v, true) : (0, false));
 
     /// <summary>One of <paramref name="values"/>, case-insensitive unless <paramref name="caseSensitive"/>.</summary>
-    public static Setting<string> OneOf(string name, string defaultValue, string[] values, string usedBy, string meaning, bool caseSensitive = false) =>
-        new(name, "enum", defaultValue, defaultValue, $"one of {string.Join(", ", values)}", usedBy, meaning,
+    public static Setting<string> OneOf(SettingAbout about, string defaultValue, string[] values, bool caseSensitive = false) =>
+        new(about.Name, "enum", defaultValue, defaultValue, $"one of {string.Join(", ", values)}", about.UsedBy, about.Meaning,
             text => values.FirstOrDefault(v => string.Equals(v, text, caseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) is { } v ? (v, true) : (string.Empty, false));
 
     /// <summary>A name or ARN that must match <paramref name="pattern"/> whole; <paramref name="defaultValue"/> null: optional.</summary>
-    public static Setting<string?> Text(string name, string kind, string? defaultValue, string pattern, string allowed, string usedBy, string meaning) =>
-        new(name, kind, defaultValue, defaultValue ?? Setting.NoDefault, allowed, usedBy, meaning,
+    public static Setting<string?> Text(SettingAbout about, string kind, string? defaultValue, string pattern, string allowed) =>
+        new(about.Name, kind, defaultValue, defaultValue ?? Setting.NoDefault, allowed, about.UsedBy, about.Meaning,
             text => Regex.IsMatch(text, $"^(?:{pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) ? (text, true) : (null, false));
 
     /// <summary>Any text: the value is checked where it is used (e.g. a playbook, whose errors are notified).</summary>
-    public static Setting<string?> AnyText(string name, string usedBy, string meaning) =>
-        new(name, "text", null, Setting.NoDefault, "any text", usedBy, meaning, text => (text, true));
+    public static Setting<string?> AnyText(SettingAbout about) =>
+        new(about.Name, "text", null, Setting.NoDefault, "any text", about.UsedBy, about.Meaning, text => (text, true));
 
     private static double? ParseNumber(string text, double min, double max, bool minExclusive) =>
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && (minExclusive ? v > min : v >= min) && v <= max ? v : null;

@@ -15,16 +15,19 @@ public static class SettingsTable
     private const string Arn = "arn:aws(?:-[a-z]+)*";
 
     public static readonly Setting<string?> NotificationTopicArn = SettingKinds.Text(
-        "NOTIFICATION_TOPIC_ARN", "ARN", null, $"{Arn}:sns:[a-z0-9-]+:[0-9]{{12}}:[A-Za-z0-9_-]{{1,256}}(?:\\.fifo)?",
-        "an SNS topic ARN; required by every function", "all functions", "The topic every response is published to.");
+        new("NOTIFICATION_TOPIC_ARN", "all functions",
+        "The topic every response is published to."),
+        "ARN", null, $"{Arn}:sns:[a-z0-9-]+:[0-9]{{12}}:[A-Za-z0-9_-]{{1,256}}(?:\\.fifo)?", "an SNS topic ARN; required by every function");
 
     public static readonly Setting<string?> ActionTargetArn = SettingKinds.Text(
-        "ACTION_TARGET_ARN", "ARN", null, $"{Arn}:securityhub:[a-z0-9-]+:[0-9]{{12}}:action/custom/[A-Za-z0-9]{{1,20}}",
-        "a Security Hub custom action ARN; required by the custom-action functions", "custom-action functions",
-        "The custom action this function serves; events whose `resources` lack it are refused.");
+        new("ACTION_TARGET_ARN", "custom-action functions",
+        "The custom action this function serves; events whose `resources` lack it are refused."),
+        "ARN", null, $"{Arn}:securityhub:[a-z0-9-]+:[0-9]{{12}}:action/custom/[A-Za-z0-9]{{1,20}}", "a Security Hub custom action ARN; required by the custom-action functions");
 
     public static readonly Setting<bool> DryRun = SettingKinds.Bool(
-        "DRY_RUN", false, "custom-action functions", "`true`: check with EC2 DryRun only.");
+        new("DRY_RUN", "custom-action functions",
+        "`true`: check with EC2 DryRun only."),
+        false);
 
     public static readonly Setting<ResponseMode> AutoResponseMode = new(
         "AUTO_RESPONSE_MODE", "enum", ResponseMode.DryRun, "dry-run", "one of off, dry-run, enforce", "GuardDutyResponder",
@@ -38,23 +41,28 @@ public static class SettingsTable
         });
 
     public static readonly Setting<string?> Playbook = SettingKinds.AnyText(
-        "PLAYBOOK", "GuardDutyResponder", "The playbook inline (YAML or JSON); an unusable one is notified and nothing is contained.");
+        new("PLAYBOOK", "GuardDutyResponder",
+        "The playbook inline (YAML or JSON); an unusable one is notified and nothing is contained."));
 
     public static readonly Setting<string?> PlaybookParameterName = SettingKinds.Text(
-        "PLAYBOOK_PARAMETER_NAME", "name", null, "arn:\\S+|[A-Za-z0-9_.\\-/]{1,2048}", "an SSM parameter name or ARN", "GuardDutyResponder",
-        "SSM parameter holding the playbook. Neither this nor `PLAYBOOK` set: the default playbook; both set: fail safe (notify only).");
+        new("PLAYBOOK_PARAMETER_NAME", "GuardDutyResponder",
+        "SSM parameter holding the playbook. Neither this nor `PLAYBOOK` set: the default playbook; both set: fail safe (notify only)."),
+        "name", null, "arn:\\S+|[A-Za-z0-9_.\\-/]{1,2048}", "an SSM parameter name or ARN");
 
     public static readonly Setting<string?> MemberRoleName = SettingKinds.Text(
-        "MEMBER_ROLE_NAME", "name", "ThreatResponseMember", "[\\w+=,.@-]{1,64}", "an IAM role name (1-64 of letters, digits, +=,.@_-)",
-        "all functions, CLI", "The role assumed in member accounts; `revoke-sessions` never writes on it.");
+        new("MEMBER_ROLE_NAME", "all functions, CLI",
+        "The role assumed in member accounts; `revoke-sessions` never writes on it."),
+        "name", "ThreatResponseMember", "[\\w+=,.@-]{1,64}", "an IAM role name (1-64 of letters, digits, +=,.@_-)");
 
     public static readonly Setting<string?> MemberRoleExternalId = SettingKinds.Text(
-        "MEMBER_ROLE_EXTERNAL_ID", "text", null, "[\\w+=,.@:/-]{2,1224}", "an STS external id (2-1224 of letters, digits, +=,.@:/_-)",
-        "all functions, CLI", "External id presented when assuming the member role.");
+        new("MEMBER_ROLE_EXTERNAL_ID", "all functions, CLI",
+        "External id presented when assuming the member role."),
+        "text", null, "[\\w+=,.@:/-]{2,1224}", "an STS external id (2-1224 of letters, digits, +=,.@:/_-)");
 
     public static readonly Setting<string?> HomeAccountId = SettingKinds.Text(
-        "HOME_ACCOUNT_ID", "account id", null, "[0-9]{12}", "a 12-digit account id", "all functions, CLI",
-        "The functions' own account (the template sets it); unset: STS `GetCallerIdentity`.");
+        new("HOME_ACCOUNT_ID", "all functions, CLI",
+        "The functions' own account (the template sets it); unset: STS `GetCallerIdentity`."),
+        "account id", null, "[0-9]{12}", "a 12-digit account id");
 
     public static readonly Setting<string> ExemptTagKey = new(
         "EXEMPT_TAG_KEY", "tag key", "ThreatResponse:Exempt", "ThreatResponse:Exempt",
@@ -74,68 +82,89 @@ public static class SettingsTable
         });
 
     public static readonly Setting<bool> RevokeSessions = SettingKinds.Bool(
-        "REVOKE_SESSIONS", false, "GuardDutyResponder, IsolateAndRevokeSessionsAction",
-        "`true`: `revoke-sessions` may write the deny policy on instance roles; otherwise it is skipped and says so. The template sets it from `EnableRevokeSessions`; the CLI turns it on when the operator names `revoke-sessions`.");
+        new("REVOKE_SESSIONS", "GuardDutyResponder, IsolateAndRevokeSessionsAction",
+        "`true`: `revoke-sessions` may write the deny policy on instance roles; otherwise it is skipped and says so. The template sets it from `EnableRevokeSessions`; the CLI turns it on when the operator names `revoke-sessions`."),
+        false);
 
     public static readonly Setting<bool> ReleaseRestoresMembership = SettingKinds.Bool(
-        "RELEASE_RESTORES_MEMBERSHIP", false, "ReleaseInstanceAction, containment",
-        "`true`: release also exits Standby and registers the instance in its target groups again.");
+        new("RELEASE_RESTORES_MEMBERSHIP", "ReleaseInstanceAction, containment",
+        "`true`: release also exits Standby and registers the instance in its target groups again."),
+        false);
 
     public static readonly Setting<bool> NetworkAclDeny = SettingKinds.Bool(
-        "NETWORK_ACL_DENY", true, "containment",
-        "Isolation also adds network ACL deny entries for the instance's addresses; `false` for teams that forbid ACL changes.");
+        new("NETWORK_ACL_DENY", "containment",
+        "Isolation also adds network ACL deny entries for the instance's addresses; `false` for teams that forbid ACL changes."),
+        true);
 
     public static readonly Setting<int> NetworkAclRuleQuota = SettingKinds.Int(
-        "NETWORK_ACL_RULE_QUOTA", 20, 20, 40, "containment", "Entries a network ACL may hold per direction (EC2's quota, adjustable to 40).");
+        new("NETWORK_ACL_RULE_QUOTA", "containment",
+        "Entries a network ACL may hold per direction (EC2's quota, adjustable to 40)."),
+        20, 20, 40);
 
     public static readonly Setting<string?> LedgerTableName = SettingKinds.Text(
-        "LEDGER_TABLE_NAME", "name", null, "[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name (3-255 of letters, digits, _.-)", "functions, CLI",
-        "The ledger (DynamoDB, `pk`/`sk` strings): decisions per finding and instance, and pre-isolation state; unset = no idempotency records and state in instance tags.");
+        new("LEDGER_TABLE_NAME", "functions, CLI",
+        "The ledger (DynamoDB, `pk`/`sk` strings): decisions per finding and instance, and pre-isolation state; unset = no idempotency records and state in instance tags."),
+        "name", null, "[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name (3-255 of letters, digits, _.-)");
 
     public static readonly Setting<TimeSpan> ClaimWait = SettingKinds.Seconds(
-        "CLAIM_WAIT_SECONDS", 20, 0, 60, "functions",
-        "How long a delivery waits for another invocation that holds the same decision before it fails for Lambda's retry (notified \"Delayed\").");
+        new("CLAIM_WAIT_SECONDS", "functions",
+        "How long a delivery waits for another invocation that holds the same decision before it fails for Lambda's retry (notified \"Delayed\")."),
+        20, 0, 60);
 
     public static readonly Setting<string> FindingWorkflowStatus = SettingKinds.OneOf(
-        "FINDING_WORKFLOW_STATUS", "NOTIFIED", ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED", "unchanged"], "functions (finding update)",
-        "Workflow status set on a finding once its instances are contained; `unchanged` leaves it.", caseSensitive: true);
+        new("FINDING_WORKFLOW_STATUS", "functions (finding update)",
+        "Workflow status set on a finding once its instances are contained; `unchanged` leaves it."),
+        "NOTIFIED", ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED", "unchanged"], caseSensitive: true);
 
     public static readonly Setting<TimeSpan> AwsAttemptTimeout = SettingKinds.Seconds(
-        "THREATRESPONSE_AWS_TIMEOUT_SECONDS", 10, 0, 900, "every client", "Longest wait for one attempt of an AWS request before it is retried.", minExclusive: true);
+        new("THREATRESPONSE_AWS_TIMEOUT_SECONDS", "every client",
+        "Longest wait for one attempt of an AWS request before it is retried."),
+        10, 0, 900, minExclusive: true);
 
     public static readonly Setting<double> Ec2RateScale = SettingKinds.Number(
-        "THREATRESPONSE_EC2_RATE_SCALE", 1, 0, 1000, "containment",
-        "Multiplies the refill rates of the EC2 request buckets the functions pace themselves to (accounts with raised limits).");
+        new("THREATRESPONSE_EC2_RATE_SCALE", "containment",
+        "Multiplies the refill rates of the EC2 request buckets the functions pace themselves to (accounts with raised limits)."),
+        1, 0, 1000);
 
     public static readonly Setting<string?> EvidenceBucketName = SettingKinds.Text(
-        "EVIDENCE_BUCKET_NAME", "name", null, "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name", "GuardDutyResponder, CollectEvidenceAction, SnapshotInstanceAction",
-        "The evidence bucket (the template sets it): `collect` uploads there, and the snapshots taken are listed there. Unset: `collect` is skipped saying so.");
+        new("EVIDENCE_BUCKET_NAME", "GuardDutyResponder, CollectEvidenceAction, SnapshotInstanceAction",
+        "The evidence bucket (the template sets it): `collect` uploads there, and the snapshots taken are listed there. Unset: `collect` is skipped saying so."),
+        "name", null, "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name");
 
     public static readonly Setting<string?> EvidenceDocumentName = SettingKinds.Text(
-        "EVIDENCE_DOCUMENT_NAME", "name", "ThreatResponse-CollectEvidence", "[A-Za-z0-9_.-]{3,128}", "an SSM document name (3-128 of letters, digits, _.-)",
-        "collect", "The Systems Manager document that collects.");
+        new("EVIDENCE_DOCUMENT_NAME", "collect",
+        "The Systems Manager document that collects."),
+        "name", "ThreatResponse-CollectEvidence", "[A-Za-z0-9_.-]{3,128}", "an SSM document name (3-128 of letters, digits, _.-)");
 
     public static readonly Setting<long> EvidenceMaxBytes = SettingKinds.Long(
-        "EVIDENCE_MAX_BYTES", 100L * 1024 * 1024, 1_000_000, 5L * 1024 * 1024 * 1024, "collect", "The evidence archive's cap.");
+        new("EVIDENCE_MAX_BYTES", "collect",
+        "The evidence archive's cap."),
+        100L * 1024 * 1024, 1_000_000, 5L * 1024 * 1024 * 1024);
 
     public static readonly Setting<TimeSpan> EvidenceTimeout = SettingKinds.Seconds(
-        "EVIDENCE_TIMEOUT_SECONDS", 90, 10, 900, "collect", "The collection command's limit; the function waits that long and a little more for it.");
+        new("EVIDENCE_TIMEOUT_SECONDS", "collect",
+        "The collection command's limit; the function waits that long and a little more for it."),
+        90, 10, 900);
 
     public static readonly Setting<int?> EvidenceRetentionDays = SettingKinds.OptionalInt(
-        "EVIDENCE_RETENTION_DAYS", 1, 36500, "collect", "The bucket's Object Lock retention, recorded with the evidence.");
+        new("EVIDENCE_RETENTION_DAYS", "collect",
+        "The bucket's Object Lock retention, recorded with the evidence."),
+        1, 36500);
 
     public static readonly Setting<string?> QuarantineInstanceProfileName = SettingKinds.Text(
-        "QUARANTINE_INSTANCE_PROFILE_NAME", "name", "ThreatResponse-Quarantine", "[\\w+=,.@-]{1,128}", "an IAM instance profile name (1-128 of letters, digits, +=,.@_-)",
-        "GuardDutyResponder, ReleaseInstanceAction", "The profile an instance holds while evidence is collected after isolation.");
+        new("QUARANTINE_INSTANCE_PROFILE_NAME", "GuardDutyResponder, ReleaseInstanceAction",
+        "The profile an instance holds while evidence is collected after isolation."),
+        "name", "ThreatResponse-Quarantine", "[\\w+=,.@-]{1,128}", "an IAM instance profile name (1-128 of letters, digits, +=,.@_-)");
 
     public static readonly Setting<string?> OrganizationId = SettingKinds.Text(
-        "ORGANIZATION_ID", "id", null, "o-[a-z0-9]{10,32}", "an AWS Organizations id (o- and 10-32 of a-z, 0-9)", "collect",
-        "Endpoint policies confined to this organisation count as confining; unset: only bucket- and account-confined ones do.");
+        new("ORGANIZATION_ID", "collect",
+        "Endpoint policies confined to this organisation count as confining; unset: only bucket- and account-confined ones do."),
+        "id", null, "o-[a-z0-9]{10,32}", "an AWS Organizations id (o- and 10-32 of a-z, 0-9)");
 
     public static readonly Setting<TimeSpan> FunctionTimeout = SettingKinds.Seconds(
-        "FUNCTION_TIMEOUT_SECONDS", 120, 0, 900, "functions",
-        "The function's timeout (the template sets it from `FunctionTimeoutSeconds`): EC2 calls stop an eighth of it before, at most 15 s, and what is left is reported not reached in time.",
-        minExclusive: true);
+        new("FUNCTION_TIMEOUT_SECONDS", "functions",
+        "The function's timeout (the template sets it from `FunctionTimeoutSeconds`): EC2 calls stop an eighth of it before, at most 15 s, and what is left is reported not reached in time."),
+        120, 0, 900, minExclusive: true);
 
     /// <summary>Every row, in the order docs/configuration.md lists them.</summary>
     public static IReadOnlyList<Setting> All { get; } =

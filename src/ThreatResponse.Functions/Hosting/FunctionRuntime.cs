@@ -45,9 +45,10 @@ public sealed class FunctionRuntime : IDisposable
         _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
         Events = new EventResponder(new FindingResponder(
             _containment.Engine,
-            new SecurityHubFindingUpdater(_signed.SecurityHub, time),
-            new SnsNotifier(_signed.Sns(topicRegion), topicArn),
-            Settings.FindingUpdates,
+            new ResponseOutlets(
+                new SecurityHubFindingUpdater(_signed.SecurityHub, time),
+                new SnsNotifier(_signed.Sns(topicRegion), topicArn),
+                Settings.FindingUpdates),
             time,
             _containment.Ledger)
         {

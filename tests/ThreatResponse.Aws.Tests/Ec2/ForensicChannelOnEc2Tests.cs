@@ -70,8 +70,8 @@ public sealed class ForensicChannelOnEc2Tests(MotoServerFixture moto) : MotoTest
             channel.Endpoints.Select(e => (e.EndpointId, e.Service)));
         Assert.Equal(Confined, channel.Endpoints.Single(e => e.Service == "s3").PolicyDocument);
         // Created without one: the full-access policy EC2 (and moto) gives, which Core refuses.
-        Assert.All(channel.Endpoints.Where(e => e.Service != "s3"), e => Assert.NotNull(ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, Region, "evidence", Scope.Account, null)));
-        Assert.Null(ForensicEndpointPolicy.ProblemOf("s3", channel.Endpoints.Single(e => e.Service == "s3").PolicyDocument, Region, "evidence", Scope.Account, null));
+        Assert.All(channel.Endpoints.Where(e => e.Service != "s3"), e => Assert.NotNull(ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, new WindowConfinement(Region, "evidence", Scope.Account, null))));
+        Assert.Null(ForensicEndpointPolicy.ProblemOf("s3", channel.Endpoints.Single(e => e.Service == "s3").PolicyDocument, new WindowConfinement(Region, "evidence", Scope.Account, null)));
     }
 
     [Fact]

@@ -198,7 +198,7 @@ public sealed class QuarantineGroupsByRecordTests(MotoServerFixture moto) : Moto
     {
         var engine = new ContainmentEngine(
             new Ec2InstanceContainment(new Ec2ClientProvider(_ => _ec2)), new ContainmentOptions(), TimeProvider.System,
-            new DynamoDbIsolationStateStore(_dynamoDb, Table), groupRegistry: new DynamoDbQuarantineGroupRegistry(_dynamoDb, Table));
+            new ContainmentPorts { StateStore = new DynamoDbIsolationStateStore(_dynamoDb, Table), GroupRegistry = new DynamoDbQuarantineGroupRegistry(_dynamoDb, Table) });
         var instance = new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion);
         return await engine.RunAsync(new ContainmentRequest(finding, [instance], [ContainmentAction.Isolate], DryRun: false), CancellationToken.None);
     }

@@ -19,7 +19,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
     private static (DynamoDbIsolationStateStore Store, ContainmentEngine Engine, InstanceReference Instance) LedgerEngine(Amazon.EC2.IAmazonEC2 ec2, IAmazonDynamoDB dynamoDb, DemoScene scene)
     {
         var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
-        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, store);
+        var engine = new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = store });
         return (store, engine, new InstanceReference(InstanceId.Parse(scene.InstanceId), MotoServerFixture.DefaultAccount, MotoServerFixture.DefaultRegion));
     }
 
@@ -134,7 +134,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
         var original = await FingerprintAsync(setup, scene);
         var warmUp = await Ec2Scene.CreateAsync(Moto, setup, "web-2", scene.VpcId, scene.SubnetId, scene.ProfileArn);
         var store = new DynamoDbIsolationStateStore(dynamoDb, Table);
-        Engine Build(Amazon.EC2.IAmazonEC2 client) => new(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => client)), new ContainmentOptions(), TimeProvider.System, store));
+        Engine Build(Amazon.EC2.IAmazonEC2 client) => new(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => client)), new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = store }));
         await Build(setup).RunAsync(Reference(warmUp), ContainmentAction.Isolate, CancellationToken.None);
         var isolation = Assert.Single(await QuarantineGroupsAsync(setup, "isolation")).GroupId;
         var conversion = Assert.Single(await QuarantineGroupsAsync(setup, "conversion")).GroupId;
@@ -186,7 +186,7 @@ public sealed class DynamoDbIsolationStateStoreTests(MotoServerFixture moto) : M
             await ec2.CreateTagsAsync(new Amazon.EC2.Model.CreateTagsRequest { Resources = [scene.InstanceId], Tags = tags });
         }
 
-        var engine = new Engine(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, new DynamoDbIsolationStateStore(dynamoDb, Table)));
+        var engine = new Engine(new ContainmentEngine(new Ec2InstanceContainment(new Ec2ClientProvider(_ => ec2)), new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = new DynamoDbIsolationStateStore(dynamoDb, Table) }));
         await PlantAsync(status: true);
 
         var isolated = await engine.RunAsync(Reference(scene), ContainmentAction.Isolate, CancellationToken.None);

@@ -284,7 +284,7 @@ public sealed class AttackerProofIsolationTests
     }
 
     private ContainmentEngine Engine(IIsolationStateStore? store, ContainmentOptions? options = null) =>
-        new(_ec2, options ?? new ContainmentOptions(), TimeProvider.System, store);
+        new(_ec2, options ?? new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = store });
 
     private Task<ContainmentReport> RunAsync(ContainmentAction action, IIsolationStateStore? store = null) =>
         Engine(store).RunAsync(Request(action), CancellationToken.None);

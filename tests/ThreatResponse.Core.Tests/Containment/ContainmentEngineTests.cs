@@ -472,7 +472,7 @@ public sealed class ContainmentEngineTests
     }
 
     private ContainmentEngine Engine(ContainmentOptions? options = null, IIsolationStateStore? store = null) =>
-        new(_ec2, options ?? new ContainmentOptions(), TimeProvider.System, store);
+        new(_ec2, options ?? new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = store });
 
     private Task<ContainmentReport> RunAsync(IEnumerable<string> ids, ContainmentAction[] actions, bool dryRun = false) =>
         Engine().RunAsync(Request(ids, actions, dryRun), CancellationToken.None);

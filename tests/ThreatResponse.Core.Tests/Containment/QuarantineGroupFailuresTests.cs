@@ -56,7 +56,7 @@ public sealed class QuarantineGroupFailuresTests
     }
 
     private Task<ContainmentReport> RunAsync(Registry registry) =>
-        new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System, _ledger, groupRegistry: registry)
+        new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System, new ContainmentPorts { StateStore = _ledger, GroupRegistry = registry })
             .RunAsync(new ContainmentRequest("f1", [Reference], [ContainmentAction.Isolate], DryRun: false), CancellationToken.None);
 
     private sealed class Registry : IQuarantineGroupRegistry
@@ -70,7 +70,7 @@ public sealed class QuarantineGroupFailuresTests
         public Task<IReadOnlyList<RecordedQuarantineGroup>> ListAsync(AwsScope scope, CancellationToken cancellationToken) =>
             ListFails ? throw new AwsOperationException("GetItem", "ProvisionedThroughputExceededException", "injected") : Task.FromResult<IReadOnlyList<RecordedQuarantineGroup>>([.. _groups]);
 
-        public Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing, CancellationToken cancellationToken)
+        public Task<string> RecordAsync(AwsScope scope, RecordedQuarantineGroup group, string? replacing, CancellationToken cancellationToken)
         {
             if (RecordFails)
             {
@@ -79,10 +79,10 @@ public sealed class QuarantineGroupFailuresTests
 
             lock (_groups)
             {
-                _groups.Add(new RecordedQuarantineGroup(vpcId, role, groupId));
+                _groups.Add(group);
             }
 
-            return Task.FromResult(groupId);
+            return Task.FromResult(group.GroupId);
         }
     }
 }

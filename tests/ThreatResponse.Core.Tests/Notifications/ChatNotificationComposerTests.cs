@@ -60,7 +60,7 @@ public sealed partial class ChatNotificationComposerTests
         var steps = Strings(chat.RootElement.GetProperty("content").GetProperty("nextSteps"));
         Assert.Contains(steps, s => s.Contains("*Actions* → *Release isolation*", StringComparison.Ordinal));
         Assert.Contains(ReleaseCommand, steps);
-        Assert.Contains(steps, s => s.StartsWith("Runbook: the README's *Operator's runbook*", StringComparison.Ordinal));
+        Assert.Contains(steps, s => s.StartsWith("Runbook: docs/runbook.md, the operator's runbook", StringComparison.Ordinal));
         Assert.Contains(
             $"<{FindingLinks.ConsoleUrl(response.Findings[0].Finding)}|Open the finding in the console> · "
             + $"<https://{Region}.console.aws.amazon.com/ec2/home?region={Region}#InstanceDetails:instanceId={WebInstanceId}|Open {WebInstanceId} in the EC2 console>",

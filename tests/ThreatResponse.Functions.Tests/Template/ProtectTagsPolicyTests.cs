@@ -25,7 +25,7 @@ public sealed partial class ProtectTagsPolicyTests
 
     private static readonly string Text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "templates", "protect-tags-scp.json"));
 
-    /// <summary>The policy as attached: its placeholders replaced as README says.</summary>
+    /// <summary>The policy as attached: its placeholders replaced as docs/security-model.md says.</summary>
     private static readonly JsonNode Policy = JsonNode.Parse(Text
         .Replace("SECURITY_ACCOUNT_ID", Security, StringComparison.Ordinal)
         .Replace("SECURITY_STACK_NAME", Stack, StringComparison.Ordinal)

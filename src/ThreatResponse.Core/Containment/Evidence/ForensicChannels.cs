@@ -55,7 +55,7 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.Quaranti
         }
 
         StepResult Result(StepOutcome outcome, string detail, string? errorCode) =>
-            new(ContainmentAction.Collect, "forensic-channel", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(started).TotalMilliseconds);
+            new(ContainmentAction.Collect, StepName.ForensicChannel, vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Why the channel's endpoints' policies do not confine the window; null when every one does.</summary>
@@ -72,7 +72,7 @@ internal sealed class ForensicChannels(IInstanceContainment ec2, Groups.Quaranti
         }
 
         var problems = channel.Endpoints
-            .Select(e => (Endpoint: e, Problem: ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, scope.Region, bucket, scope.Account, options.OrganizationId)))
+            .Select(e => (Endpoint: e, Problem: ForensicEndpointPolicy.ProblemOf(e.Service, e.PolicyDocument, new WindowConfinement(scope.Region, bucket, scope.Account, options.OrganizationId))))
             .Where(p => p.Problem is not null)
             .Select(p => $"{p.Endpoint.EndpointId} ({p.Endpoint.Service}): {p.Problem}")
             .ToList();

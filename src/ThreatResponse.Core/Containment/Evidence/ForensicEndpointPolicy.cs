@@ -21,11 +21,11 @@ public static class ForensicEndpointPolicy
     /// What is wrong with <paramref name="document"/> for an endpoint of <paramref name="service"/> (<c>s3</c>,
     /// <c>ssm</c>, <c>ssmmessages</c>, <c>ec2messages</c>); null when it confines the window.
     /// </summary>
-    /// <param name="account">The instance's account: its principals may use the Systems Manager endpoints.</param>
-    /// <param name="organizationId">The organisation's id when configured; null: organisation conditions do not count.</param>
-    public static string? ProblemOf(string service, string? document, string region, string bucket, string account, string? organizationId)
+    public static string? ProblemOf(string service, string? document, WindowConfinement confinement)
     {
         ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(confinement);
+        var (region, bucket, account, organizationId) = confinement;
         if (string.IsNullOrWhiteSpace(document))
         {
             return "it has no policy (full access)";
@@ -132,3 +132,9 @@ public static class ForensicEndpointPolicy
         return false;
     }
 }
+
+/// <summary>What the forensic window's endpoints must confine it to.</summary>
+/// <param name="Bucket">The evidence bucket, the only one S3 may reach.</param>
+/// <param name="Account">The instance's account: its principals may use the Systems Manager endpoints.</param>
+/// <param name="OrganizationId">The organisation's id when configured; null: organisation conditions do not count.</param>
+public sealed record WindowConfinement(string Region, string Bucket, string Account, string? OrganizationId);

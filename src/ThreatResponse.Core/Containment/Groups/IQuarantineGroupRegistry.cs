@@ -12,11 +12,11 @@ public interface IQuarantineGroupRegistry
     Task<IReadOnlyList<RecordedQuarantineGroup>> ListAsync(AwsScope scope, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records <paramref name="groupId"/> as the VPC's group for <paramref name="role"/>, unless another response recorded
+    /// Records <paramref name="group"/> as its VPC's group for its role, unless another response recorded
     /// one first; <paramref name="replacing"/> names a recorded group that is gone or unusable and may be replaced.
     /// </summary>
-    /// <returns>The group recorded now: <paramref name="groupId"/>, or the one another response recorded first.</returns>
-    Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing, CancellationToken cancellationToken);
+    /// <returns>The group id recorded now: <paramref name="group"/>'s, or the one another response recorded first.</returns>
+    Task<string> RecordAsync(AwsScope scope, RecordedQuarantineGroup group, string? replacing, CancellationToken cancellationToken);
 }
 
 /// <summary>A quarantine group as the ledger records it: created by ThreatResponse for that VPC and role.</summary>

@@ -13,9 +13,12 @@ namespace ThreatResponse.Core.Containment.Groups;
 /// used only as it is — rules exactly as required, used by no instance but isolated ones and this request's — and
 /// otherwise a new one is created; none is ever modified.
 /// </summary>
-internal sealed class QuarantineGroupResolver(
-    IInstanceContainment ec2, IQuarantineGroupRegistry? registry, IReadOnlyCollection<string> requestInstanceIds, TimeProvider time, bool dryRun, CancellationToken cancellationToken)
+internal sealed class QuarantineGroupResolver(IInstanceContainment ec2, IQuarantineGroupRegistry? registry, ContainmentRun run, CancellationToken cancellationToken)
 {
+    private readonly HashSet<string> _requestInstanceIds = [.. run.Instances.Select(i => i.InstanceId.Value)];
+    private readonly TimeProvider _time = run.Time;
+    private readonly bool _dryRun = run.DryRun;
+
     /// <summary>The prefix of every name ThreatResponse gives its groups (the exact name, or the name and a suffix when the name was taken).</summary>
     public const string NamePrefix = "threat-response-";
 
@@ -60,7 +63,7 @@ internal sealed class QuarantineGroupResolver(
 
     /// <summary>Records a group ThreatResponse just created (the forensic group's owner calls this too); returns the group recorded.</summary>
     public Task<string> RecordAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, string groupId, string? replacing) =>
-        registry is null ? Task.FromResult(groupId) : registry.RecordAsync(scope, vpcId, role, groupId, replacing, cancellationToken);
+        registry is null ? Task.FromResult(groupId) : registry.RecordAsync(scope, new RecordedQuarantineGroup(vpcId, role, groupId), replacing, cancellationToken);
 
     private Task<IReadOnlyList<RecordedQuarantineGroup>> Recorded(AwsScope scope) =>
         registry is null
@@ -72,7 +75,7 @@ internal sealed class QuarantineGroupResolver(
 
     private async Task<VpcQuarantineGroups> PrepareAsync(AwsScope scope, string vpcId)
     {
-        var started = time.GetTimestamp();
+        var started = _time.GetTimestamp();
         Task<(string? GroupId, string Note)> conversion, isolation;
         try
         {
@@ -114,12 +117,12 @@ internal sealed class QuarantineGroupResolver(
         var detail = $"conversion {conversionNote}; isolation {isolationNote}";
         var error = isolationError ?? conversionError;
         var outcome = error is not null ? StepOutcome.Failed
-            : dryRun && (conversionId is null || isolationId is null) ? StepOutcome.DryRun
+            : _dryRun && (conversionId is null || isolationId is null) ? StepOutcome.DryRun
             : StepOutcome.Succeeded;
         return new VpcQuarantineGroups(conversionId, isolationId, Result(outcome, detail, error, started));
 
         StepResult Result(StepOutcome outcome, string detail, string? errorCode, long since) =>
-            new(ContainmentAction.Isolate, "quarantine-groups", vpcId, outcome, detail, errorCode, (long)time.GetElapsedTime(since).TotalMilliseconds);
+            new(ContainmentAction.Isolate, StepName.QuarantineGroups, vpcId, outcome, detail, errorCode, (long)_time.GetElapsedTime(since).TotalMilliseconds);
 
         static async Task<(string? GroupId, string Note)> Noted(Task<(string? GroupId, string Note)> prepared, string note)
         {
@@ -154,7 +157,7 @@ internal sealed class QuarantineGroupResolver(
         if (current is not null)
         {
             // Someone changed our group, or its creation was cut short: it cannot be trusted until its rules are reset.
-            if (dryRun)
+            if (_dryRun)
             {
                 return (current.GroupId, $"{current.GroupId} would be repaired (its rules were changed)");
             }
@@ -171,7 +174,7 @@ internal sealed class QuarantineGroupResolver(
             }
         }
 
-        var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, dryRun, cancellationToken);
+        var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, _dryRun, cancellationToken);
         if (created is null)
         {
             return (null, "would be created" + why);
@@ -224,7 +227,7 @@ internal sealed class QuarantineGroupResolver(
     private async Task<(string? GroupId, string Note)> ByNameAsync(AwsScope scope, string vpcId, QuarantineGroupRole role, IReadOnlyList<NamedQuarantineGroup> named)
     {
         var found = named.FirstOrDefault(n => n.Group.Role == role);
-        var others = found?.UsedByOthers.Where(u => !requestInstanceIds.Contains(u)).ToList() ?? [];
+        var others = found?.UsedByOthers.Where(u => !_requestInstanceIds.Contains(u)).ToList() ?? [];
         if (found is { Group.RulesAsRequired: true } && others.Count == 0)
         {
             return (found.Group.GroupId, $"{found.Group.GroupId} (found by name, rules as required, used by no other instance)");
@@ -234,7 +237,7 @@ internal sealed class QuarantineGroupResolver(
         var why = found is null ? ""
             : !found.Group.RulesAsRequired ? $" ({found.Group.GroupId} has our name but other rules: not used)"
             : $" ({found.Group.GroupId} has our name but {string.Join(", ", others)} use it: not used)";
-        var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, dryRun, cancellationToken);
+        var created = await ec2.CreateQuarantineGroupAsync(scope, vpcId, role, _dryRun, cancellationToken);
         if (created is null)
         {
             return (null, "would be created" + why);

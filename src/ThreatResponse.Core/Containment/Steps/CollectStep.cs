@@ -38,13 +38,13 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
         var log = context.Log;
         if (options.Bucket is null)
         {
-            log.Skip(Collect, "collect", null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
+            log.Skip(Collect, StepName.Collect, null, "not configured: no evidence bucket (EVIDENCE_BUCKET_NAME)");
             return;
         }
 
         SsmAgent? agent = null;
         // A read, like the instance's lookup: it belongs to no action, so an instance without an agent counts as skipped.
-        if (!await log.RunAsync(null, "ssm-agent", null, dryRun: false, async () =>
+        if (!await log.RunAsync(null, StepName.SsmAgent, null, dryRun: false, async () =>
             {
                 agent = await evidence.DescribeAgentAsync(context.Instance, context.FindingKey, cancellationToken);
                 return agent.Managed ? $"{agent.Platform ?? "unknown platform"}, {(agent.Online ? "online" : "not online")}" : "not registered with Systems Manager";
@@ -55,13 +55,13 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
 
         if (agent is not { Managed: true, Online: true })
         {
-            log.Skip(Collect, "collect", null, agent!.Managed ? "skipped: no SSM agent online (Systems Manager has not heard from it recently)" : "skipped: no SSM agent (the instance is not a managed instance)");
+            log.Skip(Collect, StepName.Collect, null, agent!.Managed ? "skipped: no SSM agent online (Systems Manager has not heard from it recently)" : "skipped: no SSM agent (the instance is not a managed instance)");
             return;
         }
 
         if (!string.Equals(agent.Platform, "Linux", StringComparison.OrdinalIgnoreCase))
         {
-            log.Skip(Collect, "collect", null, $"not supported yet: {agent.Platform ?? "unknown"} instances (the collection script is for Linux)");
+            log.Skip(Collect, StepName.Collect, null, $"not supported yet: {agent.Platform ?? "unknown"} instances (the collection script is for Linux)");
             return;
         }
 
@@ -70,13 +70,13 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
         if (context.DryRun)
         {
             // Systems Manager has no DryRun: nothing is sent, nothing is checked.
-            log.Record(new StepResult(Collect, "send-command", options.DocumentName, StepOutcome.DryRun,
+            log.Record(new StepResult(Collect, StepName.SendCommand, options.DocumentName, StepOutcome.DryRun,
                 $"would run {options.DocumentName} on the instance and upload to s3://{options.Bucket}/{key}; Systems Manager has no DryRun, so it was not checked", null, 0));
             return;
         }
 
         string? commandId = null;
-        var sent = await log.RunAsync(Collect, "send-command", options.DocumentName, dryRun: false, async () =>
+        var sent = await log.RunAsync(Collect, StepName.SendCommand, options.DocumentName, dryRun: false, async () =>
         {
             // The document runs as root on the instance: whoever can write it (ssm:UpdateDocument and a new default version,
             // or ssm:CreateDocument in a Region without ours) must not choose what runs. Nothing is sent unless it is the
@@ -106,7 +106,7 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
             deadline = response.At;
         }
 
-        var finished = await log.RunAsync(Collect, "collection", commandId, dryRun: false, async () =>
+        var finished = await log.RunAsync(Collect, StepName.Collection, commandId, dryRun: false, async () =>
         {
             while (true)
             {
@@ -134,7 +134,7 @@ internal sealed class CollectStep(IEvidenceCollector evidence, EvidenceOptions o
             return;
         }
 
-        await log.RunAsync(Collect, "evidence-stored", $"s3://{options.Bucket}/{key}", dryRun: false, async () =>
+        await log.RunAsync(Collect, StepName.EvidenceStored, $"s3://{options.Bucket}/{key}", dryRun: false, async () =>
         {
             var reported = status!.Reported("archive_sha256");
             var stored = await evidence.ReadBackAsync(key, cancellationToken)

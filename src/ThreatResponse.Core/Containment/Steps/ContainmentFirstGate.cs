@@ -24,6 +24,13 @@ internal sealed class ContainmentFirstGate(IInstanceContainment ec2, TimeProvide
     /// <summary>Completes once the instance's isolation path is served (at once for an instance not being isolated).</summary>
     public Task WhenServed(InstanceReference instance) => _served.TryGetValue(instance, out var served) ? served.Task : Task.CompletedTask;
 
+    /// <summary>
+    /// How long an instance holds its concurrency slot: until its isolation path is served or its whole response is
+    /// done, whichever comes first. The rest of its response (snapshots, stop, tags) goes on outside the slot, so work
+    /// that waits for every instance's isolation never keeps the next instance from starting.
+    /// </summary>
+    public Task UntilServedOrDoneAsync(InstanceReference instance, Task response) => Task.WhenAny(response, WhenServed(instance));
+
     /// <summary>The instance's isolation path is done, whatever came of it; safe to call more than once.</summary>
     public void Served(InstanceReference instance)
     {
@@ -51,7 +58,7 @@ internal sealed class ContainmentFirstGate(IInstanceContainment ec2, TimeProvide
     /// every instance was served, and records the wait for the report.
     /// </summary>
     /// <returns>How long it waited; null when it did not.</returns>
-    public async Task<TimeSpan?> YieldAsync(InstanceReference instance, string step, CancellationToken cancellationToken)
+    public async Task<TimeSpan?> YieldAsync(InstanceReference instance, StepName step, CancellationToken cancellationToken)
     {
         var all = AllServed();
         if (all.IsCompleted || !ec2.AreRequestTokensScarce(AwsScope.Of(instance)))

@@ -33,25 +33,25 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
         var log = context.Log;
         if (view.GroupError is { } error)
         {
-            log.Fail(Isolate, "auto-scaling", null, $"{error.Message}. Isolating anyway; the group may terminate the instance once it fails its health checks", error.ErrorCode);
+            log.Fail(Isolate, StepName.AutoScaling, null, $"{error.Message}. Isolating anyway; the group may terminate the instance once it fails its health checks", error.ErrorCode);
             return null;
         }
 
         if (view.Group is not { } group)
         {
-            log.Skip(Isolate, "auto-scaling", null, "not in an Auto Scaling group");
+            log.Skip(Isolate, StepName.AutoScaling, null, "not in an Auto Scaling group");
             return null;
         }
 
         if (group.LifecycleState != "InService")
         {
-            log.Skip(Isolate, "auto-scaling", group.GroupName, $"{group.LifecycleState}, not InService; left as it is");
+            log.Skip(Isolate, StepName.AutoScaling, group.GroupName, $"{group.LifecycleState}, not InService; left as it is");
             return null;
         }
 
         if (context.DryRun)
         {
-            log.Record(new StepResult(Isolate, "auto-scaling", group.GroupName, StepOutcome.DryRun,
+            log.Record(new StepResult(Isolate, StepName.AutoScaling, group.GroupName, StepOutcome.DryRun,
                 "would put it in Standby (or detach it) without decrementing desired capacity, and protect it from scale-in; Auto Scaling has no DryRun, so it was not checked", null, 0));
             return null;
         }
@@ -61,30 +61,30 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
             ? Task.FromResult<AwsOperationException?>(null)
             : Attempt(() => view.Fleet.SetScaleInProtectionAsync(context.Instance, group.GroupName, true, cancellationToken));
         var removal = AutoScalingRemoval.Standby;
-        var removed = await log.RunAsync(Isolate, "auto-scaling", group.GroupName, dryRun: false, async () =>
+        var removed = await log.RunAsync(Isolate, StepName.AutoScaling, group.GroupName, dryRun: false, StepLog.Noted("Isolating anyway; the group may terminate the instance once it fails its health checks", async () =>
         {
             removal = await view.Fleet.TakeOutOfServiceAsync(context.Instance, group.GroupName, cancellationToken);
             return removal == AutoScalingRemoval.Standby
                 ? "standby: desired capacity kept, so the group launches a replacement and never terminates this one"
                 : "detached (Standby was refused): desired capacity kept, so the group launches a replacement";
-        }, "Isolating anyway; the group may terminate the instance once it fails its health checks");
+        }));
 
         var protectionError = await protection;
         if (group.ProtectedFromScaleIn)
         {
-            log.Skip(Isolate, "scale-in-protection", group.GroupName, "already on");
+            log.Skip(Isolate, StepName.ScaleInProtection, group.GroupName, "already on");
         }
         else if (removed && removal == AutoScalingRemoval.Detached)
         {
-            log.Skip(Isolate, "scale-in-protection", group.GroupName, "detached: no longer in the group");
+            log.Skip(Isolate, StepName.ScaleInProtection, group.GroupName, "detached: no longer in the group");
         }
         else if (protectionError is null)
         {
-            log.Record(new StepResult(Isolate, "scale-in-protection", group.GroupName, StepOutcome.Succeeded, "on", null, 0));
+            log.Record(new StepResult(Isolate, StepName.ScaleInProtection, group.GroupName, StepOutcome.Succeeded, "on", null, 0));
         }
         else
         {
-            log.Fail(Isolate, "scale-in-protection", group.GroupName, protectionError.Message, protectionError.ErrorCode);
+            log.Fail(Isolate, StepName.ScaleInProtection, group.GroupName, protectionError.Message, protectionError.ErrorCode);
         }
 
         return removed ? new AutoScalingGroupState(group.GroupName, removal, group.ProtectedFromScaleIn) : null;
@@ -95,29 +95,29 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
         var log = context.Log;
         if (view.TargetGroupsError is { } error)
         {
-            log.Fail(Isolate, "load-balancers", null, $"{error.Message}. Isolating anyway", error.ErrorCode);
+            log.Fail(Isolate, StepName.LoadBalancers, null, $"{error.Message}. Isolating anyway", error.ErrorCode);
             return null;
         }
 
         if (view.TargetGroups.Count == 0)
         {
-            log.Skip(Isolate, "load-balancers", null, "not registered in any ELBv2 target group");
+            log.Skip(Isolate, StepName.LoadBalancers, null, "not registered in any ELBv2 target group");
             return null;
         }
 
         var arns = string.Join(',', view.TargetGroups.Select(t => t.TargetGroupArn));
         if (context.DryRun)
         {
-            log.Record(new StepResult(Isolate, "load-balancers", arns, StepOutcome.DryRun,
+            log.Record(new StepResult(Isolate, StepName.LoadBalancers, arns, StepOutcome.DryRun,
                 "would deregister it; ELBv2 has no DryRun, so it was not checked", null, 0));
             return null;
         }
 
-        var deregistered = await log.RunAsync(Isolate, "load-balancers", arns, dryRun: false, async () =>
+        var deregistered = await log.RunAsync(Isolate, StepName.LoadBalancers, arns, dryRun: false, StepLog.Noted("Isolating anyway", async () =>
         {
             await view.Fleet.DeregisterAsync(context.Instance, view.TargetGroups, cancellationToken);
             return $"deregistered from {view.TargetGroups.Count} target group(s): {string.Join(", ", view.TargetGroups.Select(t => $"port {t.Port}"))}";
-        }, "Isolating anyway");
+        }));
         return deregistered ? view.TargetGroups : null;
     }
 
@@ -134,7 +134,7 @@ internal sealed class FleetRemovalStep(Task<FleetView>? fleetView)
         }
 
         var view = await fleetView;
-        await context.Log.RunAsync(Isolate, "load-balancers-after-standby", string.Join(',', targets.Select(t => t.TargetGroupArn)), dryRun: false, async () =>
+        await context.Log.RunAsync(Isolate, StepName.LoadBalancersAfterStandby, string.Join(',', targets.Select(t => t.TargetGroupArn)), dryRun: false, async () =>
         {
             await view.Fleet.DeregisterAsync(context.Instance, targets, cancellationToken);
             return "deregistered again, in case entering Standby registered it back";

@@ -39,16 +39,17 @@ internal sealed class ForensicWindow
     /// <summary>Starts each VPC's channel lookup at once: it runs alongside the state being saved.</summary>
     /// <param name="action">Whose steps the window's are: isolation's, or the collection's on an instance isolated before.</param>
     /// <param name="roles">IAM in the instance's account, to verify the quarantine role before the instance gets it; null: it cannot be verified, so it is not given.</param>
-    /// <param name="quarantineGroups">The VPCs' conversion and isolation groups, which the window is closed through; null: straight to isolation (reported).</param>
-    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, ForensicChannels channels, EvidenceOptions options, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate, QuarantineGroupResolver? quarantineGroups = null, TimeProvider? time = null)
+    /// <param name="context">The instance's response; its request's VPC groups are what the window is closed through, and its channels what it opens.</param>
+    public ForensicWindow(IInstanceContainment ec2, IInstanceRolePolicies? roles, InstanceContext context, ContainmentAction action = ContainmentAction.Isolate)
     {
+        var channels = context.Run.Channels;
         _action = action;
-        _quarantineGroups = quarantineGroups;
-        _time = time ?? TimeProvider.System;
+        _quarantineGroups = context.Run.Groups;
+        _time = context.Run.Time;
         _ec2 = ec2;
         _roles = roles;
         _channels = channels;
-        _options = options;
+        _options = context.Options.Evidence;
         _context = context;
         var scope = AwsScope.Of(context.Instance);
         _groups = context.Description.NetworkInterfaces.Select(n => n.VpcId).Distinct(StringComparer.Ordinal)
@@ -135,7 +136,7 @@ internal sealed class ForensicWindow
             return;
         }
 
-        if (await _context.Log.RunAsync(_action, "forensic-group", eni.NetworkInterfaceId, dryRun: false, async () =>
+        if (await _context.Log.RunAsync(_action, StepName.ForensicGroup, eni.NetworkInterfaceId, dryRun: false, async () =>
             {
                 await _ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, eni.NetworkInterfaceId, [isolationGroupId, forensicGroup], dryRun: false, cancellationToken);
                 return $"{isolationGroupId} -> {isolationGroupId},{forensicGroup} while evidence is collected";
@@ -173,7 +174,7 @@ internal sealed class ForensicWindow
         }
 
         var log = _context.Log;
-        var verified = await log.RunAsync(_action, "quarantine-profile-check", _options.QuarantineProfileName, dryRun: false, async () =>
+        var verified = await log.RunAsync(_action, StepName.QuarantineProfileCheck, _options.QuarantineProfileName, dryRun: false, StepLog.Noted("evidence is not collected", async () =>
         {
             var problem = _roles is null
                 ? "IAM cannot be read here, so its role cannot be verified"
@@ -181,7 +182,7 @@ internal sealed class ForensicWindow
             return problem is null
                 ? $"one role, holding only {QuarantineRoleCheck.PolicyName}: the SSM agent's actions"
                 : throw new StepFailedException("QuarantineProfileChanged", $"{problem}: not given to the instance, whose credentials are cut instead");
-        }, failureNote: "evidence is not collected");
+        }));
         if (!verified)
         {
             _whyNot.Enqueue("the quarantine instance profile could not be put in place (see quarantine-profile-check)");
@@ -193,7 +194,7 @@ internal sealed class ForensicWindow
         _credentialsGiven = true;
         var description = _context.Description;
         var quarantine = _options.QuarantineProfileArn(_context.Instance);
-        var profile = log.RunAsync(_action, "instance-profile", null, dryRun: false, async () =>
+        var profile = log.RunAsync(_action, StepName.InstanceProfile, null, dryRun: false, StepLog.Noted("evidence is not collected, and the credentials are cut when the isolation is done", async () =>
         {
             if (description.ProfileAssociation is not { } association)
             {
@@ -208,13 +209,13 @@ internal sealed class ForensicWindow
 
             await _ec2.ReplaceInstanceProfileAsync(_context.Instance, association.AssociationId, quarantine, cancellationToken);
             return $"{association.ProfileArn} replaced by {quarantine} while evidence is collected (the SSM agent's permissions only; credentials already issued stay valid until they expire); removed when the collection ends";
-        }, failureNote: "evidence is not collected, and the credentials are cut when the isolation is done");
+        }));
         var forCollection = description.MetadataOptions with { HttpEndpoint = "enabled", HttpTokens = "required", HttpPutResponseHopLimit = 1 };
-        var metadata = log.RunAsync(_action, "metadata-endpoint", null, dryRun: false, async () =>
+        var metadata = log.RunAsync(_action, StepName.MetadataEndpoint, null, dryRun: false, StepLog.Noted("evidence is not collected", async () =>
         {
             await _ec2.SetMetadataOptionsAsync(_context.Instance, forCollection, dryRun: false, cancellationToken);
             return "kept on while evidence is collected: IMDSv2 only, hop limit 1; disabled when the collection ends";
-        }, failureNote: "evidence is not collected");
+        }));
         var opened = await Task.WhenAll(profile, metadata);
         if (!opened[0])
         {
@@ -253,12 +254,12 @@ internal sealed class ForensicWindow
         }
 
         InstanceDescription? now = null;
-        var described = await log.RunAsync(_action, "close-forensic-window", null, dryRun: false, async () =>
+        var described = await log.RunAsync(_action, StepName.CloseForensicWindow, null, dryRun: false, StepLog.Noted("the forensic group, quarantine profile and metadata endpoint may still be in place: any later response for the instance (isolate, collect) closes the window", async () =>
         {
             now = await ec2.DescribeInstanceAsync(_context.Instance, cancellationToken)
                 ?? throw new StepFailedException("InstanceNotFound", "the instance is no longer described by EC2");
             return "collection over: forensic group, quarantine profile and metadata endpoint go";
-        }, failureNote: "the forensic group, quarantine profile and metadata endpoint may still be in place: any later response for the instance (isolate, collect) closes the window");
+        }));
         if (!described || now is null)
         {
             return;
@@ -281,7 +282,7 @@ internal sealed class ForensicWindow
         var credentials = new List<Task>();
         if (now.ProfileAssociation is { } association)
         {
-            credentials.Add(log.RunAsync(_action, "instance-profile-removed", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, StepName.InstanceProfileRemoved, null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(_context.Instance, association.AssociationId, cancellationToken);
                 return $"disassociated {association.ProfileArn} (credentials already issued are denied below)";
@@ -290,7 +291,7 @@ internal sealed class ForensicWindow
 
         if (!now.MetadataOptions.IsEndpointDisabled)
         {
-            credentials.Add(log.RunAsync(_action, "metadata-endpoint-disabled", null, dryRun: false, async () =>
+            credentials.Add(log.RunAsync(_action, StepName.MetadataEndpointDisabled, null, dryRun: false, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(_context.Instance, now.MetadataOptions.WithEndpointDisabled(), dryRun: false, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
@@ -323,22 +324,22 @@ internal sealed class ForensicWindow
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
             ? Task.FromResult(true)
-            : log.RunAsync(_action, "connection-tracking", id, dryRun: false, async () =>
+            : log.RunAsync(_action, StepName.ConnectionTracking, id, dryRun: false, async () =>
             {
                 await ec2.SetConnectionTrackingAsync(_context.Instance, id, ConnectionTrackingState.Minimum, dryRun: false, cancellationToken);
                 return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum} (was changed since isolation)";
             });
-        var converted = conversion is not null && await log.RunAsync(_action, "forensic-conversion-group", id, dryRun: false, async () =>
+        var converted = conversion is not null && await log.RunAsync(_action, StepName.ForensicConversionGroup, id, dryRun: false, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [conversion], dryRun: false, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {conversion}: flows opened during the window become untracked";
         });
         if (conversion is null)
         {
-            log.Fail(_action, "forensic-conversion-group", id, "the VPC's conversion group is not available: straight to the isolation group, so flows opened during the window may survive as tracked flows");
+            log.Fail(_action, StepName.ForensicConversionGroup, id, "the VPC's conversion group is not available: straight to the isolation group, so flows opened during the window may survive as tracked flows");
         }
 
-        var isolated = await log.RunAsync(_action, "forensic-group-removed", id, dryRun: false, async () =>
+        var isolated = await log.RunAsync(_action, StepName.ForensicGroupRemoved, id, dryRun: false, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, [isolation], dryRun: false, cancellationToken);
             return converted ? $"{conversion} -> {isolation}" : $"{string.Join(',', eni.GroupIds)} -> {isolation}";
@@ -346,7 +347,7 @@ internal sealed class ForensicWindow
         await tracking;
         if (!isolated && converted)
         {
-            await log.RunAsync(_action, "rollback-conversion", id, dryRun: false, async () =>
+            await log.RunAsync(_action, StepName.RollbackConversion, id, dryRun: false, async () =>
             {
                 await ec2.SetNetworkInterfaceGroupsAsync(_context.Instance, id, eni.GroupIds, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', eni.GroupIds)} after the isolation group failed: the window is still open, close it by isolating or collecting again";
@@ -365,12 +366,12 @@ internal sealed class ForensicWindow
         if (_roles is null)
         {
             // Without IAM the quarantine role is never verified, so never given: only a window another response left open can have handed it out.
-            log.Skip(_action, "window-credentials-denied", _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
+            log.Skip(_action, StepName.WindowCredentialsDenied, _options.QuarantineProfileName, "IAM cannot be written here: credentials fetched through a window left open stay valid until they expire");
             return;
         }
 
         var cutOff = SessionRevocationPolicy.CutOffAt(_time.GetUtcNow());
-        await log.RunAsync(_action, "window-credentials-denied", _options.QuarantineProfileName, dryRun: false, async () =>
+        await log.RunAsync(_action, StepName.WindowCredentialsDenied, _options.QuarantineProfileName, dryRun: false, async () =>
         {
             var held = await _roles.FindProfileRolesAsync(_context.Instance, _options.QuarantineProfileName, cancellationToken);
             if (held.Count != 1)

@@ -20,10 +20,15 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// With a <see cref="ForensicWindow"/> (evidence is collected after isolation), each ENI also gets the VPC's forensic
 /// group and the credentials are swapped rather than cut, until the window closes.
 /// </summary>
-internal sealed class IsolateStep(
-    IInstanceContainment ec2, IIsolationStateStore? stateStore, QuarantineGroupResolver groups, ContainmentOptions options, SharedNetworkAcls acls, Task<FleetView>? fleetView = null, RevokeSessionsStep? revokeSessions = null, ForensicWindow? forensic = null)
+/// <param name="alongside">What runs with isolation when asked: fleet removal, the revocation of sessions, a forensic window.</param>
+internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, ContainmentRun run, IsolationAlongside alongside)
 {
-    private readonly FleetRemovalStep _fleetRemoval = new(fleetView);
+    private readonly QuarantineGroupResolver groups = run.Groups;
+    private readonly ContainmentOptions options = run.Options;
+    private readonly SharedNetworkAcls acls = run.Acls;
+    private readonly RevokeSessionsStep? revokeSessions = alongside.RevokeSessions;
+    private readonly ForensicWindow? forensic = alongside.Forensic;
+    private readonly FleetRemovalStep _fleetRemoval = new(alongside.FleetView);
 
     /// <summary>For the calls that must follow one already made: they go first, and past the deadline by its grace.</summary>
     private readonly IInstanceContainment _urgent = ec2.WithPriority(CallPriority.Urgent);
@@ -39,7 +44,7 @@ internal sealed class IsolateStep(
         var log = context.Log;
         if (description.NetworkInterfaces.Count == 0)
         {
-            log.Fail(Isolate, "isolate", null, "the instance has no network interface to isolate");
+            log.Fail(Isolate, StepName.Isolate, null, "the instance has no network interface to isolate");
             return;
         }
 
@@ -64,7 +69,7 @@ internal sealed class IsolateStep(
         var fleet = _fleetRemoval.RemoveAsync(context, cancellationToken);
         var revoked = revokeSessions is null ? Task.FromResult<RevokedSessions?>(null) : revokeSessions.RunAsync(context, saved, keeper.IsAuthoritative, cancellationToken);
         var interfaces = Task.WhenAll(description.NetworkInterfaces.Select(eni => IsolateInterfaceAsync(
-            context, eni, vpcGroups[eni.VpcId], OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper), cancellationToken)));
+            context, eni, vpcGroups[eni.VpcId], (OwnGroups(eni, saved, ours, byName: !groups.HasRecord), IsolatedBefore(eni, saved, keeper)), cancellationToken)));
         var protect = ProtectAsync(context, cancellationToken);
         try
         {
@@ -83,7 +88,7 @@ internal sealed class IsolateStep(
 
             // Part of the isolation path: without its ACL entries in the saved state, release would leave them behind.
             await Task.WhenAll(
-                IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, await fleet, await entries, await revoked, cancellationToken),
+                IsolationStateSteps.SaveOutcomeAsync(context, keeper, saved, new IsolationOutcome(await fleet, await entries, await revoked), cancellationToken),
                 IsolationStateSteps.KeepSupersededAsync(context, keeper, cancellationToken));
         }
         finally
@@ -99,13 +104,13 @@ internal sealed class IsolateStep(
             return;
         }
 
-        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && !s.Step.StartsWith("save-state", StringComparison.Ordinal)))
+        if (log.Steps.Any(s => s.Action == Isolate && s.Outcome == StepOutcome.Failed && s.Step != StepName.SaveState && s.Step != StepName.SaveStateOutcome))
         {
-            log.Skip(Isolate, "tag", null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
+            log.Skip(Isolate, StepName.Tag, null, $"not tagged {QuarantineTags.StatusIsolated}: a step failed, so isolating again redoes it");
             return;
         }
 
-        await context.RunDeferredAsync(Isolate, "tag", null, async () =>
+        await context.RunDeferredAsync(Isolate, StepName.Tag, null, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -156,8 +161,8 @@ internal sealed class IsolateStep(
         var description = context.Description;
         var log = context.Log;
         var protection = description.TerminationProtection
-            ? Skipped("termination-protection", "already on")
-            : context.RunDeferredAsync(Isolate, "termination-protection", null, async () =>
+            ? Skipped(StepName.TerminationProtection, "already on")
+            : context.RunDeferredAsync(Isolate, StepName.TerminationProtection, null, async () =>
             {
                 await _deferred.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
                 context.TerminationProtectionOn = !context.DryRun;
@@ -165,8 +170,8 @@ internal sealed class IsolateStep(
             }, cancellationToken);
 
         var shutdown = description.ShutdownKeepsInstance
-            ? Skipped("shutdown-behavior", "already stop")
-            : context.RunDeferredAsync(Isolate, "shutdown-behavior", null, async () =>
+            ? Skipped(StepName.ShutdownBehavior, "already stop")
+            : context.RunDeferredAsync(Isolate, StepName.ShutdownBehavior, null, async () =>
             {
                 await _deferred.SetShutdownBehaviorAsync(context.Instance, InstanceDescription.ShutdownStops, context.DryRun, cancellationToken);
                 return $"{description.ShutdownBehavior} -> stop";
@@ -174,7 +179,7 @@ internal sealed class IsolateStep(
 
         await Task.WhenAll(protection, shutdown);
 
-        Task<bool> Skipped(string step, string reason)
+        Task<bool> Skipped(StepName step, string reason)
         {
             log.Skip(Isolate, step, null, reason);
             return Task.FromResult(true);
@@ -187,8 +192,9 @@ internal sealed class IsolateStep(
     /// one round trip in it.
     /// </summary>
     private async Task IsolateInterfaceAsync(
-        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, IReadOnlyList<string>? ownGroups, bool isolatedBefore, CancellationToken cancellationToken)
+        InstanceContext context, NetworkInterfaceState eni, Task<VpcQuarantineGroups> vpcGroupsTask, (IReadOnlyList<string>? OwnGroups, bool IsolatedBefore) saved, CancellationToken cancellationToken)
     {
+        var (ownGroups, isolatedBefore) = saved;
         var log = context.Log;
         var id = eni.NetworkInterfaceId;
         var vpcGroups = await vpcGroupsTask;
@@ -196,7 +202,7 @@ internal sealed class IsolateStep(
         {
             // Isolated by ThreatResponse (the ledger says so) and only in the recorded isolation group: must not pass
             // through the all-open group again.
-            log.Skip(Isolate, "isolation-group", id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
+            log.Skip(Isolate, StepName.IsolationGroup, id, $"already only in {isolationId} (recorded isolation group; the ledger records this isolation)");
             if (forensic is not null)
             {
                 await forensic.OpenOnIsolatedEniAsync(eni, isolationId, cancellationToken);
@@ -208,7 +214,7 @@ internal sealed class IsolateStep(
         log.Record(vpcGroups.Step with { Target = $"{eni.VpcId} ({id})" });
         if (vpcGroups.Step.Outcome == StepOutcome.Failed && vpcGroups.IsolationGroupId is null)
         {
-            log.Fail(Isolate, "isolation-group", id, "the VPC's isolation group is not available; the ENI keeps its groups");
+            log.Fail(Isolate, StepName.IsolationGroup, id, "the VPC's isolation group is not available; the ENI keeps its groups");
             return;
         }
 
@@ -225,7 +231,7 @@ internal sealed class IsolateStep(
 
         var tracking = eni.Tracking == ConnectionTrackingState.Minimum
             ? Skipped(log, id)
-            : log.RunAsync(Isolate, "connection-tracking", id, context.DryRun, async () =>
+            : log.RunAsync(Isolate, StepName.ConnectionTracking, id, context.DryRun, async () =>
             {
                 await ec2.SetConnectionTrackingAsync(context.Instance, id, ConnectionTrackingState.Minimum, context.DryRun, cancellationToken);
                 return $"{eni.Tracking} -> {ConnectionTrackingState.Minimum}";
@@ -235,13 +241,13 @@ internal sealed class IsolateStep(
             await tracking;
         }
 
-        var conversion = !withoutConversion && await log.RunAsync(Isolate, "conversion-group", id, context.DryRun, async () =>
+        var conversion = !withoutConversion && await log.RunAsync(Isolate, StepName.ConversionGroup, id, context.DryRun, async () =>
         {
             await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, id, conversionGroups, context.DryRun, cancellationToken);
             return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', conversionGroups)}";
         });
 
-        var isolated = await log.RunAsync(Isolate, "isolation-group", id, context.DryRun, async () =>
+        var isolated = await log.RunAsync(Isolate, StepName.IsolationGroup, id, context.DryRun, async () =>
         {
             await (conversion || withoutConversion ? _urgent : ec2).SetNetworkInterfaceGroupsAsync(context.Instance, id, isolationGroups, context.DryRun, cancellationToken);
             return withoutConversion
@@ -259,13 +265,13 @@ internal sealed class IsolateStep(
             // Never leave an ENI in the all-open conversion group: put its own groups back.
             if (ownGroups is null)
             {
-                log.Fail(Isolate, "rollback-conversion", id, $"its own groups are unknown (no saved state), so it stays in {string.Join(',', conversionGroups)}, which is open: isolate it again now");
+                log.Fail(Isolate, StepName.RollbackConversion, id, $"its own groups are unknown (no saved state), so it stays in {string.Join(',', conversionGroups)}, which is open: isolate it again now");
                 return;
             }
 
             // The isolation group may have failed for want of time: putting the own groups back gets a grace of its own.
             var rollback = context.Deadline is { } deadline ? _urgent.Until(deadline with { At = deadline.UrgentAt }) : _urgent;
-            await log.RunAsync(Isolate, "rollback-conversion", id, dryRun: false, async () =>
+            await log.RunAsync(Isolate, StepName.RollbackConversion, id, dryRun: false, async () =>
             {
                 await rollback.SetNetworkInterfaceGroupsAsync(context.Instance, id, ownGroups, dryRun: false, cancellationToken);
                 return $"restored {string.Join(',', ownGroups)} after the isolation group failed";
@@ -274,7 +280,7 @@ internal sealed class IsolateStep(
 
         static Task<bool> Skipped(StepLog log, string id)
         {
-            log.Skip(Isolate, "connection-tracking", id, "already at the minimum");
+            log.Skip(Isolate, StepName.ConnectionTracking, id, "already at the minimum");
             return Task.FromResult(true);
         }
     }
@@ -286,12 +292,12 @@ internal sealed class IsolateStep(
         Task metadata;
         if (description.MetadataOptions.IsEndpointDisabled)
         {
-            log.Skip(Isolate, "metadata-endpoint", null, "already disabled");
+            log.Skip(Isolate, StepName.MetadataEndpoint, null, "already disabled");
             metadata = Task.CompletedTask;
         }
         else
         {
-            metadata = log.RunAsync(Isolate, "metadata-endpoint", null, context.DryRun, async () =>
+            metadata = log.RunAsync(Isolate, StepName.MetadataEndpoint, null, context.DryRun, async () =>
             {
                 await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions.WithEndpointDisabled(), context.DryRun, cancellationToken);
                 return "disabled: the instance can no longer fetch role credentials";
@@ -301,18 +307,18 @@ internal sealed class IsolateStep(
         Task profile;
         if (description.ProfileAssociation is not { } association)
         {
-            log.Skip(Isolate, "instance-profile", null, "no instance profile associated");
+            log.Skip(Isolate, StepName.InstanceProfile, null, "no instance profile associated");
             profile = Task.CompletedTask;
         }
         else if (context.DryRun)
         {
-            log.Record(new StepResult(Isolate, "instance-profile", null, StepOutcome.DryRun,
+            log.Record(new StepResult(Isolate, StepName.InstanceProfile, null, StepOutcome.DryRun,
                 $"would disassociate {association.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
             profile = Task.CompletedTask;
         }
         else
         {
-            profile = log.RunAsync(Isolate, "instance-profile", null, dryRun: false, async () =>
+            profile = log.RunAsync(Isolate, StepName.InstanceProfile, null, dryRun: false, async () =>
             {
                 await ec2.DisassociateInstanceProfileAsync(context.Instance, association.AssociationId, cancellationToken);
                 return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";
@@ -322,3 +328,9 @@ internal sealed class IsolateStep(
         await Task.WhenAll(metadata, profile);
     }
 }
+
+/// <summary>What isolation runs alongside its own path, each when asked.</summary>
+/// <param name="FleetView">The instance's Auto Scaling group and target groups, looked up alongside the instance.</param>
+/// <param name="RevokeSessions">The revocation of the role's sessions (<c>revoke-sessions</c>).</param>
+/// <param name="Forensic">The window evidence is collected through after isolation.</param>
+internal sealed record IsolationAlongside(Task<FleetView>? FleetView, RevokeSessionsStep? RevokeSessions, ForensicWindow? Forensic);

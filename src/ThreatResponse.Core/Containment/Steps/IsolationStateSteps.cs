@@ -24,14 +24,14 @@ internal static class IsolationStateSteps
         var state = PreIsolationState.Capture(context.Description, context.FindingKey, context.Now);
         if (isolatedAlready && await LoadQuietlyAsync(keeper, cancellationToken) is { IsReleased: false } held)
         {
-            log.Skip(Isolate, "save-state", null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
+            log.Skip(Isolate, StepName.SaveState, null, $"already isolated: every ENI is only in its VPC's isolation group; kept the state saved {held.SavedAt:u} for {held.FindingId}");
             return held;
         }
 
         if (resuming)
         {
             PreIsolationState? kept = null;
-            await log.RunAsync(Isolate, "save-state", null, dryRun: false, async () =>
+            await log.RunAsync(Isolate, StepName.SaveState, null, dryRun: false, async () =>
             {
                 try
                 {
@@ -53,8 +53,7 @@ internal static class IsolationStateSteps
         }
 
         var summary = Describe(state);
-        var ok = await log.RunAsync(Isolate, "save-state", null, context.DryRun, async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}",
-            $"Isolating anyway; state was: {summary}");
+        var ok = await log.RunAsync(Isolate, StepName.SaveState, null, context.DryRun, StepLog.Noted($"Isolating anyway; state was: {summary}", async () => $"{await keeper.SaveAsync(state, cancellationToken)}: {summary}"));
         return ok && !context.DryRun ? state : null;
     }
 
@@ -71,15 +70,16 @@ internal static class IsolationStateSteps
     }
 
     /// <summary>What isolation did that release must undo, added to the saved state once known.</summary>
-    /// <param name="revoked">The revocation of the role's sessions in force for this isolation; null when none was written.</param>
+    /// <param name="outcome">Its revocation is the revocation of the role's sessions in force for this isolation; null when none was written.</param>
     public static async Task SaveOutcomeAsync(
-        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, FleetRemoval removal, IReadOnlyList<NetworkAclDenyEntry> entries, RevokedSessions? revoked, CancellationToken cancellationToken)
+        InstanceContext context, IsolationStateKeeper keeper, PreIsolationState? saved, IsolationOutcome outcome, CancellationToken cancellationToken)
     {
+        var (removal, entries, revoked) = outcome;
         if (saved is null || context.DryRun)
         {
             if (revoked is not null && !context.DryRun)
             {
-                context.Log.Fail(ContainmentAction.RevokeSessions, "save-state-outcome", null,
+                context.Log.Fail(ContainmentAction.RevokeSessions, StepName.SaveStateOutcome, null,
                     $"no saved state to keep the revocation in, so release will not remove it: aws iam delete-role-policy --role-name {revoked.RoleName} --policy-name {revoked.PolicyName}",
                     "NoSavedState");
             }
@@ -124,9 +124,8 @@ internal static class IsolationStateSteps
             added.Add($"the revocation of role {updated.RevokedSessions!.RoleName}'s sessions");
         }
 
-        await context.Log.RunAsync(Isolate, "save-state-outcome", null, dryRun: false,
-            async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}",
-            "release will not undo these by itself");
+        await context.Log.RunAsync(Isolate, StepName.SaveStateOutcome, null, dryRun: false,
+            StepLog.Noted("release will not undo these by itself", async () => $"{await keeper.SaveAsync(updated, cancellationToken)}: added {string.Join(" and ", added)}"));
     }
 
     /// <summary>The state an earlier isolation saved, replaced by this one's: kept for the record once this one is done.</summary>
@@ -137,11 +136,11 @@ internal static class IsolationStateSteps
             return;
         }
 
-        await context.Log.RunAsync(Isolate, "keep-superseded-state", null, dryRun: false, async () =>
+        await context.Log.RunAsync(Isolate, StepName.KeepSupersededState, null, dryRun: false, StepLog.Noted("the superseded state is not kept; the current one is saved", async () =>
         {
             await keeper.KeepSupersededAsync(cancellationToken);
             return $"the state saved {superseded.SavedAt:u} for {superseded.FindingId}{(superseded.IsReleased ? $" (released {superseded.ReleasedAt:u})" : "")} kept for the record, never restored";
-        }, "the superseded state is not kept; the current one is saved");
+        }));
     }
 
     public static string Describe(PreIsolationState state)
@@ -156,3 +155,6 @@ internal static class IsolationStateSteps
             + (state.RevokedSessions is { } r ? $"; sessions of role {r.RoleName} issued before {SessionRevocationPolicy.Format(r.CutOff)} revoked ({r.PolicyName})" : "");
     }
 }
+
+/// <summary>What isolation did that release must undo: fleet removal, network ACL entries, the revocation of sessions.</summary>
+internal sealed record IsolationOutcome(FleetRemoval Removal, IReadOnlyList<NetworkAclDenyEntry> Entries, RevokedSessions? Revoked);

@@ -19,7 +19,7 @@ internal sealed class NetworkAclRemoval(IInstanceContainment ec2)
         var scope = AwsScope.Of(context.Instance);
         var ids = entries.Select(e => e.NetworkAclId).Distinct(StringComparer.Ordinal).ToList();
         IReadOnlyList<NetworkAclState> acls = [];
-        var described = await log.RunAsync(Release, "describe-network-acls", string.Join(',', ids), dryRun: false, async () =>
+        var described = await log.RunAsync(Release, StepName.DescribeNetworkAcls, string.Join(',', ids), dryRun: false, async () =>
         {
             acls = [.. (await Task.WhenAll(ids.Select(id => ec2.DescribeNetworkAclAsync(scope, id, cancellationToken)))).OfType<NetworkAclState>()];
             return $"{acls.Count} of {ids.Count} ACL(s) found";
@@ -37,14 +37,14 @@ internal sealed class NetworkAclRemoval(IInstanceContainment ec2)
             var notOurs = byAcl.Except(ours).ToList();
             if (notOurs.Count > 0)
             {
-                log.Skip(Release, "remove-network-acl-entries", byAcl.Key, acl is null
+                log.Skip(Release, StepName.RemoveNetworkAclEntries, byAcl.Key, acl is null
                     ? "the ACL is gone"
                     : $"no longer ours, left as they are: {string.Join(", ", notOurs)}");
             }
 
             if (ours.Count > 0)
             {
-                work.Add(log.RunAsync(Release, "remove-network-acl-entries", byAcl.Key, context.DryRun, async () =>
+                work.Add(log.RunAsync(Release, StepName.RemoveNetworkAclEntries, byAcl.Key, context.DryRun, async () =>
                 {
                     await Task.WhenAll(ours.Select(e => ec2.DeleteNetworkAclEntryAsync(scope, e, context.DryRun, cancellationToken)));
                     return $"removed {string.Join(", ", ours.Select(e => $"#{e.RuleNumber} {(e.Egress ? "out" : "in")} {e.Cidr}"))}";

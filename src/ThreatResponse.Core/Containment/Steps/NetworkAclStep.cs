@@ -47,13 +47,13 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         var log = context.Log;
         if (!options.DenyInNetworkAcls)
         {
-            log.Skip(Isolate, "network-acl", null, "turned off (NETWORK_ACL_DENY=false, or the playbook rule's networkAcl: false): tracked flows (NAT gateway, endpoints, ICMP) are not cut");
+            log.Skip(Isolate, StepName.NetworkAcl, null, "turned off (NETWORK_ACL_DENY=false, or the playbook rule's networkAcl: false): tracked flows (NAT gateway, endpoints, ICMP) are not cut");
             return [];
         }
 
         if (view.Error is { } error)
         {
-            log.Fail(Isolate, "network-acl", null, $"{error.Message}; isolation stands, tracked flows are not cut", error.ErrorCode);
+            log.Fail(Isolate, StepName.NetworkAcl, null, $"{error.Message}; isolation stands, tracked flows are not cut", error.ErrorCode);
             return [];
         }
 
@@ -72,13 +72,13 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
 
             foreach (var egress in new[] { false, true })
             {
-                work.Add(DenyInAsync(context, scope, acl, egress, cidrs, inPlace, cancellationToken));
+                work.Add(DenyInAsync(context, (acl, egress), cidrs, inPlace, cancellationToken));
             }
         }
 
         if (work.Count == 0)
         {
-            log.Skip(Isolate, "network-acl", null, "no other subnet in the VPC: an ACL has no boundary to cut at");
+            log.Skip(Isolate, StepName.NetworkAcl, null, "no other subnet in the VPC: an ACL has no boundary to cut at");
         }
 
         await Task.WhenAll(work);
@@ -95,8 +95,10 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
     /// and the numbers chosen again.
     /// </summary>
     private async Task DenyInAsync(
-        InstanceContext context, AwsScope scope, NetworkAclState acl, bool egress, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
+        InstanceContext context, (NetworkAclState Acl, bool Egress) side, IReadOnlyList<string> cidrs, List<NetworkAclDenyEntry> inPlace, CancellationToken cancellationToken)
     {
+        var (acl, egress) = side;
+        var scope = AwsScope.Of(context.Instance);
         var log = context.Log;
         var target = $"{acl.NetworkAclId} {(egress ? "outbound" : "inbound")}";
         using var turn = await acls.TakeAsync(acl.NetworkAclId, cancellationToken);
@@ -114,7 +116,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
             {
                 if (plan.Present.Count > 0)
                 {
-                    log.Skip(Isolate, "network-acl", target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
+                    log.Skip(Isolate, StepName.NetworkAcl, target, $"already denied: {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}");
                 }
 
                 ReportUncovered(plan);
@@ -161,11 +163,11 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
                 + (plan.Present.Count > 0 ? $"; already denied {string.Join(", ", plan.Present.Select(e => $"#{e.RuleNumber} {e.Cidr}"))}" : "");
             if (failure is not null)
             {
-                log.Fail(Isolate, "network-acl", target, $"{failure.Message} ({detail}, {created.Count} added); isolation stands", failure.ErrorCode);
+                log.Fail(Isolate, StepName.NetworkAcl, target, $"{failure.Message} ({detail}, {created.Count} added); isolation stands", failure.ErrorCode);
             }
             else
             {
-                log.Record(new StepResult(Isolate, "network-acl", target, context.DryRun ? StepOutcome.DryRun : StepOutcome.Succeeded, detail, null, 0));
+                log.Record(new StepResult(Isolate, StepName.NetworkAcl, target, context.DryRun ? StepOutcome.DryRun : StepOutcome.Succeeded, detail, null, 0));
             }
 
             ReportUncovered(plan);
@@ -178,7 +180,7 @@ internal sealed class NetworkAclStep(IInstanceContainment ec2, ContainmentOption
         {
             if (plan.Uncovered.Count > 0)
             {
-                log.Fail(Isolate, "network-acl", target,
+                log.Fail(Isolate, StepName.NetworkAcl, target,
                     $"not covered: {string.Join(", ", plan.Uncovered)} ({plan.Problem}); isolation stands, tracked flows of these addresses through this ACL's subnets are not cut",
                     "NetworkAclEntryLimitExceeded");
             }

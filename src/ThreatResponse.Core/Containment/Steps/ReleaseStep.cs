@@ -11,19 +11,25 @@ namespace ThreatResponse.Core.Containment.Steps;
 /// release can be run again. A state kept in tags (no ledger) could have been written by anyone who can tag the
 /// instance: from it, release restores no instance profile and no security group outside the instance's VPC.
 /// </summary>
-/// <param name="evidence">
-/// Names the quarantine profile an instance holds while evidence is collected after isolation: found on the instance
-/// (an interrupted collection left it), it is replaced by the saved profile, or removed.
+/// <param name="options">
+/// Its evidence options name the quarantine profile an instance holds while evidence is collected after isolation:
+/// found on the instance (an interrupted collection left it), it is replaced by the saved profile, or removed. Its
+/// <see cref="ContainmentOptions.RevokedCredentialLifetime"/> is how long a revocation outlives its cut-off.
 /// </param>
-/// <param name="revokedCredentialLifetime">How long a revocation outlives its cut-off (<see cref="ContainmentOptions.RevokedCredentialLifetime"/>).</param>
-internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, IFleetMembership? fleet = null, RevokeSessionsStep? sessions = null, Evidence.EvidenceOptions? evidence = null, TimeSpan? revokedCredentialLifetime = null)
+internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? stateStore, ContainmentOptions options)
 {
+    private readonly IInstanceContainment _ec2 = ports.Ec2;
+    private readonly IFleetMembership? _fleet = ports.Fleet;
+    private readonly RevokeSessionsStep? _sessions = ports.Sessions;
+    private readonly Evidence.EvidenceOptions _evidence = options.Evidence;
+    private readonly TimeSpan _revokedCredentialLifetime = options.RevokedCredentialLifetime;
+
     private const ContainmentAction Release = ContainmentAction.Release;
 
     public async Task RunAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
         var state = await LoadStateAsync(context, keeper, cancellationToken);
         if (state is null)
         {
@@ -33,7 +39,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         if (context.ReleaseOnlyForIsolatingFinding && !string.Equals(state.FindingId, context.FindingKey, StringComparison.Ordinal))
         {
             // A finding naming the instance is no authority to release it: anyone who can import a finding can write one.
-            log.Record(new StepResult(Release, "release", null, StepOutcome.Skipped,
+            log.Record(new StepResult(Release, StepName.Release, null, StepOutcome.Skipped,
                 $"refused: {context.Instance.InstanceId} was isolated for finding {state.FindingId} ({keeper.Where}, {state.SavedAt:u}), not for {context.FindingKey}; only a release from that finding is carried out (or an operator's: threat-response release --instance {context.Instance.InstanceId}); nothing changed",
                 ContainmentRequest.NotTheIsolatingFinding, 0));
             return;
@@ -57,58 +63,58 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         {
             if (!state.GroupsByNetworkInterface.TryGetValue(eni.NetworkInterfaceId, out var saved))
             {
-                log.Skip(Release, "restore-groups", eni.NetworkInterfaceId, "attached after isolation: no saved groups, left as it is");
+                log.Skip(Release, StepName.RestoreGroups, eni.NetworkInterfaceId, "attached after isolation: no saved groups, left as it is");
                 continue;
             }
 
             if (groupVpcs is not null && saved.FirstOrDefault(g => !groupVpcs.TryGetValue(g, out var vpc) || vpc != eni.VpcId) is { } foreign)
             {
-                log.Fail(Release, "restore-groups", eni.NetworkInterfaceId,
+                log.Fail(Release, StepName.RestoreGroups, eni.NetworkInterfaceId,
                     $"the state in the instance's tags names {foreign}, which is not a group of the ENI's VPC {eni.VpcId}; tags can be written by anyone who can tag the instance, so nothing was restored on this ENI. Check the groups and set them by hand: aws ec2 modify-network-interface-attribute --network-interface-id {eni.NetworkInterfaceId} --groups <ids>",
                     "UntrustedSavedState");
                 work.Add(Task.FromResult(false));
                 continue;
             }
 
-            work.Add(log.RunAsync(Release, "restore-groups", eni.NetworkInterfaceId, context.DryRun, async () =>
+            work.Add(log.RunAsync(Release, StepName.RestoreGroups, eni.NetworkInterfaceId, context.DryRun, async () =>
             {
-                await ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
+                await _ec2.SetNetworkInterfaceGroupsAsync(context.Instance, eni.NetworkInterfaceId, saved, context.DryRun, cancellationToken);
                 return $"{string.Join(',', eni.GroupIds)} -> {string.Join(',', saved)}";
             }));
 
             var tracking = state.TrackingByNetworkInterface?.GetValueOrDefault(eni.NetworkInterfaceId) ?? ConnectionTrackingState.Default;
-            work.Add(log.RunAsync(Release, "restore-connection-tracking", eni.NetworkInterfaceId, context.DryRun, async () =>
+            work.Add(log.RunAsync(Release, StepName.RestoreConnectionTracking, eni.NetworkInterfaceId, context.DryRun, async () =>
             {
-                await ec2.SetConnectionTrackingAsync(context.Instance, eni.NetworkInterfaceId, tracking, context.DryRun, cancellationToken);
+                await _ec2.SetConnectionTrackingAsync(context.Instance, eni.NetworkInterfaceId, tracking, context.DryRun, cancellationToken);
                 return tracking.ToString() + (state.TrackingByNetworkInterface is null ? " (EC2's defaults: the state predates saved timeouts)" : "");
             }));
         }
 
-        work.Add(new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken));
+        work.Add(new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken));
 
         foreach (var gone in state.GroupsByNetworkInterface.Keys.Except(description.NetworkInterfaces.Select(n => n.NetworkInterfaceId)))
         {
-            log.Skip(Release, "restore-groups", gone, "no longer attached to the instance");
+            log.Skip(Release, StepName.RestoreGroups, gone, "no longer attached to the instance");
         }
 
-        work.Add(log.RunAsync(Release, "restore-metadata", null, context.DryRun, async () =>
+        work.Add(log.RunAsync(Release, StepName.RestoreMetadata, null, context.DryRun, async () =>
         {
-            await ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
+            await _ec2.SetMetadataOptionsAsync(context.Instance, state.MetadataOptions, context.DryRun, cancellationToken);
             return $"endpoint {state.MetadataOptions.HttpEndpoint}, tokens {state.MetadataOptions.HttpTokens}, hop limit {state.MetadataOptions.HttpPutResponseHopLimit}";
         }));
         work.Add(RestoreProfileAsync(context, state, keeper.IsAuthoritative, cancellationToken));
         work.Add(state.TerminationProtection == description.TerminationProtection
-            ? Skipped("restore-termination-protection", $"already {(state.TerminationProtection ? "on" : "off")}")
-            : log.RunAsync(Release, "restore-termination-protection", null, context.DryRun, async () =>
+            ? Skipped(StepName.RestoreTerminationProtection, $"already {(state.TerminationProtection ? "on" : "off")}")
+            : log.RunAsync(Release, StepName.RestoreTerminationProtection, null, context.DryRun, async () =>
             {
-                await ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
+                await _ec2.SetTerminationProtectionAsync(context.Instance, state.TerminationProtection, context.DryRun, cancellationToken);
                 return state.TerminationProtection ? "on" : "off";
             }));
         work.Add(state.ShutdownBehavior == description.ShutdownBehavior
-            ? Skipped("restore-shutdown-behavior", $"already {state.ShutdownBehavior}")
-            : log.RunAsync(Release, "restore-shutdown-behavior", null, context.DryRun, async () =>
+            ? Skipped(StepName.RestoreShutdownBehavior, $"already {state.ShutdownBehavior}")
+            : log.RunAsync(Release, StepName.RestoreShutdownBehavior, null, context.DryRun, async () =>
             {
-                await ec2.SetShutdownBehaviorAsync(context.Instance, state.ShutdownBehavior, context.DryRun, cancellationToken);
+                await _ec2.SetShutdownBehaviorAsync(context.Instance, state.ShutdownBehavior, context.DryRun, cancellationToken);
                 return state.ShutdownBehavior;
             }));
 
@@ -116,14 +122,14 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         Task<RevocationRemoval>? revocation = null;
         if (state.RevocationPending)
         {
-            if (sessions is null)
+            if (_sessions is null)
             {
-                work.Add(Failed("remove-revoked-sessions", $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}"));
+                work.Add(Failed(StepName.RemoveRevokedSessions, $"no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}"));
             }
             else
             {
                 // Kept (its credentials may still be valid) is no failure: the release completes, the revocation outlives it.
-                revocation = sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken);
+                revocation = _sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken);
                 work.Add(NotFailedAsync(revocation));
             }
         }
@@ -131,11 +137,11 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         var restored = await Task.WhenAll(work);
         if (restored.Contains(false))
         {
-            log.Skip(Release, "remove-tags", null, "kept the quarantine tags and saved state so release can be run again");
+            log.Skip(Release, StepName.RemoveTags, null, "kept the quarantine tags and saved state so release can be run again");
             return;
         }
 
-        await log.RunAsync(Release, "remove-tags", null, context.DryRun, async () =>
+        await log.RunAsync(Release, StepName.RemoveTags, null, context.DryRun, async () =>
         {
             var keys = description.Tags.Keys.Where(IsQuarantineTag).ToList();
 
@@ -143,7 +149,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             // needs), while the tags for people go: neither waits for the other.
             var membershipBack = context.RestoreMembership && HasMembership(state);
             await Task.WhenAll(
-                keys.Count > 0 ? ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
+                keys.Count > 0 ? _ec2.RemoveTagsAsync(context.Instance, keys, context.DryRun, cancellationToken) : Task.CompletedTask,
                 keeper.MarkReleasedAsync(state with
                 {
                     ReleasedAt = context.Now,
@@ -155,13 +161,13 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
                 : "state tags removed");
         });
 
-        Task<bool> Skipped(string step, string reason)
+        Task<bool> Skipped(StepName step, string reason)
         {
             log.Skip(Release, step, null, reason);
             return Task.FromResult(true);
         }
 
-        Task<bool> Failed(string step, string reason)
+        Task<bool> Failed(StepName step, string reason)
         {
             log.Fail(Release, step, null, reason);
             return Task.FromResult(false);
@@ -188,19 +194,19 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (!context.RestoreMembership || !HasMembership(state))
         {
-            log.Skip(Release, "release", null, $"{since}; nothing changed");
+            log.Skip(Release, StepName.Release, null, $"{since}; nothing changed");
             return;
         }
 
         if (state.MembershipRestoredAt is { } at)
         {
-            log.Skip(Release, "restore-membership", null, $"{since}; membership already restored {at:u}");
+            log.Skip(Release, StepName.RestoreMembership, null, $"{since}; membership already restored {at:u}");
             return;
         }
 
         if (await RestoreMembershipAsync(context, state, cancellationToken) && !context.DryRun)
         {
-            await log.RunAsync(Release, "save-state", null, dryRun: false, async () =>
+            await log.RunAsync(Release, StepName.SaveState, null, dryRun: false, async () =>
             {
                 await keeper.MarkReleasedAsync(state with { MembershipRestoredAt = context.Now }, cancellationToken);
                 return $"{since}; membership restored {context.NowText}";
@@ -219,19 +225,19 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     private async Task<PreIsolationState> EndRevocationAsync(InstanceContext context, IsolationStateKeeper keeper, PreIsolationState state, string since, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        if (sessions is null)
+        if (_sessions is null)
         {
-            log.Fail(Release, "remove-revoked-sessions", null, $"{since}; no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}");
+            log.Fail(Release, StepName.RemoveRevokedSessions, null, $"{since}; no IAM client configured; the revocation stays: aws iam delete-role-policy --role-name {state.RevokedSessions!.RoleName} --policy-name {state.RevokedSessions.PolicyName}");
             return state;
         }
 
-        if (await sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken) != RevocationRemoval.Ended || context.DryRun)
+        if (await _sessions.RemoveAsync(context, state, keeper.IsAuthoritative, cancellationToken) != RevocationRemoval.Ended || context.DryRun)
         {
             return state;
         }
 
         var ended = state with { RevokedSessionsEndedAt = context.Now };
-        await log.RunAsync(Release, "save-state", null, dryRun: false, async () =>
+        await log.RunAsync(Release, StepName.SaveState, null, dryRun: false, async () =>
         {
             await keeper.MarkReleasedAsync(ended, cancellationToken);
             return $"{since}; the revocation of sessions recorded ended {context.NowText}";
@@ -246,7 +252,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
+        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
         PreIsolationState? state;
         try
         {
@@ -254,31 +260,31 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         }
         catch (Exception e) when (e is AwsOperationException or FormatException)
         {
-            log.Fail(Release, "load-state", null, $"the saved state cannot be read: {e.Message}", (e as AwsOperationException)?.ErrorCode ?? "InvalidSavedState");
+            log.Fail(Release, StepName.LoadState, null, $"the saved state cannot be read: {e.Message}", (e as AwsOperationException)?.ErrorCode ?? "InvalidSavedState");
             return;
         }
 
         if (state is null or { IsReleased: true })
         {
-            log.Skip(Release, "forget", null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it (or it was released): nothing to remove");
+            log.Skip(Release, StepName.Forget, null, $"instance is {context.Description.State} and the {keeper.Where} hold no state for it (or it was released): nothing to remove");
             return;
         }
 
-        log.Record(new StepResult(Release, "load-state", null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
-        var removed = await new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
+        log.Record(new StepResult(Release, StepName.LoadState, null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
+        var removed = await new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
         if (!removed)
         {
-            log.Skip(Release, "forget", null, "kept the saved state so the entries can be removed by running release again");
+            log.Skip(Release, StepName.Forget, null, "kept the saved state so the entries can be removed by running release again");
             return;
         }
 
-        await log.RunAsync(Release, "forget", null, context.DryRun, async () =>
+        await log.RunAsync(Release, StepName.Forget, null, context.DryRun, async () =>
         {
             await keeper.MarkReleasedAsync(state with { ReleasedAt = context.Now }, cancellationToken);
             // The revocation stays: the instance's stolen credentials may still be unexpired, and it denies only sessions
             // issued before its cut-off, so it costs the role's other instances nothing once they have refreshed.
             var revocation = state.RevokedSessions is { } r && state.RevocationPending
-                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, revokedCredentialLifetime ?? SessionRevocationPolicy.MaxCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
+                ? $"; the revocation of role {r.RoleName}'s sessions stays, at least until {SessionRevocationPolicy.Format(SessionRevocationPolicy.KeepUntil(r.CutOff, _revokedCredentialLifetime))} when every credential it denies has expired; a release after that removes it"
                 : "";
             return $"instance is {context.Description.State}: nothing else to restore; saved state marked released, kept for the record ({state.AclEntries?.Count ?? 0} network ACL entr(ies) were its own){revocation}";
         });
@@ -292,9 +298,9 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     {
         IReadOnlyDictionary<string, string>? vpcs = null;
         var ids = state.GroupsByNetworkInterface.Values.SelectMany(g => g).Distinct(StringComparer.Ordinal).ToList();
-        await context.Log.RunAsync(Release, "check-state", null, dryRun: false, async () =>
+        await context.Log.RunAsync(Release, StepName.CheckState, null, dryRun: false, async () =>
         {
-            vpcs = await ec2.FindSecurityGroupVpcsAsync(AwsScope.Of(context.Instance), ids, cancellationToken);
+            vpcs = await _ec2.FindSecurityGroupVpcsAsync(AwsScope.Of(context.Instance), ids, cancellationToken);
             return $"state kept in tags (no ledger): {ids.Count} group(s) checked against the ENIs' VPCs; an instance profile is not restored from tags";
         });
         return vpcs;
@@ -305,7 +311,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
         var log = context.Log;
         PreIsolationState? state = null;
         // Not a release step by itself (no action): a state found already released leaves the release "skipped".
-        var loaded = await log.RunAsync(null, "load-state", null, dryRun: false, async () =>
+        var loaded = await log.RunAsync(null, StepName.LoadState, null, dryRun: false, async () =>
         {
             try
             {
@@ -321,7 +327,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (loaded && state is null)
         {
-            log.Fail(Release, "load-state", null, $"no saved pre-isolation state in the {keeper.Where}: the instance was not isolated by ThreatResponse or was already released; nothing changed");
+            log.Fail(Release, StepName.LoadState, null, $"no saved pre-isolation state in the {keeper.Where}: the instance was not isolated by ThreatResponse or was already released; nothing changed");
         }
 
         return state;
@@ -355,35 +361,35 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
             }
 
             how.AddRange(targets.Select(t => $"aws elbv2 register-targets --target-group-arn {t.TargetGroupArn} --targets Id={id},Port={t.Port}"));
-            log.Skip(Release, "restore-membership", null,
+            log.Skip(Release, StepName.RestoreMembership, null,
                 $"membership left out of service (release --restore-membership, or RELEASE_RESTORES_MEMBERSHIP=true for the function, puts it back); to restore it now: {string.Join("; ", how)}");
             return true;
         }
 
-        if (fleet is null)
+        if (_fleet is null)
         {
-            log.Fail(Release, "restore-membership", null, "no Auto Scaling / ELBv2 client configured; membership not restored");
+            log.Fail(Release, StepName.RestoreMembership, null, "no Auto Scaling / ELBv2 client configured; membership not restored");
             return false;
         }
 
         var ok = true;
         if (group is { Removal: AutoScalingRemoval.Detached })
         {
-            log.Skip(Release, "restore-auto-scaling", group.Name,
+            log.Skip(Release, StepName.RestoreAutoScaling, group.Name,
                 $"it was detached, not put in Standby; attach it again if wanted: aws autoscaling attach-instances --auto-scaling-group-name {group.Name} --instance-ids {id}");
         }
         else if (group is not null)
         {
-            ok &= await RunOrRecordAsync(context, "restore-auto-scaling", group.Name, "would exit Standby", async () =>
+            ok &= await RunOrRecordAsync(context, StepName.RestoreAutoScaling, group.Name, "would exit Standby", async () =>
             {
-                await fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
+                await _fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
                 return "exited Standby: InService again";
             });
             if (!group.WasProtected)
             {
-                ok &= await RunOrRecordAsync(context, "restore-scale-in-protection", group.Name, "would turn scale-in protection off", async () =>
+                ok &= await RunOrRecordAsync(context, StepName.RestoreScaleInProtection, group.Name, "would turn scale-in protection off", async () =>
                 {
-                    await fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
+                    await _fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
                     return "off, as before isolation";
                 });
             }
@@ -391,9 +397,9 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (targets.Count > 0)
         {
-            ok &= await RunOrRecordAsync(context, "restore-load-balancers", string.Join(',', targets.Select(t => t.TargetGroupArn)), "would register it again", async () =>
+            ok &= await RunOrRecordAsync(context, StepName.RestoreLoadBalancers, string.Join(',', targets.Select(t => t.TargetGroupArn)), "would register it again", async () =>
             {
-                await fleet.RegisterAsync(context.Instance, targets, cancellationToken);
+                await _fleet.RegisterAsync(context.Instance, targets, cancellationToken);
                 return $"registered again: {string.Join(", ", targets.Select(t => $"port {t.Port}"))}";
             });
         }
@@ -402,7 +408,7 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
     }
 
     /// <summary>Auto Scaling and ELBv2 have no DryRun: a dry run only says what it would do.</summary>
-    private static Task<bool> RunOrRecordAsync(InstanceContext context, string step, string target, string wouldDo, Func<Task<string?>> body)
+    private static Task<bool> RunOrRecordAsync(InstanceContext context, StepName step, string target, string wouldDo, Func<Task<string?>> body)
     {
         if (context.DryRun)
         {
@@ -424,21 +430,21 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (state.ProfileArn is null)
         {
-            log.Skip(Release, "restore-instance-profile", null, "none was associated before isolation");
+            log.Skip(Release, StepName.RestoreInstanceProfile, null, "none was associated before isolation");
             return Task.FromResult(true);
         }
 
         if (!trusted && current is null)
         {
             // A forged state tag must not hand the instance any role of the account (the member role may pass any).
-            log.Skip(Release, "restore-instance-profile", null,
+            log.Skip(Release, StepName.RestoreInstanceProfile, null,
                 $"not restored from a state kept in tags, which anyone who can tag the instance can write; if {state.ProfileArn} is right: aws ec2 associate-iam-instance-profile --instance-id {context.Instance.InstanceId} --iam-instance-profile Arn={state.ProfileArn}");
             return Task.FromResult(true);
         }
 
         if (current is not null)
         {
-            log.Skip(Release, "restore-instance-profile", null, current.ProfileArn == state.ProfileArn
+            log.Skip(Release, StepName.RestoreInstanceProfile, null, current.ProfileArn == state.ProfileArn
                 ? "already associated"
                 : $"{current.ProfileArn} is associated now; not replaced with {state.ProfileArn}");
             return Task.FromResult(true);
@@ -446,40 +452,40 @@ internal sealed class ReleaseStep(IInstanceContainment ec2, IIsolationStateStore
 
         if (context.DryRun)
         {
-            log.Record(new StepResult(Release, "restore-instance-profile", null, StepOutcome.DryRun,
+            log.Record(new StepResult(Release, StepName.RestoreInstanceProfile, null, StepOutcome.DryRun,
                 $"would associate {state.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
             return Task.FromResult(true);
         }
 
-        return log.RunAsync(Release, "restore-instance-profile", null, dryRun: false, async () =>
+        return log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
         {
-            await ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
+            await _ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
             return $"associated {state.ProfileArn}";
         });
     }
 
     private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
-        evidence is not null && profileArn == evidence.QuarantineProfileArn(context.Instance);
+        _evidence is not null && profileArn == _evidence.QuarantineProfileArn(context.Instance);
 
     /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
     private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
     {
         if (context.DryRun)
         {
-            context.Log.Record(new StepResult(Release, "restore-instance-profile", null, StepOutcome.DryRun,
+            context.Log.Record(new StepResult(Release, StepName.RestoreInstanceProfile, null, StepOutcome.DryRun,
                 $"would {(saved is null ? "remove" : $"replace with {saved}")} the quarantine profile {quarantine.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
             return Task.FromResult(true);
         }
 
-        return context.Log.RunAsync(Release, "restore-instance-profile", null, dryRun: false, async () =>
+        return context.Log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
         {
             if (saved is null)
             {
-                await ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
+                await _ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
                 return $"removed the quarantine profile {quarantine.ProfileArn} an interrupted collection left; none to restore";
             }
 
-            await ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
+            await _ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
             return $"the quarantine profile {quarantine.ProfileArn} an interrupted collection left replaced by {saved}";
         });
     }

@@ -15,10 +15,10 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
 {
     private const ContainmentAction Revoke = ContainmentAction.RevokeSessions;
     private const ContainmentAction Release = ContainmentAction.Release;
-    private const string Step = "revoke-sessions";
+    private static readonly StepName Step = StepName.RevokeSessions;
 
     /// <summary>Release's step on the revocation: its detail begins "kept until" when the revocation outlives the release.</summary>
-    public const string RemoveStep = "remove-revoked-sessions";
+    private static readonly StepName RemoveStep = StepName.RemoveRevokedSessions;
 
     /// <param name="saved">The isolation's state in force: its profile stands in for a disassociated one, and its revocation is checked, not repeated.</param>
     /// <param name="savedIsAuthoritative">The state is the ledger's; one kept in tags names no profile worth acting on.</param>
@@ -50,12 +50,12 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
 
         if (!TryProfileName(profileArn, context.Instance.Account, out var profileName))
         {
-            log.Fail(Revoke, "instance-role", profileArn, $"not an instance profile of account {context.Instance.Account}; no role policy written", "InvalidInstanceProfileArn");
+            log.Fail(Revoke, StepName.InstanceRole, profileArn, $"not an instance profile of account {context.Instance.Account}; no role policy written", "InvalidInstanceProfileArn");
             return recorded;
         }
 
         InstanceRole? role = null;
-        var found = await log.RunAsync(Revoke, "instance-role", profileArn, dryRun: false, async () =>
+        var found = await log.RunAsync(Revoke, StepName.InstanceRole, profileArn, dryRun: false, async () =>
         {
             var held = await roles.FindProfileRolesAsync(context.Instance, profileName, cancellationToken);
             if (held.Count > 1)
@@ -161,7 +161,7 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
 
         // Read first either way: a policy gone or replaced since is no longer this state's to keep or to delete.
         var outcome = RevocationRemoval.Ended;
-        var done = await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, async () =>
+        var done = await log.RunAsync(Release, RemoveStep, revoked.RoleName, dryRun: false, StepLog.Noted("the revocation stays; release can be run again", async () =>
         {
             var current = await roles.GetRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken);
             if (current is null)
@@ -186,7 +186,7 @@ internal sealed class RevokeSessionsStep(IInstanceRolePolicies? roles, Containme
             return await roles.DeleteRolePolicyAsync(context.Instance, revoked.RoleName, revoked.PolicyName, cancellationToken)
                 ? $"deleted inline policy {revoked.PolicyName} from {revoked.RoleName}: sessions issued before {cutOffText} are no longer denied; credentials issued before then have expired ({keepUntilText} passed)"
                 : $"already gone: {revoked.RoleName} has no inline policy {revoked.PolicyName}";
-        }, "the revocation stays; release can be run again");
+        }));
 
         return done ? outcome : RevocationRemoval.Failed;
     }

@@ -22,11 +22,11 @@ internal sealed class SnapshotStep(IInstanceContainment ec2, IEvidenceCollector?
         var log = context.Log;
         if (context.Description.VolumeIds.Count == 0)
         {
-            log.Skip(Snapshot, "snapshot", null, "no EBS volume attached");
+            log.Skip(Snapshot, StepName.Snapshot, null, "no EBS volume attached");
             return;
         }
 
-        var waited = await context.YieldToContainmentAsync("snapshot", cancellationToken);
+        var waited = await context.YieldToContainmentAsync(StepName.Snapshot, cancellationToken);
         IReadOnlyList<string> existing;
         try
         {
@@ -35,18 +35,18 @@ internal sealed class SnapshotStep(IInstanceContainment ec2, IEvidenceCollector?
         catch (AwsOperationException e)
         {
             // Without knowing, a retry could snapshot twice; the evidence of the first attempt is what counts.
-            log.Fail(Snapshot, "snapshot", null, $"could not check for this finding's earlier snapshots: {e.Message}", e.ErrorCode);
+            log.Fail(Snapshot, StepName.Snapshot, null, $"could not check for this finding's earlier snapshots: {e.Message}", e.ErrorCode);
             return;
         }
 
         if (existing.Count > 0)
         {
-            log.Skip(Snapshot, "snapshot", null, $"already snapshotted for this finding: {string.Join(',', existing)}");
+            log.Skip(Snapshot, StepName.Snapshot, null, $"already snapshotted for this finding: {string.Join(',', existing)}");
             return;
         }
 
         IReadOnlyList<SnapshotTaken> taken = [];
-        var snapshotted = await log.RunAsync(Snapshot, "snapshot", string.Join(',', context.Description.VolumeIds), context.DryRun, async () =>
+        var snapshotted = await log.RunAsync(Snapshot, StepName.Snapshot, string.Join(',', context.Description.VolumeIds), context.DryRun, async () =>
         {
             var tags = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -63,7 +63,7 @@ internal sealed class SnapshotStep(IInstanceContainment ec2, IEvidenceCollector?
         if (snapshotted && taken.Count > 0 && evidence is not null && evidenceOptions?.Bucket is { } bucket)
         {
             var key = EvidenceKeys.For(context.Instance, context.FindingKey, context.Now, "-snapshots.json");
-            await log.RunAsync(Snapshot, "evidence-stored", $"s3://{bucket}/{key}", dryRun: false, async () =>
+            await log.RunAsync(Snapshot, StepName.EvidenceStored, $"s3://{bucket}/{key}", dryRun: false, async () =>
             {
                 var stored = await evidence.StoreRecordAsync(key, Record(context, taken), cancellationToken);
                 return $"the snapshots listed: {stored.Bytes} bytes, SHA-256 {stored.Sha256}, version {stored.VersionId ?? "-"}";

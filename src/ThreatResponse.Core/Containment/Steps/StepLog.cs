@@ -23,9 +23,9 @@ internal sealed class StepLog(TimeProvider time)
     /// <summary>
     /// Runs <paramref name="body"/> as a step. It returns the detail to record; the step is <see cref="StepOutcome.DryRun"/>
     /// when <paramref name="dryRun"/>. An <see cref="AwsOperationException"/> (or <see cref="StepFailedException"/>) makes it failed with its error code.
-    /// Returns whether the step succeeded (or passed its dry run). <paramref name="failureNote"/> is appended to a failure's detail.
+    /// Returns whether the step succeeded (or passed its dry run). A note for its failure's detail: <see cref="Noted"/>.
     /// </summary>
-    public async Task<bool> RunAsync(ContainmentAction? action, string step, string? target, bool dryRun, Func<Task<string?>> body, string? failureNote = null)
+    public async Task<bool> RunAsync(ContainmentAction? action, StepName step, string? target, bool dryRun, Func<Task<string?>> body)
     {
         var order = Interlocked.Increment(ref _next);
         var started = time.GetTimestamp();
@@ -37,20 +37,37 @@ internal sealed class StepLog(TimeProvider time)
         }
         catch (AwsOperationException e)
         {
-            Add(order, new StepResult(action, step, target, StepOutcome.Failed, failureNote is null ? e.Message : $"{e.Message}. {failureNote}", e.ErrorCode, Elapsed(started)));
+            Add(order, new StepResult(action, step, target, StepOutcome.Failed, e.Message, e.ErrorCode, Elapsed(started)));
             return false;
         }
         catch (StepFailedException e)
         {
-            Add(order, new StepResult(action, step, target, StepOutcome.Failed, failureNote is null ? e.Message : $"{e.Message}. {failureNote}", e.ErrorCode, Elapsed(started)));
+            Add(order, new StepResult(action, step, target, StepOutcome.Failed, e.Message, e.ErrorCode, Elapsed(started)));
             return false;
         }
     }
 
-    public void Skip(ContainmentAction? action, string step, string? target, string reason) =>
+    /// <summary>A step's body whose failure's detail ends with <paramref name="note"/> (what the failure means for the response).</summary>
+    public static Func<Task<string?>> Noted(string note, Func<Task<string?>> body) => async () =>
+    {
+        try
+        {
+            return await body();
+        }
+        catch (AwsOperationException e)
+        {
+            throw new StepFailedException(e.ErrorCode, $"{e.Message}. {note}", e);
+        }
+        catch (StepFailedException e)
+        {
+            throw new StepFailedException(e.ErrorCode, $"{e.Message}. {note}", e);
+        }
+    };
+
+    public void Skip(ContainmentAction? action, StepName step, string? target, string reason) =>
         Add(Interlocked.Increment(ref _next), new StepResult(action, step, target, StepOutcome.Skipped, reason, null, 0));
 
-    public void Fail(ContainmentAction? action, string step, string? target, string reason, string? errorCode = null) =>
+    public void Fail(ContainmentAction? action, StepName step, string? target, string reason, string? errorCode = null) =>
         Add(Interlocked.Increment(ref _next), new StepResult(action, step, target, StepOutcome.Failed, reason, errorCode, 0));
 
     /// <summary>A step decided and done elsewhere (a shared per-VPC task), recorded on this instance too.</summary>

@@ -15,28 +15,28 @@ internal sealed class StopStep(IInstanceContainment ec2)
         var log = context.Log;
         if (context.Description.IsStoppedOrStopping)
         {
-            log.Skip(Stop, "stop", null, $"already {context.Description.State}");
+            log.Skip(Stop, StepName.Stop, null, $"already {context.Description.State}");
             return;
         }
 
-        var waited = await context.YieldToContainmentAsync("stop", cancellationToken);
+        var waited = await context.YieldToContainmentAsync(StepName.Stop, cancellationToken);
         if (context.TerminationProtectionOn)
         {
-            log.Skip(Stop, "termination-protection", null, "already on");
+            log.Skip(Stop, StepName.TerminationProtection, null, "already on");
         }
-        else if (!await log.RunAsync(Stop, "termination-protection", null, context.DryRun, async () =>
+        else if (!await log.RunAsync(Stop, StepName.TerminationProtection, null, context.DryRun, async () =>
             {
                 await _ec2.SetTerminationProtectionAsync(context.Instance, true, context.DryRun, cancellationToken);
                 context.TerminationProtectionOn = !context.DryRun;
                 return "on";
             }))
         {
-            log.Skip(Stop, "stop", null, "not stopped: termination protection could not be turned on first");
+            log.Skip(Stop, StepName.Stop, null, "not stopped: termination protection could not be turned on first");
             return;
         }
 
         var hibernate = context.Description.HibernationConfigured;
-        await log.RunAsync(Stop, hibernate ? "hibernate" : "stop", null, context.DryRun, async () =>
+        await log.RunAsync(Stop, hibernate ? StepName.Hibernate : StepName.Stop, null, context.DryRun, async () =>
         {
             await _ec2.StopInstanceAsync(context.Instance, hibernate, context.DryRun, cancellationToken);
             return ContainmentFirstGate.Waited(hibernate ? "hibernating: memory is kept on the root volume" : "stopping", waited);

@@ -31,13 +31,13 @@ public sealed class ForensicEndpointPolicyTests
     [Theory]
     [MemberData(nameof(Shipped))]
     public void ProblemOf_TheShippedSnippetFilledIn_None(string group, string variant, string service) =>
-        Assert.Null(ForensicEndpointPolicy.ProblemOf(service, Snippet(group, variant), "us-east-1", Bucket, Account, Organization));
+        Assert.Null(ForensicEndpointPolicy.ProblemOf(service, Snippet(group, variant), new WindowConfinement("us-east-1", Bucket, Account, Organization)));
 
     [Fact]
     public void ProblemOf_TheShippedSnippetsOrganisationVariantsWithoutAConfiguredOrganisation_Refused()
     {
-        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("s3", Snippet("S3Endpoint", "OrganizationResources"), "us-east-1", Bucket, Account, organizationId: null));
-        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("ssm", Snippet("SystemsManagerEndpoints", "OrganizationPrincipals"), "us-east-1", Bucket, Account, organizationId: null));
+        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("s3", Snippet("S3Endpoint", "OrganizationResources"), new WindowConfinement("us-east-1", Bucket, Account, null)));
+        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("ssm", Snippet("SystemsManagerEndpoints", "OrganizationPrincipals"), new WindowConfinement("us-east-1", Bucket, Account, null)));
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public sealed class ForensicEndpointPolicyTests
     [InlineData("ec2messages")]
     public void ProblemOf_TheDefaultFullAccessPolicyOrNone_Refused(string service)
     {
-        Assert.NotNull(ForensicEndpointPolicy.ProblemOf(service, FullAccess, "us-east-1", Bucket, Account, Organization));
-        Assert.Contains("no policy", ForensicEndpointPolicy.ProblemOf(service, null, "us-east-1", Bucket, Account, Organization), StringComparison.Ordinal);
+        Assert.NotNull(ForensicEndpointPolicy.ProblemOf(service, FullAccess, new WindowConfinement("us-east-1", Bucket, Account, Organization)));
+        Assert.Contains("no policy", ForensicEndpointPolicy.ProblemOf(service, null, new WindowConfinement("us-east-1", Bucket, Account, Organization)), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class ForensicEndpointPolicyTests
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:s3:::threat-response-evidence/*"},{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}""")]
     [InlineData("""not json""")]
     public void ProblemOf_S3NotConfinedToTheBucketOrOrganisation_Refused(string policy) =>
-        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("s3", policy, "us-east-1", Bucket, Account, Organization));
+        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("s3", policy, new WindowConfinement("us-east-1", Bucket, Account, Organization)));
 
     [Theory]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"444455556666"}}}]}""")]
@@ -81,13 +81,13 @@ public sealed class ForensicEndpointPolicyTests
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-attacker0001"}}}]}""")]
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceAccount":"111122223333"}}}]}""")]
     public void ProblemOf_SystemsManagerNotConfinedToTheAccountOrOrganisation_Refused(string policy) =>
-        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("ssmmessages", policy, "us-east-1", Bucket, Account, Organization));
+        Assert.NotNull(ForensicEndpointPolicy.ProblemOf("ssmmessages", policy, new WindowConfinement("us-east-1", Bucket, Account, Organization)));
 
     [Theory]
     [InlineData("s3", """{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::threat-response-evidence/evidence/*"},{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}""")]
     [InlineData("ssm", """{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"AWS:PrincipalAccount":"111122223333"},"Bool":{"aws:SecureTransport":"true"}}}]}""")]
     public void ProblemOf_NarrowerStillOrDenies_None(string service, string policy) =>
-        Assert.Null(ForensicEndpointPolicy.ProblemOf(service, policy, "us-east-1", Bucket, Account, Organization));
+        Assert.Null(ForensicEndpointPolicy.ProblemOf(service, policy, new WindowConfinement("us-east-1", Bucket, Account, Organization)));
 
     [Fact]
     public void WindowClosedPolicy_DeniesThisInstancesSessionsIssuedBeforeTheCutOff()
