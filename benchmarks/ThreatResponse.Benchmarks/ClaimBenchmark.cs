@@ -10,6 +10,7 @@ using ThreatResponse.Core.Notifications;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Benchmarks;
 

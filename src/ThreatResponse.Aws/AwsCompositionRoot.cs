@@ -5,9 +5,9 @@ using ThreatResponse.Aws.Fleet;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Iam;
 using ThreatResponse.Aws.Ledger;
-using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Responses;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Aws;
 

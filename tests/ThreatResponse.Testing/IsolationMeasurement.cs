@@ -3,6 +3,7 @@ using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.LocalAws;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Testing;
 

@@ -1,6 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Aws.Ec2;
 

@@ -4,6 +4,7 @@ using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Ec2;
 
 namespace ThreatResponse.Aws.Ec2;
 

@@ -1,7 +1,7 @@
 using System.Xml;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Containment.Sessions;
+using ThreatResponse.Core.Containment.Credentials;
 
 namespace ThreatResponse.Aws.Iam;
 

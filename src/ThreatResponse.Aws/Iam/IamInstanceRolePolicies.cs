@@ -1,8 +1,8 @@
 using Amazon.Runtime;
 using ThreatResponse.Aws.Accounts;
 using ThreatResponse.Aws.Http;
-using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Credentials;
 
 namespace ThreatResponse.Aws.Iam;
 

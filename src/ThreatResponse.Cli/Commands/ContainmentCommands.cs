@@ -5,6 +5,7 @@ using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Serialization;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Cli.Commands;
 

@@ -58,10 +58,10 @@ public sealed record ContainmentOptions
 
     /// <summary>
     /// How long release keeps a <c>revoke-sessions</c> policy after its cut-off: the longest credentials issued before
-    /// it can stay valid (<see cref="Sessions.SessionRevocationPolicy.MaxCredentialLifetime"/>, 12 hours). Deleting it
+    /// it can stay valid (<see cref="Credentials.SessionRevocationPolicy.MaxCredentialLifetime"/>, 12 hours). Deleting it
     /// earlier would make stolen credentials work again until they expire.
     /// </summary>
-    public TimeSpan RevokedCredentialLifetime { get; init; } = Sessions.SessionRevocationPolicy.MaxCredentialLifetime;
+    public TimeSpan RevokedCredentialLifetime { get; init; } = Credentials.SessionRevocationPolicy.MaxCredentialLifetime;
 
     /// <summary>The path of every function role of a ThreatResponse stack (<c>/threat-response/&lt;stack&gt;/</c> in template.yaml).</summary>
     public const string FunctionRolePathPrefix = "/threat-response/";

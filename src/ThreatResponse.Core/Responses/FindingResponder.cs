@@ -1,6 +1,7 @@
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Core.Notifications;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Responses;
 

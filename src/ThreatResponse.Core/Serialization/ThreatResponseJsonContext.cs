@@ -12,7 +12,7 @@ namespace ThreatResponse.Core.Serialization;
 [JsonSerializable(typeof(PlanDocument))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ThreatResponse.Core.Containment.ContainmentReport))]
-[JsonSerializable(typeof(IReadOnlyList<ThreatResponse.Core.Containment.OrphanedAclEntries>))]
+[JsonSerializable(typeof(IReadOnlyList<ThreatResponse.Core.Containment.NetworkAcls.OrphanedAclEntries>))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.NotificationDocument))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.DelayedResponseDocument))]
 [JsonSerializable(typeof(ThreatResponse.Core.Notifications.ChatNotification))]

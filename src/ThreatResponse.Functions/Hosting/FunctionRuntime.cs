@@ -7,6 +7,7 @@ using ThreatResponse.Aws.Playbooks;
 using ThreatResponse.Core.Intake;
 using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
+using ThreatResponse.Core.Containment.Engine;
 using ThreatResponse.Core.Settings;
 
 namespace ThreatResponse.Functions.Hosting;

@@ -4,6 +4,7 @@ using ThreatResponse.Aws.Ec2;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.Testing;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Aws.Tests.Accounts;
 

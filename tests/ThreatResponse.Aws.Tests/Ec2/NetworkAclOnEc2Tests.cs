@@ -6,6 +6,7 @@ using ThreatResponse.Core.Findings;
 using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
 using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Aws.Tests.Ec2;
 

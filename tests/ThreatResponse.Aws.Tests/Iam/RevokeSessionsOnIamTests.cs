@@ -3,10 +3,10 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using ThreatResponse.Aws.Ledger;
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Findings;
 using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
+using ThreatResponse.Core.Containment.Credentials;
 
 namespace ThreatResponse.Aws.Tests.Iam;
 

@@ -7,6 +7,9 @@ using ThreatResponse.Core.Findings;
 using ThreatResponse.LocalAws;
 using ThreatResponse.Testing;
 using static ThreatResponse.Aws.Tests.Ec2.Ec2World;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.Engine;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Aws.Tests.Ledger;
 

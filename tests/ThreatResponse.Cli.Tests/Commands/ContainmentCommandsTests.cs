@@ -49,8 +49,8 @@ public sealed class ContainmentCommandsTests(MotoServerFixture moto) : MotoTest(
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("\"revoke-sessions\"", stdout, StringComparison.Ordinal);
-        Assert.NotNull(ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.CutOffOf(
-            await MotoIam.GetRolePolicyAsync(Moto, role, ThreatResponse.Core.Containment.Sessions.SessionRevocationPolicy.PolicyName) ?? "none"));
+        Assert.NotNull(ThreatResponse.Core.Containment.Credentials.SessionRevocationPolicy.CutOffOf(
+            await MotoIam.GetRolePolicyAsync(Moto, role, ThreatResponse.Core.Containment.Credentials.SessionRevocationPolicy.PolicyName) ?? "none"));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using ThreatResponse.Core.Containment;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Architecture;
 

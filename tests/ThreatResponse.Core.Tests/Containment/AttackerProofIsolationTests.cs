@@ -2,6 +2,9 @@ using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.Engine;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

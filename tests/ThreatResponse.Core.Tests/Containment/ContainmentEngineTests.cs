@@ -4,6 +4,8 @@ using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

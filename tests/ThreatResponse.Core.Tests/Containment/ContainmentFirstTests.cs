@@ -2,6 +2,7 @@ using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

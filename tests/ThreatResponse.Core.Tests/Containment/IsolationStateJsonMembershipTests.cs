@@ -1,6 +1,6 @@
-using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.State;
+using ThreatResponse.Core.Containment.Ec2;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

@@ -1,5 +1,5 @@
-using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
+using ThreatResponse.Core.Containment.Ec2;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

@@ -1,6 +1,7 @@
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Containment;
 

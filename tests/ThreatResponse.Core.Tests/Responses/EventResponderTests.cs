@@ -6,6 +6,7 @@ using ThreatResponse.Core.Responses;
 using ThreatResponse.Core.Tests.Containment;
 using ThreatResponse.Testing.Corpus;
 using static ThreatResponse.Core.Tests.Notifications.Responses;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Responses;
 

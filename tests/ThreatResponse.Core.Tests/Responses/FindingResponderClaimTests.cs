@@ -3,6 +3,7 @@ using ThreatResponse.Core.Notifications;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Core.Tests.Containment;
 using static ThreatResponse.Core.Tests.Notifications.Responses;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Tests.Responses;
 

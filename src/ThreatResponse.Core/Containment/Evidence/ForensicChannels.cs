@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ThreatResponse.Core.Containment.Ec2;
 
 namespace ThreatResponse.Core.Containment.Evidence;
 

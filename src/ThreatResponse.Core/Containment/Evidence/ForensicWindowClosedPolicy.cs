@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Findings;
+using ThreatResponse.Core.Containment.Credentials;
 
 namespace ThreatResponse.Core.Containment.Evidence;
 

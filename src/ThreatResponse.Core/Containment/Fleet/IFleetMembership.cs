@@ -9,7 +9,7 @@ namespace ThreatResponse.Core.Containment.Fleet;
 /// </summary>
 public interface IFleetMembership
 {
-    /// <summary>The same operations, attributed to <paramref name="findingKey"/> (see <see cref="IInstanceContainment.ForFinding"/>).</summary>
+    /// <summary>The same operations, attributed to <paramref name="findingKey"/> (see <see cref="Ec2.IInstanceContainment.ForFinding"/>).</summary>
     IFleetMembership ForFinding(string findingKey);
 
     /// <summary>The instance's Auto Scaling group; null when it is in none.</summary>

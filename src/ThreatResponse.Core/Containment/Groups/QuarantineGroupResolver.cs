@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.Engine;
 
 namespace ThreatResponse.Core.Containment.Groups;
 

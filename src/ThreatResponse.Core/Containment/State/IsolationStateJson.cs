@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ThreatResponse.Core.Containment.Fleet;
-using ThreatResponse.Core.Containment.Sessions;
+using ThreatResponse.Core.Containment.Credentials;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Core.Containment.State;
 

@@ -1,10 +1,12 @@
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.Engine;
 namespace ThreatResponse.Core.Containment.State;
 
 /// <summary>
 /// One instance's pre-isolation state, kept in the ledger when there is one and otherwise in the instance's tags. Only
 /// the ledger is authority: anyone allowed <c>ec2:CreateTags</c> on the instance (its own role, often) can rewrite
 /// tags, so with a ledger tags are written for people and never read, and without one release refuses what a forged
-/// state could abuse (see <see cref="Steps.ReleaseStep"/>).
+/// state could abuse (see <see cref="Release.ReleaseStep"/>).
 /// </summary>
 internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationStateStore? store, InstanceContext context)
 {
@@ -21,7 +23,7 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
         store is not null && Superseded is { } superseded ? store.KeepSupersededAsync(context.Instance, superseded, context.Now, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Saves (replaces) the state; returns what was saved where.</summary>
-    /// <exception cref="Steps.StepFailedException">The state does not fit in the instance's tags.</exception>
+    /// <exception cref="Engine.StepFailedException">The state does not fit in the instance's tags.</exception>
     public async Task<string> SaveAsync(PreIsolationState state, CancellationToken cancellationToken)
     {
         if (store is not null)
@@ -44,7 +46,7 @@ internal sealed class IsolationStateKeeper(IInstanceContainment ec2, IIsolationS
         // Room for the status tags written after isolation too.
         if (others + tags.Count + 3 > IsolationStateTags.MaxTagsPerResource)
         {
-            throw new Steps.StepFailedException("TagLimitExceeded",
+            throw new Engine.StepFailedException("TagLimitExceeded",
                 $"the state needs {tags.Count} tags and the instance already has {others} of EC2's {IsolationStateTags.MaxTagsPerResource}; set LEDGER_TABLE_NAME to keep state in DynamoDB");
         }
 

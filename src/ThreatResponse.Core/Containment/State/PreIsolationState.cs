@@ -1,5 +1,7 @@
 using ThreatResponse.Core.Containment.Fleet;
-using ThreatResponse.Core.Containment.Sessions;
+using ThreatResponse.Core.Containment.Credentials;
+using ThreatResponse.Core.Containment.Ec2;
+using ThreatResponse.Core.Containment.NetworkAcls;
 
 namespace ThreatResponse.Core.Containment.State;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using ThreatResponse.Core.Containment;
-using ThreatResponse.Core.Containment.Sessions;
 using ThreatResponse.Core.Containment.State;
+using ThreatResponse.Core.Containment.Credentials;
+using ThreatResponse.Core.Containment.Ec2;
 
 namespace ThreatResponse.Core.Tests.Containment.Sessions;
 
@@ -99,7 +100,7 @@ public sealed class SessionRevocationPolicyTests
     [InlineData("web", null)]
     public void TryProfileName_ProfileArn_NameOnlyForTheInstancesOwnAccount(string arn, string? expected)
     {
-        var ok = ThreatResponse.Core.Containment.Steps.RevokeSessionsStep.TryProfileName(arn, "123456789012", out var name);
+        var ok = ThreatResponse.Core.Containment.Credentials.RevokeSessionsStep.TryProfileName(arn, "123456789012", out var name);
 
         Assert.Equal(expected, ok ? name : null);
     }

@@ -1,9 +1,0 @@
-using ThreatResponse.Core.Containment.Fleet;
-using ThreatResponse.Core.Containment.Sessions;
-using ThreatResponse.Core.Containment.Steps;
-
-namespace ThreatResponse.Core.Containment;
-
-/// <summary>The ports as one instance's finding uses them: its calls attributed to that finding, bounded by the request's deadline.</summary>
-/// <param name="Sessions">The revocation of sessions through <paramref name="Roles"/>; null without an IAM client.</param>
-internal sealed record InstancePorts(IInstanceContainment Ec2, IFleetMembership? Fleet, IInstanceRolePolicies? Roles, RevokeSessionsStep? Sessions);

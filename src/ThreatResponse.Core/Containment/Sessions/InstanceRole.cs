@@ -1,5 +1,0 @@
-namespace ThreatResponse.Core.Containment.Sessions;
-
-/// <summary>An IAM role as an instance profile holds it.</summary>
-/// <param name="Path">The role's path, e.g. <c>/</c> or <c>/threat-response/stack/</c>.</param>
-public sealed record InstanceRole(string Name, string Path, string Arn);
