@@ -5,7 +5,6 @@ using ThreatResponse.Aws.Fleet;
 using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Iam;
 using ThreatResponse.Aws.Ledger;
-using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Containment.State;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Core.Containment.Engine;
@@ -13,9 +12,8 @@ using ThreatResponse.Core.Containment.Engine;
 namespace ThreatResponse.Aws;
 
 /// <summary>
-/// Wires the containment engine (and, with <c>LEDGER_TABLE_NAME</c>, the ledger) to AWS from the environment:
-/// <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>LEDGER_TABLE_NAME</c>, <c>REVOKE_SESSIONS</c>, and the SDK's endpoint and
-/// credential settings.
+/// Wires the containment engine (and, with <c>LEDGER_TABLE_NAME</c>, the ledger) to AWS from the environment's
+/// validated settings (<see cref="AwsEnvironment.Settings"/>) and the SDK's endpoint and credential settings.
 /// Created once per execution environment.
 /// </summary>
 public sealed class AwsCompositionRoot : IDisposable
@@ -36,7 +34,8 @@ public sealed class AwsCompositionRoot : IDisposable
         _ec2 = new Ec2ClientProvider(environment, Accounts);
         IIsolationStateStore? store = null;
         DynamoDbQuarantineGroupRegistry? groups = null;
-        if (environment["LEDGER_TABLE_NAME"] is { } table)
+        var settings = environment.Settings;
+        if (settings.LedgerTableName is { } table)
         {
             var config = SdkClientSettings.Apply(new AmazonDynamoDBConfig(), environment, "DYNAMODB", null);
             _dynamoDb = Credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(Credentials, config);
@@ -45,12 +44,11 @@ public sealed class AwsCompositionRoot : IDisposable
             Ledger = new DynamoDbResponseLedger(_dynamoDb, table);
         }
 
-        var scale = double.TryParse(environment["THREATRESPONSE_EC2_RATE_SCALE"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 1;
         _signed = new SignedClientFactory(environment, handler, time: time);
-        var options = ContainmentOptions.FromEnvironment(n => environment[n]);
+        var options = settings.Containment;
         _evidence = options.Evidence.Bucket is { } bucket ? new Evidence.SsmEvidenceCollector(environment, Accounts, Credentials, bucket) : null;
         Engine = new ContainmentEngine(
-            new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, scale)),
+            new Ec2InstanceContainment(_ec2, new Ec2RequestPacer(time, settings.Ec2RateScale)),
             options,
             time,
             new ContainmentPorts

@@ -30,7 +30,7 @@ public sealed class GuardDutyResponder
 
     public Task<Stream> HandleAsync(Stream input) =>
         FunctionInvocation.RunAsync(_runtime, _log, nameof(GuardDutyResponder), input,
-            new PlaybookPolicy(PlaybookInForceAsync, ResponseModes.Parse(_runtime.Environment["AUTO_RESPONSE_MODE"])), CancellationToken.None);
+            new PlaybookPolicy(PlaybookInForceAsync, _runtime.Settings.AutoResponseMode), CancellationToken.None);
 
     /// <summary>The playbook, read once the event is accepted; an unusable one is logged and counted before anything is decided.</summary>
     private async Task<LoadedPlaybook> PlaybookInForceAsync(CancellationToken cancellationToken)

@@ -35,10 +35,10 @@ public sealed class MemberAccountCredentials : IDisposable
         _time = time;
         _own = own ?? (ct => DefaultResolver.Value.ResolveIdentityAsync(null!, ct));
         _sts = new(() => new AmazonSecurityTokenServiceClient(new StsCredentials(this), SdkClientSettings.Apply(new AmazonSecurityTokenServiceConfig(), environment, "STS", null)));
-        _homeAccount = new(() => environment["HOME_ACCOUNT_ID"] is { } home ? Task.FromResult(home) : CallerAccountAsync());
+        _homeAccount = new(() => environment.Settings.HomeAccountId is { } home ? Task.FromResult(home) : CallerAccountAsync());
     }
 
-    public string RoleName => _environment["MEMBER_ROLE_NAME"] ?? "ThreatResponseMember";
+    public string RoleName => _environment.Settings.Containment.MemberRoleName;
 
     /// <summary>
     /// Limits every member-role session from now on to the calls <paramref name="function"/> makes (its
@@ -76,7 +76,7 @@ public sealed class MemberAccountCredentials : IDisposable
     /// so no role session, and one client serves every finding.
     /// </summary>
     public bool IsKnownHome(string account) =>
-        _environment["HOME_ACCOUNT_ID"] is { } home ? home == account
+        _environment.Settings.HomeAccountId is { } home ? home == account
         : _homeAccount.IsValueCreated && _homeAccount.Value.IsCompletedSuccessfully && _homeAccount.Value.Result == account;
 
     public void Dispose()
@@ -164,7 +164,7 @@ public sealed class MemberAccountCredentials : IDisposable
             {
                 RoleArn = roleArn,
                 RoleSessionName = session,
-                ExternalId = _environment["MEMBER_ROLE_EXTERNAL_ID"],
+                ExternalId = _environment.Settings.MemberRoleExternalId,
                 DurationSeconds = 3600,
                 Policy = policy,
             }, cancellationToken));

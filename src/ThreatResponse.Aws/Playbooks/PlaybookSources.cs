@@ -3,16 +3,17 @@ using ThreatResponse.Core.Playbooks;
 
 namespace ThreatResponse.Aws.Playbooks;
 
-/// <summary>Chooses the playbook's source from the environment: <c>PLAYBOOK</c> (inline), <c>PLAYBOOK_PARAMETER_NAME</c> (SSM), or neither (the embedded default).</summary>
+/// <summary>Chooses the playbook's source from the settings: <c>PLAYBOOK</c> (inline), <c>PLAYBOOK_PARAMETER_NAME</c> (SSM), or neither (the embedded default).</summary>
 public static class PlaybookSources
 {
     /// <returns>The source, or null for the default playbook. Both set is a source that always fails: responses then only notify.</returns>
-    public static IPlaybookSource? FromEnvironment(AwsEnvironment environment, Amazon.Runtime.AWSCredentials? credentials, out IDisposable? client)
+    /// <param name="inline">The playbook's text (<c>PLAYBOOK</c>), or null.</param>
+    /// <param name="parameter">The SSM parameter holding it (<c>PLAYBOOK_PARAMETER_NAME</c>), or null.</param>
+    /// <param name="environment">Where the SSM client's endpoint comes from.</param>
+    public static IPlaybookSource? Choose(string? inline, string? parameter, AwsEnvironment environment, Amazon.Runtime.AWSCredentials? credentials, out IDisposable? client)
     {
         ArgumentNullException.ThrowIfNull(environment);
         client = null;
-        var inline = environment["PLAYBOOK"];
-        var parameter = environment["PLAYBOOK_PARAMETER_NAME"];
         if (inline is not null && parameter is not null)
         {
             return new InvalidPlaybookSource("PLAYBOOK and PLAYBOOK_PARAMETER_NAME", "both are set, so which one is meant is unknown; set one");

@@ -61,7 +61,12 @@ internal static class ContainmentCommands
         var command = new Command("network-acl-entries", "List the network ACL deny entries of isolated instances that are terminated or gone (needs LEDGER_TABLE_NAME).") { remove };
         command.SetAction(async (parse, ct) =>
         {
-            if (cli.Environment["LEDGER_TABLE_NAME"] is null)
+            if (await cli.RefuseBadSettingsAsync() is { } refused)
+            {
+                return refused;
+            }
+
+            if (cli.Environment.Settings.LedgerTableName is null)
             {
                 return await cli.BadInputAsync("LEDGER_TABLE_NAME is not set: only the ledger's saved states can be listed (tag-kept state lives on each instance)");
             }
@@ -105,6 +110,11 @@ internal static class ContainmentCommands
     private static async Task<int> RunAsync(
         CliContext cli, string[] instanceTexts, string? account, string? region, IReadOnlyList<ContainmentAction> actions, string? findingId, bool dryRun, CancellationToken cancellationToken, bool restoreMembership = false)
     {
+        if (await cli.RefuseBadSettingsAsync() is { } refused)
+        {
+            return refused;
+        }
+
         var ids = new List<InstanceId>();
         foreach (var text in instanceTexts)
         {
@@ -129,8 +139,9 @@ internal static class ContainmentCommands
 
         // An operator who names revoke-sessions has opted in, with their own credentials; REVOKE_SESSIONS is the
         // deployment's opt-in for the functions.
+        var settings = cli.Environment.Settings;
         var environment = actions.Contains(ContainmentAction.RevokeSessions)
-            ? new AwsEnvironment(name => name == "REVOKE_SESSIONS" ? "true" : cli.Environment[name])
+            ? cli.Environment.WithSettings(settings with { Containment = settings.Containment with { RevokeSessions = true } })
             : cli.Environment;
         using var aws = new AwsCompositionRoot(environment, TimeProvider.System);
         try

@@ -2,7 +2,7 @@ using ThreatResponse.Core.Containment.Evidence;
 
 namespace ThreatResponse.Core.Containment;
 
-/// <summary>Safety settings of the containment engine, bound from the function's environment.</summary>
+/// <summary>Safety settings of the containment engine; read from the environment by <see cref="Settings.DeploymentSettings"/>.</summary>
 public sealed record ContainmentOptions
 {
     /// <summary>Instances with this tag set to <c>true</c> are never touched. <c>EXEMPT_TAG_KEY</c>; default <c>ThreatResponse:Exempt</c>.</summary>
@@ -68,40 +68,4 @@ public sealed record ContainmentOptions
 
     /// <summary>Where and how <see cref="ContainmentAction.Collect"/> collects; its bucket is null when the deployment has none.</summary>
     public EvidenceOptions Evidence { get; init; } = new();
-
-    /// <summary>
-    /// Reads <c>EXEMPT_TAG_KEY</c>, <c>ALLOWED_ACCOUNTS</c>, <c>RELEASE_RESTORES_MEMBERSHIP</c>, <c>NETWORK_ACL_DENY</c>,
-    /// <c>NETWORK_ACL_RULE_QUOTA</c>, <c>REVOKE_SESSIONS</c>, <c>MEMBER_ROLE_NAME</c> and the <c>EVIDENCE_*</c> settings
-    /// (<see cref="EvidenceOptions.FromEnvironment"/>) from <paramref name="environment"/>.
-    /// </summary>
-
-    public static ContainmentOptions FromEnvironment(Func<string, string?> environment)
-    {
-        ArgumentNullException.ThrowIfNull(environment);
-        var options = new ContainmentOptions();
-        if (environment("EXEMPT_TAG_KEY")?.Trim() is { Length: > 0 } exemptTagKey)
-        {
-            if (!exemptTagKey.StartsWith(ProtectedTagPrefix, StringComparison.Ordinal) || exemptTagKey.Length == ProtectedTagPrefix.Length || exemptTagKey.Length > 128)
-            {
-                throw new ArgumentException(
-                    $"EXEMPT_TAG_KEY {exemptTagKey}: an exemption key must start with {ProtectedTagPrefix} (at most 128 characters), the prefix the tag-protection SCP (templates/protect-tags-scp.json) reserves for ThreatResponse's roles; under any other key, whoever may tag the instance could exempt it",
-                    nameof(environment));
-            }
-
-            options = options with { ExemptTagKey = exemptTagKey };
-        }
-
-        var allowed = (environment("ALLOWED_ACCOUNTS") ?? string.Empty)
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return options with
-        {
-            AllowedAccounts = allowed.ToHashSet(StringComparer.Ordinal),
-            ReleaseRestoresMembership = string.Equals(environment("RELEASE_RESTORES_MEMBERSHIP")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
-            DenyInNetworkAcls = !string.Equals(environment("NETWORK_ACL_DENY")?.Trim(), "false", StringComparison.OrdinalIgnoreCase),
-            NetworkAclRuleQuota = int.TryParse(environment("NETWORK_ACL_RULE_QUOTA"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var quota) && quota is >= 20 and <= 40 ? quota : 20,
-            RevokeSessions = string.Equals(environment("REVOKE_SESSIONS")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
-            MemberRoleName = environment("MEMBER_ROLE_NAME")?.Trim() is { Length: > 0 } memberRole ? memberRole : options.MemberRoleName,
-            Evidence = EvidenceOptions.FromEnvironment(environment),
-        };
-    }
 }

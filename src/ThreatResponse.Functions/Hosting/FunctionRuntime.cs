@@ -5,10 +5,10 @@ using ThreatResponse.Aws.Http;
 using ThreatResponse.Aws.Notifications;
 using ThreatResponse.Aws.Playbooks;
 using ThreatResponse.Core.Intake;
-using ThreatResponse.Core.Notifications;
 using ThreatResponse.Core.Playbooks;
 using ThreatResponse.Core.Responses;
 using ThreatResponse.Core.Containment.Engine;
+using ThreatResponse.Core.Settings;
 
 namespace ThreatResponse.Functions.Hosting;
 
@@ -23,16 +23,24 @@ public sealed class FunctionRuntime : IDisposable
     private readonly IDisposable? _ssm;
 
     /// <param name="credentials">The function's own credentials; null: AWSSDK.Core's default chain (as in Lambda).</param>
+    /// <exception cref="InvalidSettingsException">
+    /// A setting is not allowed or a required one is missing: the function refuses to start (in Lambda, an init error
+    /// naming every such variable, its value and what is allowed), before any client is made or any call is sent.
+    /// </exception>
     public FunctionRuntime(AwsEnvironment environment, TextWriter output, TimeProvider time, Func<CancellationToken, Task<AWSCredentials>>? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        Settings = FunctionSettings.Read(name => environment[name]);
+        environment = environment.WithSettings(Settings.Deployment);
         Environment = environment;
         Output = output;
         Time = time;
-        var topicArn = Required("NOTIFICATION_TOPIC_ARN");
-        var topicRegion = topicArn.Split(':') is { Length: >= 6 } parts && AwsNames.IsRegion(parts[3])
-            ? parts[3]
-            : throw new InvalidOperationException($"NOTIFICATION_TOPIC_ARN='{topicArn}' is not an SNS topic ARN");
+        var topicArn = Settings.NotificationTopicArn;
+        var topicRegion = topicArn.Split(':')[3]; // the ARN's form was checked with the settings
+        if (!AwsNames.IsRegion(topicRegion))
+        {
+            throw new InvalidSettingsException([$"NOTIFICATION_TOPIC_ARN='{topicArn}' is not allowed: its Region '{topicRegion}' is not an AWS Region code"]);
+        }
 
         _containment = new AwsCompositionRoot(environment, time, credentials);
         _signed = new SignedClientFactory(environment, time: time) { Credentials = credentials };
@@ -41,16 +49,17 @@ public sealed class FunctionRuntime : IDisposable
             new ResponseOutlets(
                 new SecurityHubFindingUpdater(_signed.SecurityHub, time),
                 new SnsNotifier(_signed.Sns(topicRegion), topicArn),
-                FindingUpdateOptions.FromEnvironment(n => environment[n])),
+                Settings.FindingUpdates),
             time,
             _containment.Ledger)
         {
-            ClaimWait = double.TryParse(environment["CLAIM_WAIT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait is >= 0 and <= 60
-                ? TimeSpan.FromSeconds(wait)
-                : FindingResponder.DefaultClaimWait,
+            ClaimWait = Settings.ClaimWait,
         });
-        Playbooks = new PlaybookProvider(PlaybookSources.FromEnvironment(environment, _containment.Credentials, out _ssm), time);
+        Playbooks = new PlaybookProvider(PlaybookSources.Choose(Settings.Playbook, Settings.PlaybookParameterName, environment, _containment.Credentials, out _ssm), time);
     }
+
+    /// <summary>The function's settings, read and validated when the runtime was made.</summary>
+    public FunctionSettings Settings { get; }
 
     public AwsEnvironment Environment { get; }
 
@@ -58,9 +67,7 @@ public sealed class FunctionRuntime : IDisposable
     /// The function's timeout: <c>FUNCTION_TIMEOUT_SECONDS</c>, which template.yaml sets from the parameter that sets
     /// the function's <c>Timeout</c>; default 120 s, the template's default.
     /// </summary>
-    public TimeSpan Timeout => double.TryParse(Environment["FUNCTION_TIMEOUT_SECONDS"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-        ? TimeSpan.FromSeconds(seconds)
-        : DefaultTimeout;
+    public TimeSpan Timeout => Settings.FunctionTimeout;
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
 
@@ -87,21 +94,9 @@ public sealed class FunctionRuntime : IDisposable
     /// </summary>
     public FunctionRuntime ServingFunction(string function)
     {
-        _containment.Accounts.LimitSessionsTo(function, string.Equals(Environment["REVOKE_SESSIONS"]?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
+        _containment.Accounts.LimitSessionsTo(function, Settings.Deployment.Containment.RevokeSessions);
         return this;
     }
-
-    /// <summary>The value of a setting the function cannot run without.</summary>
-    /// <exception cref="InvalidOperationException">It is not set: a deployment error, reported at the first invocation.</exception>
-    public string Required(string name) =>
-        Environment[name] ?? throw new InvalidOperationException($"{name} is not set; the template sets it for every function that needs it");
-
-    public bool Flag(string name) => Environment[name]?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "false" => false,
-        "true" => true,
-        var other => throw new InvalidOperationException($"{name}='{other}' is neither true nor false"),
-    };
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Settings;
 using ThreatResponse.Core.Containment;
 using ThreatResponse.Core.Notifications;
 using static ThreatResponse.Core.Tests.Notifications.Responses;
@@ -76,7 +77,7 @@ public sealed class FindingUpdateComposerTests
     [InlineData("NOTIFIED")]
     public void Compose_SucceededContainment_WorkflowFromOptions(string status)
     {
-        var options = FindingUpdateOptions.FromEnvironment(name => name == "FINDING_WORKFLOW_STATUS" ? status : null);
+        var options = FromSettings(status);
 
         var update = Assert.Single(FindingUpdateComposer.Compose(Isolated(), Region, options));
 
@@ -154,9 +155,9 @@ public sealed class FindingUpdateComposerTests
     }
 
     [Fact]
-    public void FromEnvironment_Unchanged_WorkflowNull()
+    public void FromSettings_Unchanged_WorkflowNull()
     {
-        var options = FindingUpdateOptions.FromEnvironment(name => name == "FINDING_WORKFLOW_STATUS" ? "unchanged" : null);
+        var options = FromSettings("unchanged");
 
         var update = Assert.Single(FindingUpdateComposer.Compose(Isolated(), Region, options));
 
@@ -168,9 +169,9 @@ public sealed class FindingUpdateComposerTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("  ")]
-    public void FromEnvironment_Unset_Notified(string? value)
+    public void FromSettings_Unset_Notified(string? value)
     {
-        var options = FindingUpdateOptions.FromEnvironment(_ => value);
+        var options = FromSettings(value);
 
         Assert.Equal("NOTIFIED", options.WorkflowStatusAfterContainment);
     }
@@ -179,12 +180,22 @@ public sealed class FindingUpdateComposerTests
     [InlineData("CLOSED")]
     [InlineData("RESOLVED,NOTIFIED")]
     [InlineData("none")]
-    public void FromEnvironment_Invalid_ThrowsFormatException(string value)
+    [InlineData("notified")] // Security Hub's statuses are upper case; only "unchanged" is ours
+    public void FromSettings_Invalid_RefusedNamingTheVariableAndTheAllowedValues(string value)
     {
-        var e = Assert.Throws<FormatException>(() => FindingUpdateOptions.FromEnvironment(_ => value));
+        var e = Assert.Throws<InvalidSettingsException>(() => FromSettings(value));
 
-        Assert.Contains("FINDING_WORKFLOW_STATUS", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"FINDING_WORKFLOW_STATUS='{value}' is not allowed: one of NEW, NOTIFIED, RESOLVED, SUPPRESSED, unchanged", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The options as a function reads them from its environment, with only the workflow status set besides the topic it requires.</summary>
+    private static FindingUpdateOptions FromSettings(string? status) =>
+        FunctionSettings.Read(name => name switch
+        {
+            "FINDING_WORKFLOW_STATUS" => status,
+            "NOTIFICATION_TOPIC_ARN" => "arn:aws:sns:us-east-1:123456789012:threat-response",
+            _ => null,
+        }).FindingUpdates;
 
     // ---- UserDefinedFields ----
 

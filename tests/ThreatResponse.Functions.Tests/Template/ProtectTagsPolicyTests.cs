@@ -1,3 +1,4 @@
+using ThreatResponse.Core.Settings;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ThreatResponse.Core.Containment;
@@ -93,7 +94,7 @@ public sealed partial class ProtectTagsPolicyTests
         Assert.False(Admits("ThreatResponse:" + new string('x', 114)));
         foreach (var value in new[] { "Exempt", "ThreatResponse:" })
         {
-            Assert.Throws<ArgumentException>(() => ContainmentOptions.FromEnvironment(n => n == "EXEMPT_TAG_KEY" ? value : null));
+            Assert.Throws<InvalidSettingsException>(() => DeploymentSettings.Read(n => n == "EXEMPT_TAG_KEY" ? value : null));
         }
     }
 

@@ -1,9 +1,7 @@
-using System.Globalization;
-
 namespace ThreatResponse.Core.Containment.Evidence;
 
 /// <summary>
-/// The collection's settings, from the environment the template sets: <c>EVIDENCE_BUCKET_NAME</c> (none: collect is
+/// The collection's settings, from the environment the template sets (read by <see cref="Settings.DeploymentSettings"/>): <c>EVIDENCE_BUCKET_NAME</c> (none: collect is
 /// skipped, saying so), <c>EVIDENCE_DOCUMENT_NAME</c>, <c>EVIDENCE_MAX_BYTES</c> (the archive's cap),
 /// <c>EVIDENCE_TIMEOUT_SECONDS</c> (the command's limit; the function waits that long and a little more for it),
 /// <c>EVIDENCE_RETENTION_DAYS</c> (the bucket's Object Lock retention, recorded with the evidence),
@@ -37,44 +35,6 @@ public sealed record EvidenceOptions
 
     /// <summary>How often the command's status is read while waiting.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
-
-    public static EvidenceOptions FromEnvironment(Func<string, string?> environment)
-    {
-        ArgumentNullException.ThrowIfNull(environment);
-        var options = new EvidenceOptions { Bucket = environment("EVIDENCE_BUCKET_NAME")?.Trim() is { Length: > 0 } bucket ? bucket : null };
-        if (environment("EVIDENCE_DOCUMENT_NAME")?.Trim() is { Length: > 0 } document)
-        {
-            options = options with { DocumentName = document };
-        }
-
-        if (long.TryParse(environment("EVIDENCE_MAX_BYTES"), NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is >= 1_000_000 and <= 5L * 1024 * 1024 * 1024)
-        {
-            options = options with { MaxBytes = max };
-        }
-
-        if (int.TryParse(environment("EVIDENCE_TIMEOUT_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 10 and <= 900)
-        {
-            options = options with { Timeout = TimeSpan.FromSeconds(seconds) };
-        }
-
-        if (int.TryParse(environment("EVIDENCE_RETENTION_DAYS"), NumberStyles.None, CultureInfo.InvariantCulture, out var days) && days > 0)
-        {
-            options = options with { RetentionDays = days };
-        }
-
-        if (environment("QUARANTINE_INSTANCE_PROFILE_NAME")?.Trim() is { Length: > 0 } profile)
-        {
-            options = options with { QuarantineProfileName = profile };
-        }
-
-        if (environment("ORGANIZATION_ID")?.Trim() is { Length: > 0 } organization)
-        {
-            // Not an organisation id: ignored, so only bucket- and account-confined policies count (the stricter reading).
-            options = options with { OrganizationId = System.Text.RegularExpressions.Regex.IsMatch(organization, "^o-[a-z0-9]{10,32}$") ? organization : null };
-        }
-
-        return options;
-    }
 
     /// <summary>The quarantine profile's ARN in the instance's account and partition.</summary>
     public string QuarantineProfileArn(Findings.InstanceReference instance)
