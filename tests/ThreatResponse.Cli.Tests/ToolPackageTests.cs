@@ -11,6 +11,7 @@ namespace ThreatResponse.Cli.Tests;
 /// behind the pack, which needs no emulator: with a moto_server of its own (a class fixture, not the shared collection)
 /// it runs alongside the emulator tests instead of after them.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Packaging)]
 public sealed class ToolPackageTests(MotoServerFixture moto) : MotoTest(moto), IClassFixture<MotoServerFixture>, IDisposable
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("threat-response-tool-");

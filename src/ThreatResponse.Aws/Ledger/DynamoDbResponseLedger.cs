@@ -28,8 +28,8 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
 
     public async Task<Claim> ClaimAsync(FindingDecision decision, string? eventId, DateTimeOffset now, bool countDelivery, CancellationToken cancellationToken)
     {
-        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
+        var findingKey = FindingKey.Of(decision.Finding.Id);
 
         // This claim's own mark: when the SDK retries a write whose answer was lost (a timeout, a reset connection), the
         // first attempt may have written it already, and the retry's refusal is then this invocation's own claim.
@@ -187,8 +187,8 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
 
     public async Task<bool> IsHeldAsync(FindingDecision decision, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
+        var findingKey = FindingKey.Of(decision.Finding.Id);
         var item = await ReadAsync(decision, findingKey, cancellationToken);
         return Held(item, decision, now) || (!decision.ByAnalyst && HeldByAnalyst(item, now));
     }
@@ -245,8 +245,8 @@ public sealed class DynamoDbResponseLedger(IAmazonDynamoDB dynamoDb, string tabl
 
     public Task RecordAsync(FindingDecision decision, LedgerOutcome outcome, CancellationToken cancellationToken)
     {
-        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(decision);
+        var findingKey = FindingKey.Of(decision.Finding.Id);
         ArgumentNullException.ThrowIfNull(outcome);
         var values = new Dictionary<string, AttributeValue>
         {

@@ -23,6 +23,7 @@ public sealed class FindingResponder(ContainmentEngine engine, ResponseOutlets o
     public async Task<ResponseResult?> RespondAsync(ResponseRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Decisions);
         var (trigger, decisions, securityHubRegion) = (request.Trigger, request.Decisions, request.SecurityHubRegion);
 
         // The claims run alongside the instances' lookups, all at once; an instance is changed as soon as its own claim is

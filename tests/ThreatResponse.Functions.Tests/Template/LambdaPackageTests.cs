@@ -14,6 +14,7 @@ namespace ThreatResponse.Functions.Tests.Template;
 /// /p:GenerateRuntimeConfigurationFiles=true</c>): every handler of the translated template resolves against the
 /// published assembly, and the zip stays inside Lambda's limits (50 MB zipped for a direct upload, 250 MB unzipped).
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Packaging)]
 public sealed class LambdaPackageTests(ITestOutputHelper output)
 {
     private const long MaxZippedBytes = 50L * 1024 * 1024;

@@ -271,6 +271,4 @@ public sealed class ContainmentEngine(IInstanceContainment ec2, ContainmentOptio
         };
         return new InstanceResult(instance, name, outcome, reason, steps);
     }
-
-    private static StepOutcome Overall(InstanceResult[] results) => StepOutcomes.Combine(results.Select(r => r.Outcome));
 }

@@ -30,7 +30,7 @@ public sealed record ForensicChannel(string VpcId, IReadOnlyList<string> Endpoin
 /// <param name="PolicyDocument">The endpoint's policy (JSON); null when EC2 gave none.</param>
 public sealed record ForensicEndpoint(string EndpointId, string Service, string? PolicyDocument);
 
-/// <summary>What <see cref="Ec2.IInstanceContainment.FindForensicChannelAsync"/> found: a channel, or what is missing for one.</summary>
+/// <summary>What <see cref="IEc2ForensicChannels.FindForensicChannelAsync"/> found: a channel, or what is missing for one.</summary>
 /// <param name="Missing">
 /// Why there is no channel, for the report, e.g. "no interface endpoint for ssmmessages with private DNS in vpc-…";
 /// null when <paramref name="Channel"/> is set.
@@ -42,7 +42,7 @@ public sealed record ForensicChannelLookup(ForensicChannel? Channel, string? Mis
     public static ForensicChannelLookup None(string missing) => new(null, missing);
 }
 
-/// <summary>The VPC's forensic group as <see cref="Ec2.IInstanceContainment.EnsureForensicGroupAsync"/> left it.</summary>
+/// <summary>The VPC's forensic group as <see cref="IEc2ForensicChannels.EnsureForensicGroupAsync"/> left it.</summary>
 /// <param name="Note">
 /// For the report: "created", "existing", "rules repaired", "adopted by name, rules verified"; in a dry run, an existing
 /// group whose rules differ is left as it is: "rules would be repaired".

@@ -17,8 +17,7 @@ namespace ThreatResponse.Core.Containment.Release;
 /// </summary>
 /// <param name="options">
 /// Its evidence options name the quarantine profile an instance holds while evidence is collected after isolation:
-/// found on the instance (an interrupted collection left it), it is replaced by the saved profile, or removed. Its
-/// <see cref="ContainmentOptions.RevokedCredentialLifetime"/> is how long a revocation outlives its cut-off.
+/// found on the instance (an interrupted collection left it), it is replaced by the saved profile, or removed.
 /// </param>
 internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? stateStore, ContainmentOptions options)
 {
@@ -26,7 +25,6 @@ internal sealed class ReleaseStep(InstancePorts ports, IIsolationStateStore? sta
     private readonly IFleetMembership? _fleet = ports.Fleet;
     private readonly RevokeSessionsStep? _sessions = ports.Sessions;
     private readonly Evidence.EvidenceOptions _evidence = options.Evidence;
-    private readonly TimeSpan _revokedCredentialLifetime = options.RevokedCredentialLifetime;
 
     private const ContainmentAction Release = ContainmentAction.Release;
 
