@@ -124,7 +124,7 @@ internal sealed class ForensicWindow
         await Task.WhenAll(_context.Description.NetworkInterfaces.Select(eni => OpenOnIsolatedEniAsync(eni, isolationGroupByEni[eni.NetworkInterfaceId], cancellationToken)));
 
         // Already cut: without a channel there is nothing to cut again.
-        await OpenCredentialsAsync(() => Task.CompletedTask, cancellationToken);
+        await OpenCredentialsAsync(alreadyCut: true, cancellationToken);
     }
 
     /// <summary>
@@ -151,11 +151,13 @@ internal sealed class ForensicWindow
     /// <summary>
     /// In place of cutting the credentials: the quarantine profile replaces the instance's (or is associated), and the
     /// metadata endpoint stays on, IMDSv2 only, hop limit 1 (containers on the instance cannot reach it). When a VPC of
-    /// the instance has no channel, the credentials are cut as usual (<paramref name="cut"/>); when the quarantine
-    /// profile cannot be put in place, <see cref="CloseAsync"/> cuts them right after the isolation.
+    /// the instance has no channel, the credentials are cut as isolation cuts them (<see cref="CredentialCut"/>); when
+    /// the quarantine profile cannot be put in place, <see cref="CloseAsync"/> cuts them right after the isolation.
     /// </summary>
-    public async Task OpenCredentialsAsync(Func<Task> cut, CancellationToken cancellationToken)
+    /// <param name="alreadyCut">The instance was isolated before: its credentials are cut already, nothing to cut again.</param>
+    public async Task OpenCredentialsAsync(bool alreadyCut, CancellationToken cancellationToken)
     {
+        Task cut() => alreadyCut ? Task.CompletedTask : new CredentialCut(_ec2).RunAsync(_context, cancellationToken);
         var groups = await Task.WhenAll(_groups.Values);
         if (groups.FirstOrDefault(g => g.GroupId is null) is { } missing)
         {

@@ -1,4 +1,3 @@
-// Kept whole: isolation's critical path (state saved, conversion, isolation group) and what runs alongside it; their order is the point, and split it would be read across files.
 using ThreatResponse.Core.Containment.Fleet;
 using ThreatResponse.Core.Containment.Groups;
 using ThreatResponse.Core.Containment.State;
@@ -81,7 +80,7 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
             var work = new List<Task>
             {
                 _fleetRemoval.DeregisterAgainAfterStandbyAsync(context, fleet, cancellationToken),
-                forensic is null ? CutCredentialsAsync(context, cancellationToken) : forensic.OpenCredentialsAsync(() => CutCredentialsAsync(context, cancellationToken), cancellationToken),
+                forensic is null ? new CredentialCut(ec2).RunAsync(context, cancellationToken) : forensic.OpenCredentialsAsync(alreadyCut: false, cancellationToken),
                 interfaces,
                 revoked,
             };
@@ -264,48 +263,6 @@ internal sealed class IsolateStep(IInstanceContainment ec2, IIsolationStateStore
         }
     }
 
-    private async Task CutCredentialsAsync(InstanceContext context, CancellationToken cancellationToken)
-    {
-        var description = context.Description;
-        var log = context.Log;
-        Task metadata;
-        if (description.MetadataOptions.IsEndpointDisabled)
-        {
-            log.Skip(Isolate, StepName.MetadataEndpoint, null, "already disabled");
-            metadata = Task.CompletedTask;
-        }
-        else
-        {
-            metadata = log.RunAsync(Isolate, StepName.MetadataEndpoint, null, context.DryRun, async () =>
-            {
-                await ec2.SetMetadataOptionsAsync(context.Instance, description.MetadataOptions.WithEndpointDisabled(), context.DryRun, cancellationToken);
-                return "disabled: the instance can no longer fetch role credentials";
-            });
-        }
-
-        Task profile;
-        if (description.ProfileAssociation is not { } association)
-        {
-            log.Skip(Isolate, StepName.InstanceProfile, null, "no instance profile associated");
-            profile = Task.CompletedTask;
-        }
-        else if (context.DryRun)
-        {
-            log.Record(new StepResult(Isolate, StepName.InstanceProfile, null, StepOutcome.DryRun,
-                $"would disassociate {association.ProfileArn}; EC2 has no DryRun for this call, so it was not checked", null, 0));
-            profile = Task.CompletedTask;
-        }
-        else
-        {
-            profile = log.RunAsync(Isolate, StepName.InstanceProfile, null, dryRun: false, async () =>
-            {
-                await ec2.DisassociateInstanceProfileAsync(context.Instance, association.AssociationId, cancellationToken);
-                return $"disassociated {association.ProfileArn} (credentials already issued stay valid until they expire)";
-            });
-        }
-
-        await Task.WhenAll(metadata, profile);
-    }
 }
 
 /// <summary>What isolation runs alongside its own path, each when asked.</summary>
