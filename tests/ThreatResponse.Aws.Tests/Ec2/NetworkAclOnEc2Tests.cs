@@ -256,7 +256,11 @@ public sealed class NetworkAclOnEc2Tests(MotoServerFixture moto) : MotoTest(moto
         var subnet = (await Ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc.VpcId, CidrBlock = "10.30.1.0/24", Ipv6CidrBlock = prefix + "::/64" })).Subnet.SubnetId;
         await Ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc.VpcId, CidrBlock = "10.30.0.0/24" });
         var scene = await Ec2Scene.CreateAsync(Moto, Ec2, vpcId: vpc.VpcId, subnetId: subnet);
-        await Ec2.AssignPrivateIpAddressesAsync(new AssignPrivateIpAddressesRequest { NetworkInterfaceId = scene.SecondaryEniId, SecondaryPrivateIpAddressCount = 1 });
+        // The secondary address named, unused in the subnet (its VPC is this test's): moto draws one at random without
+        // checking, and an address two ENIs shared would be denied once, not twice.
+        var used = (await AddressesAsync(scene)).ToHashSet(StringComparer.Ordinal);
+        var secondary = Enumerable.Range(10, 240).Select(n => $"10.30.1.{n}").First(a => !used.Contains(a + "/32"));
+        await Ec2.AssignPrivateIpAddressesAsync(new AssignPrivateIpAddressesRequest { NetworkInterfaceId = scene.SecondaryEniId, PrivateIpAddresses = [secondary] });
         await Ec2.AssignIpv6AddressesAsync(new AssignIpv6AddressesRequest { NetworkInterfaceId = scene.SecondaryEniId, Ipv6AddressCount = 1 });
         var acl = (await Ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = [new Filter("vpc-id", [vpc.VpcId])] })).NetworkAcls.Single();
         return (scene, acl.NetworkAclId);
