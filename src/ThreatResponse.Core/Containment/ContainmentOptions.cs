@@ -6,7 +6,7 @@ namespace ThreatResponse.Core.Containment;
 public sealed record ContainmentOptions
 {
     /// <summary>Instances with this tag set to <c>true</c> are never touched. <c>EXEMPT_TAG_KEY</c>; default <c>ThreatResponse:Exempt</c>.</summary>
-    public string ExemptTagKey { get; init; } = "ThreatResponse:Exempt";
+    public string ExemptTagKey { get; init; } = Settings.SettingsTable.ExemptTagKey.DefaultValue;
 
     /// <summary>
     /// The prefix every exemption key must have: templates/protect-tags-scp.json lets only ThreatResponse's roles write
@@ -35,13 +35,13 @@ public sealed record ContainmentOptions
     /// Isolation also adds network ACL deny entries for the instance's addresses, which end flows that security groups
     /// cannot (tracked ones). <c>NETWORK_ACL_DENY=false</c> turns it off for teams that forbid ACL changes; default on.
     /// </summary>
-    public bool DenyInNetworkAcls { get; init; } = true;
+    public bool DenyInNetworkAcls { get; init; } = Settings.SettingsTable.NetworkAclDeny.DefaultValue;
 
     /// <summary>
     /// Entries an ACL may hold per direction, besides the default one: EC2's quota (20 by default, adjustable to 40).
     /// <c>NETWORK_ACL_RULE_QUOTA</c> when the account's quota was raised.
     /// </summary>
-    public int NetworkAclRuleQuota { get; init; } = 20;
+    public int NetworkAclRuleQuota { get; init; } = Settings.SettingsTable.NetworkAclRuleQuota.DefaultValue;
 
     /// <summary>
     /// <c>revoke-sessions</c> may write on instance roles. Off by default (<c>REVOKE_SESSIONS=true</c> turns it on; the
@@ -54,7 +54,7 @@ public sealed record ContainmentOptions
     /// The role ThreatResponse assumes in member accounts (<c>MEMBER_ROLE_NAME</c>; default <c>ThreatResponseMember</c>):
     /// <c>revoke-sessions</c> never writes on it, nor on a role under <see cref="FunctionRolePathPrefix"/>.
     /// </summary>
-    public string MemberRoleName { get; init; } = "ThreatResponseMember";
+    public string MemberRoleName { get; init; } = Settings.SettingsTable.MemberRoleName.DefaultValue!;
 
     /// <summary>
     /// How long release keeps a <c>revoke-sessions</c> policy after its cut-off: the longest credentials issued before

@@ -7,5 +7,5 @@ public sealed record FindingUpdateOptions
     /// Workflow status set on a finding once its instances are contained (not on dry runs, skips or failures).
     /// <c>FINDING_WORKFLOW_STATUS</c>: NEW, NOTIFIED (default), RESOLVED, SUPPRESSED, or <c>unchanged</c>.
     /// </summary>
-    public string? WorkflowStatusAfterContainment { get; init; } = "NOTIFIED";
+    public string? WorkflowStatusAfterContainment { get; init; } = Settings.SettingsTable.FindingWorkflowStatus.DefaultValue;
 }

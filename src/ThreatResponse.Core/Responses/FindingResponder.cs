@@ -151,7 +151,7 @@ public sealed class FindingResponder(ContainmentEngine engine, ResponseOutlets o
     /// <summary>How long a delivery waits for another invocation that holds the same decision; default 20 s (<c>CLAIM_WAIT_SECONDS</c>).</summary>
     public TimeSpan ClaimWait { get; init; } = DefaultClaimWait;
 
-    public static readonly TimeSpan DefaultClaimWait = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan DefaultClaimWait = Settings.SettingsTable.ClaimWait.DefaultValue;
 
     private static readonly TimeSpan ClaimPoll = TimeSpan.FromSeconds(1);
 

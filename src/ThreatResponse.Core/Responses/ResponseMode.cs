@@ -15,12 +15,21 @@ public enum ResponseMode
 
 public static class ResponseModes
 {
-    /// <exception cref="FormatException">Not off, dry-run or enforce.</exception>
-    public static ResponseMode Parse(string? text) => text?.Trim().ToLowerInvariant() switch
+    /// <summary>The mode's name as a playbook and <c>AUTO_RESPONSE_MODE</c> write it (any case); empty is dry-run.</summary>
+    public static bool TryParse(string? text, out ResponseMode mode)
     {
-        null or "" or "dry-run" => ResponseMode.DryRun,
-        "off" => ResponseMode.Off,
-        "enforce" => ResponseMode.Enforce,
-        _ => throw new FormatException($"AUTO_RESPONSE_MODE='{text}' is not off, dry-run or enforce"),
-    };
+        ResponseMode? parsed = text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "dry-run" => ResponseMode.DryRun,
+            "off" => ResponseMode.Off,
+            "enforce" => ResponseMode.Enforce,
+            _ => null,
+        };
+        mode = parsed ?? ResponseMode.DryRun;
+        return parsed is not null;
+    }
+
+    /// <exception cref="FormatException">Not off, dry-run or enforce.</exception>
+    public static ResponseMode Parse(string? text) =>
+        TryParse(text, out var mode) ? mode : throw new FormatException($"AUTO_RESPONSE_MODE='{text}' is not off, dry-run or enforce");
 }

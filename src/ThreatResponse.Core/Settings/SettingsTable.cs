@@ -32,13 +32,7 @@ public static class SettingsTable
     public static readonly Setting<ResponseMode> AutoResponseMode = new(
         "AUTO_RESPONSE_MODE", "enum", ResponseMode.DryRun, "dry-run", "one of off, dry-run, enforce", "GuardDutyResponder",
         "`off` notifies only, `dry-run` checks every call, `enforce` acts.",
-        text => text.ToLowerInvariant() switch
-        {
-            "off" => (ResponseMode.Off, true),
-            "dry-run" => (ResponseMode.DryRun, true),
-            "enforce" => (ResponseMode.Enforce, true),
-            _ => (ResponseMode.DryRun, false),
-        });
+        text => ResponseModes.TryParse(text, out var mode) ? (mode, true) : (ResponseMode.DryRun, false));
 
     public static readonly Setting<string?> Playbook = SettingKinds.AnyText(
         new("PLAYBOOK", "GuardDutyResponder",

@@ -48,27 +48,10 @@ public sealed class EventResponderTests
     private async Task<EventResponse> RespondAsync(string json, IResponseLedger? ledger = null)
     {
         var engine = new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System);
-        var outlets = new ResponseOutlets(new Updates(), new Notifier(_notified), new FindingUpdateOptions());
+        var outlets = TestOutlets.Recording(_notified);
         var responder = new EventResponder(new FindingResponder(engine, outlets, TimeProvider.System, ledger));
         var policy = new PlaybookPolicy(_ => Task.FromResult(new LoadedPlaybook(Playbook.Default, "the default playbook", null)), ResponseMode.Enforce);
         using var input = new MemoryStream(Encoding.UTF8.GetBytes(json));
         return await responder.RespondAsync(input, policy, Trigger, deadline: null, CancellationToken.None);
-    }
-
-    private sealed class Notifier(List<Notification> sent) : INotifier
-    {
-        public Task<string> PublishAsync(Notification notification, CancellationToken cancellationToken)
-        {
-            sent.Add(notification);
-            return Task.FromResult("message");
-        }
-
-        public bool Fits(Notification notification) => true;
-    }
-
-    private sealed class Updates : IFindingUpdater
-    {
-        public Task<FindingUpdateResult> UpdateAsync(IReadOnlyList<FindingUpdate> updates, CancellationToken cancellationToken) =>
-            Task.FromResult(new FindingUpdateResult(updates.Count, []));
     }
 }

@@ -129,31 +129,10 @@ public sealed class FindingResponderClaimTests
     private Task<ResponseResult?> RespondAsync(string eventId, FindingDecision? decision = null, TimeSpan? claimWait = null)
     {
         var engine = new ContainmentEngine(_ec2, new ContainmentOptions(), TimeProvider.System);
-        var responder = new FindingResponder(engine, new ResponseOutlets(new NoUpdates(), new RecordingNotifier(_notified), new FindingUpdateOptions()), TimeProvider.System, _ledger)
+        var responder = new FindingResponder(engine, TestOutlets.Recording(_notified), TimeProvider.System, _ledger)
         {
             ClaimWait = claimWait ?? FindingResponder.DefaultClaimWait,
         };
         return responder.RespondAsync(new ResponseRequest(Trigger, [decision ?? _decision], Region, eventId), CancellationToken.None);
-    }
-
-    private sealed class RecordingNotifier(List<Notification> sent) : INotifier
-    {
-        public Task<string> PublishAsync(Notification notification, CancellationToken cancellationToken)
-        {
-            lock (sent)
-            {
-                sent.Add(notification);
-            }
-
-            return Task.FromResult($"message-{sent.Count}");
-        }
-
-        public bool Fits(Notification notification) => true;
-    }
-
-    private sealed class NoUpdates : IFindingUpdater
-    {
-        public Task<FindingUpdateResult> UpdateAsync(IReadOnlyList<FindingUpdate> updates, CancellationToken cancellationToken) =>
-            Task.FromResult(new FindingUpdateResult(updates.Count, []));
     }
 }

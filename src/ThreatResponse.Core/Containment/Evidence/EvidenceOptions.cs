@@ -12,12 +12,12 @@ public sealed record EvidenceOptions
 {
     public string? Bucket { get; init; }
 
-    public string DocumentName { get; init; } = "ThreatResponse-CollectEvidence";
+    public string DocumentName { get; init; } = Settings.SettingsTable.EvidenceDocumentName.DefaultValue!;
 
-    public long MaxBytes { get; init; } = 100L * 1024 * 1024;
+    public long MaxBytes { get; init; } = Settings.SettingsTable.EvidenceMaxBytes.DefaultValue;
 
     /// <summary>90 s by default: most collections take 5–30 s, and the function's own timeout is 120 s.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(90);
+    public TimeSpan Timeout { get; init; } = Settings.SettingsTable.EvidenceTimeout.DefaultValue;
 
     public int? RetentionDays { get; init; }
 
@@ -25,7 +25,7 @@ public sealed record EvidenceOptions
     /// The instance profile, in the instance's account, that replaces the instance's own while evidence is collected
     /// after isolation: the SSM agent's permissions and nothing else (templates/member-role.yaml, template.yaml).
     /// </summary>
-    public string QuarantineProfileName { get; init; } = "ThreatResponse-Quarantine";
+    public string QuarantineProfileName { get; init; } = Settings.SettingsTable.QuarantineInstanceProfileName.DefaultValue!;
 
     /// <summary>
     /// The AWS Organizations id (<c>o-…</c>) whose principals and resources an endpoint policy may be confined to; null:

@@ -10,7 +10,6 @@ namespace ThreatResponse.Core.Containment.Release;
 internal sealed class ForgetStep(IInstanceContainment ec2, IIsolationStateStore? stateStore, ContainmentOptions options)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
-    private readonly IInstanceContainment _ec2 = ec2;
     private readonly TimeSpan _revokedCredentialLifetime = options.RevokedCredentialLifetime;
 
     /// <summary>
@@ -20,7 +19,7 @@ internal sealed class ForgetStep(IInstanceContainment ec2, IIsolationStateStore?
     public async Task ForgetAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var log = context.Log;
-        var keeper = new IsolationStateKeeper(_ec2, stateStore, context);
+        var keeper = new IsolationStateKeeper(ec2, stateStore, context);
         PreIsolationState? state;
         try
         {
@@ -39,7 +38,7 @@ internal sealed class ForgetStep(IInstanceContainment ec2, IIsolationStateStore?
         }
 
         log.Record(new StepResult(Release, StepName.LoadState, null, StepOutcome.Succeeded, $"{keeper.Where}: saved {state.SavedAt:u} for finding {state.FindingId}", null, 0));
-        var removed = await new NetworkAclRemoval(_ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
+        var removed = await new NetworkAclRemoval(ec2).RemoveAsync(context, state.AclEntries ?? [], cancellationToken);
         if (!removed)
         {
             log.Skip(Release, StepName.Forget, null, "kept the saved state so the entries can be removed by running release again");

@@ -11,7 +11,6 @@ namespace ThreatResponse.Core.Containment.Release;
 internal sealed class MembershipRestore(IFleetMembership? fleet)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
-    private readonly IFleetMembership? _fleet = fleet;
 
     public static bool HasMembership(PreIsolationState state) => state.AutoScalingGroup is not null || state.TargetGroups is { Count: > 0 };
 
@@ -48,7 +47,7 @@ internal sealed class MembershipRestore(IFleetMembership? fleet)
             return true;
         }
 
-        if (_fleet is null)
+        if (fleet is null)
         {
             log.Fail(Release, StepName.RestoreMembership, null, "no Auto Scaling / ELBv2 client configured; membership not restored");
             return false;
@@ -64,14 +63,14 @@ internal sealed class MembershipRestore(IFleetMembership? fleet)
         {
             ok &= await RunOrRecordAsync(context, StepName.RestoreAutoScaling, group.Name, "would exit Standby", async () =>
             {
-                await _fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
+                await fleet.ReturnToServiceAsync(context.Instance, group.Name, cancellationToken);
                 return "exited Standby: InService again";
             });
             if (!group.WasProtected)
             {
                 ok &= await RunOrRecordAsync(context, StepName.RestoreScaleInProtection, group.Name, "would turn scale-in protection off", async () =>
                 {
-                    await _fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
+                    await fleet.SetScaleInProtectionAsync(context.Instance, group.Name, false, cancellationToken);
                     return "off, as before isolation";
                 });
             }
@@ -81,7 +80,7 @@ internal sealed class MembershipRestore(IFleetMembership? fleet)
         {
             ok &= await RunOrRecordAsync(context, StepName.RestoreLoadBalancers, string.Join(',', targets.Select(t => t.TargetGroupArn)), "would register it again", async () =>
             {
-                await _fleet.RegisterAsync(context.Instance, targets, cancellationToken);
+                await fleet.RegisterAsync(context.Instance, targets, cancellationToken);
                 return $"registered again: {string.Join(", ", targets.Select(t => $"port {t.Port}"))}";
             });
         }

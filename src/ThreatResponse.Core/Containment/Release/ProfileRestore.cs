@@ -11,8 +11,6 @@ namespace ThreatResponse.Core.Containment.Release;
 internal sealed class ProfileRestore(IInstanceContainment ec2, Evidence.EvidenceOptions evidence)
 {
     private const ContainmentAction Release = ContainmentAction.Release;
-    private readonly IInstanceContainment _ec2 = ec2;
-    private readonly Evidence.EvidenceOptions _evidence = evidence;
 
     public Task<bool> RestoreAsync(InstanceContext context, PreIsolationState state, bool trusted, CancellationToken cancellationToken)
     {
@@ -54,13 +52,13 @@ internal sealed class ProfileRestore(IInstanceContainment ec2, Evidence.Evidence
 
         return log.RunAsync(Release, StepName.RestoreInstanceProfile, null, dryRun: false, async () =>
         {
-            await _ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
+            await ec2.AssociateInstanceProfileAsync(context.Instance, state.ProfileArn, cancellationToken);
             return $"associated {state.ProfileArn}";
         });
     }
 
     private bool IsQuarantineProfile(InstanceContext context, string profileArn) =>
-        _evidence is not null && profileArn == _evidence.QuarantineProfileArn(context.Instance);
+        profileArn == evidence.QuarantineProfileArn(context.Instance);
 
     /// <summary>An interrupted collection left the quarantine profile: the saved one takes its place, or none.</summary>
     private Task<bool> ReplaceQuarantineProfileAsync(InstanceContext context, ProfileAssociation quarantine, string? saved, CancellationToken cancellationToken)
@@ -76,11 +74,11 @@ internal sealed class ProfileRestore(IInstanceContainment ec2, Evidence.Evidence
         {
             if (saved is null)
             {
-                await _ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
+                await ec2.DisassociateInstanceProfileAsync(context.Instance, quarantine.AssociationId, cancellationToken);
                 return $"removed the quarantine profile {quarantine.ProfileArn} an interrupted collection left; none to restore";
             }
 
-            await _ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
+            await ec2.ReplaceInstanceProfileAsync(context.Instance, quarantine.AssociationId, saved, cancellationToken);
             return $"the quarantine profile {quarantine.ProfileArn} an interrupted collection left replaced by {saved}";
         });
     }
